@@ -1,0 +1,60 @@
+"""Chat with the bot in a terminal, as any unit: for trying it out, for the demo, and for tests.
+
+Choices are printed as numbered lines; the member answers with the number or the words, exactly as on a
+platform without buttons.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from sqlmodel import select
+
+from bot.conversation import Conversation
+from handlers.messages import Incoming, InputKind, Reply
+from locales import lang
+from models import ChannelAccount, Member, Unit, session_scope
+
+CHANNEL = "console"
+
+
+def ensure_console_member(conversation: Conversation, unit: Unit) -> str:
+    """The console user for a unit, registered directly: whoever runs the CLI already holds the database."""
+    external_id = f"console:{unit.code}"
+    with session_scope(conversation.engine) as session:
+        found = session.exec(select(ChannelAccount).where(
+            ChannelAccount.channel == CHANNEL, ChannelAccount.external_id == external_id)).first()
+        if found is None:
+            member = Member(unit_id=unit.id, role="officer", language=conversation.settings.language,
+                            display_name="console")
+            session.add(member)
+            session.flush()
+            session.add(ChannelAccount(member_id=member.id, channel=CHANNEL, external_id=external_id,
+                                       chat_id=external_id))
+    return external_id
+
+
+def render(reply: Reply) -> str:
+    lines = [reply.text]
+    lines += [f"  {number}. {choice.label}" for number, choice in enumerate(reply.choices, start=1)]
+    return "\n".join(lines)
+
+
+def run_console(conversation: Conversation, user_id: str, stdin: TextIO = sys.stdin,
+                stdout: TextIO = sys.stdout) -> None:
+    speak = lang(conversation.settings.language)
+    print(speak._("Console chat. Type /help for commands; Ctrl-D to leave."), file=stdout, flush=True)
+    update = 0
+    for line in stdin:
+        text = line.rstrip("\n")
+        if not text.strip():
+            continue
+        update += 1
+        incoming = Incoming(channel=CHANNEL, chat_id=user_id, user_id=user_id, name="console",
+                            kind=InputKind.TEXT, text=text, time=conversation.settings.now(), update_id=str(update))
+        if not stdin.isatty():  # a transcript from a pipe reads better with the question shown
+            print(f"> {text}", file=stdout)
+        for reply in conversation.handle_sync(incoming):
+            print(render(reply), file=stdout)
+            print("", file=stdout, flush=True)

@@ -1,0 +1,93 @@
+"""Telegram through python-telegram-bot: long polling, inline buttons, PTB's own rate limiter.
+
+The Bot API base URL comes from TDC_TELEGRAM_API_URL, which is how the tests point the real client at a
+fake server on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, \
+    MessageHandler, filters
+
+from bot.conversation import Conversation
+from bot.settings import Settings
+from handlers.messages import Incoming, InputKind, Reply
+
+CHANNEL = "telegram"
+MESSAGE_LIMIT = 4096
+
+
+def build_application(settings: Settings, conversation: Conversation) -> Application:
+    assert settings.telegram_token is not None
+    application = (
+        ApplicationBuilder()
+        .token(settings.telegram_token.get_secret_value())
+        .base_url(settings.telegram_api_url)
+        .base_file_url(settings.telegram_api_url.replace("/bot", "/file/bot"))
+        .rate_limiter(AIORateLimiter(overall_max_rate=settings.rate_limit, max_retries=5))
+        .concurrent_updates(True)  # Conversation serialises each chat; chats run side by side
+        .build()
+    )
+    adapter = TelegramAdapter(conversation)
+    application.add_handler(CallbackQueryHandler(adapter.on_update))
+    application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, adapter.on_update))
+    return application
+
+
+class TelegramAdapter:
+    def __init__(self, conversation: Conversation) -> None:
+        self.conversation = conversation
+
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        incoming = to_incoming(update)
+        if incoming is None:
+            return
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        for reply in await self.conversation.handle(incoming):
+            await send(context.bot, incoming.chat_id, reply)
+
+
+def to_incoming(update: Update) -> Incoming | None:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return None
+    common = dict(channel=CHANNEL, chat_id=str(chat.id), user_id=str(user.id), name=user.full_name,
+                  update_id=str(update.update_id))
+    if update.callback_query is not None:
+        return Incoming(kind=InputKind.CHOICE, choice=update.callback_query.data or "",
+                        time=update.callback_query.message.date if update.callback_query.message
+                        else datetime.now(timezone.utc),
+                        **common)
+    message = update.message
+    if message is None:
+        return None
+    if message.text is not None:
+        return Incoming(kind=InputKind.TEXT, text=message.text, time=message.date, **common)
+    return Incoming(kind=InputKind.OTHER, time=message.date, **common)
+
+
+async def send(bot: Bot, chat_id: str, reply: Reply) -> None:
+    chunks = split_text(reply.text, MESSAGE_LIMIT)
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton(c.label, callback_data=c.id)] for c in reply.choices]) \
+        if reply.choices else None
+    for index, chunk in enumerate(chunks):
+        last = index == len(chunks) - 1
+        await bot.send_message(chat_id=chat_id, text=chunk, reply_markup=markup if last else None)
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Pieces under the platform's limit, cut at paragraph, then line, then word boundaries."""
+    pieces: list[str] = []
+    rest = text or " "
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
+        cut = cut if cut > limit // 2 else limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    pieces.append(rest)
+    return pieces

@@ -1,0 +1,129 @@
+"""Loads the reviewed data files (data/units, data/plans) into the database. Running it twice changes nothing."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from sqlmodel import Session, SQLModel, select
+
+from jobs.schedule import NotUnderstood, Rule, parse_schedule
+from models import Assignment, Plan, Task, Unit
+from models.plan import AssignmentRole
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+T = TypeVar("T", bound=SQLModel)
+COMMUNE_PREFIXES = {"commune": "Xã ", "ward": "Phường ", "special_zone": "Đặc khu "}
+
+
+class SeedError(Exception):
+    """The data files contradict themselves; the message names the file and the entry."""
+
+
+@dataclass
+class SeedReport:
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+
+    def count(self, table: str, created: bool) -> None:
+        bucket = self.created if created else self.updated
+        bucket[table] = bucket.get(table, 0) + 1
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+
+def seed(session: Session, data_dir: Path = DATA_DIR) -> SeedReport:
+    report = SeedReport()
+    units = {u["code"]: _upsert(session, report, Unit, {"code": u["code"]}, u) for u in read_units(data_dir)}
+    groups = _groups(data_dir, units)
+    for path in sorted((data_dir / "plans").glob("*.yaml")):
+        _seed_plan(session, report, yaml.safe_load(path.read_text(encoding="utf-8")), units, groups, path)
+    return report
+
+
+def read_units(data_dir: Path) -> list[dict[str, Any]]:
+    provincial = yaml.safe_load((data_dir / "units" / "provincial.yaml").read_text(encoding="utf-8"))["units"]
+    units = [{**u, "groups": list(u.get("groups", [])), "aliases": list(u.get("aliases", []))} for u in provincial]
+    with (data_dir / "units" / "communes.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            short = row["name"].removeprefix(COMMUNE_PREFIXES[row["kind"]])
+            prefix = COMMUNE_PREFIXES[row["kind"]].strip().lower()
+            aliases = [row["name"], short] + ([row["formed_from"]] if row["formed_from"] else [])
+            units.append({"code": row["code"], "name": f"UBND {prefix} {short}", "kind": row["kind"],
+                          "aliases": aliases, "groups": []})
+    return units
+
+
+def _groups(data_dir: Path, units: dict[str, Unit]) -> dict[str, list[Unit]]:
+    declared = yaml.safe_load((data_dir / "units" / "groups.yaml").read_text(encoding="utf-8"))["groups"]
+    return {key: [u for u in units.values() if key in u.groups or u.kind in spec.get("kinds", [])]
+            for key, spec in declared.items()}
+
+
+def _seed_plan(session: Session, report: SeedReport, data: dict[str, Any], units: dict[str, Unit],
+               groups: dict[str, list[Unit]], path: Path) -> None:
+    annual = data.get("annual_report", {})
+    plan = _upsert(session, report, Plan, {"key": data["key"]}, {
+        "key": data["key"], "number": data.get("number", ""), "title": " ".join(data["title"].split()),
+        "issued_on": data.get("issued_on"), "annual_report_month": annual.get("month", 11),
+        "annual_report_day": annual.get("day", 20), "sections": data.get("sections", [])})
+    for position, item in enumerate(data["tasks"], start=1):
+        code = f"{item['section']}.{item['number']}"
+        rules = [Rule.from_dict(r) for r in item["schedule_rules"]]
+        parsed = parse_schedule(item["schedule"])
+        if isinstance(parsed, NotUnderstood) or list(parsed) != rules:
+            raise SeedError(f"{path.name}, task {code}: schedule {item['schedule']!r} reads as {parsed}, "
+                            f"but the file says {item['schedule_rules']}")
+        task = _upsert(session, report, Task, {"plan_id": plan.id, "code": code}, {
+            "plan_id": plan.id, "code": code, "section": str(item["section"]), "number": int(item["number"]),
+            "position": position, "content": item["content"], "lead_text": item.get("lead", ""),
+            "cooperating_text": item.get("cooperating", ""), "schedule_text": item["schedule"],
+            "schedule_rules": [r.as_dict() for r in rules], "figures": item.get("figures", [])})
+        lead = _resolve(item.get("lead_units", []), units, groups, f"{path.name}, task {code}")
+        cooperating = _resolve(item.get("cooperating_units", []), units, groups, f"{path.name}, task {code}")
+        roles = {u.id: AssignmentRole.COOPERATING.value for u in cooperating}
+        roles.update({u.id: AssignmentRole.LEAD.value for u in lead})  # a unit named in both leads
+        for unit_id, role in roles.items():
+            _upsert(session, report, Assignment, {"task_id": task.id, "unit_id": unit_id},
+                    {"task_id": task.id, "unit_id": unit_id, "role": role})
+
+
+def _resolve(refs: list[str], units: dict[str, Unit], groups: dict[str, list[Unit]], where: str) -> list[Unit]:
+    found: list[Unit] = []
+    for ref in refs:
+        if ref.startswith("group:"):
+            if ref[6:] not in groups:
+                raise SeedError(f"{where}: unknown group {ref!r}")
+            found.extend(groups[ref[6:]])
+        elif ref in units:
+            found.append(units[ref])
+        else:
+            raise SeedError(f"{where}: unknown unit code {ref!r}")
+    return found
+
+
+def _upsert(session: Session, report: SeedReport, table: type[T], key: dict[str, Any],
+                         values: dict[str, Any]) -> T:
+    statement = select(table)
+    for column, value in key.items():
+        statement = statement.where(getattr(table, column) == value)
+    row = session.exec(statement).first()
+    values = {k: v for k, v in values.items() if k in table.model_fields}
+    if row is None:
+        row = table(**values)
+        session.add(row)
+        session.flush()
+        report.count(table.__tablename__, created=True)
+        return row
+    changed = {k: v for k, v in values.items() if getattr(row, k) != v}
+    if changed:
+        for column, value in changed.items():
+            setattr(row, column, value)
+        session.flush()
+        report.count(table.__tablename__, created=False)
+    return row

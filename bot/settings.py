@@ -1,0 +1,34 @@
+"""Configuration from the environment or `.env`. The names are fixed by the design (TDC_…)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TDC_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///var/tdc-bot.sqlite3"
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    listen: str = "0.0.0.0:8080"
+    zalo_token: SecretStr | None = None
+    zalo_api_url: str = "https://bot-api.zaloplatforms.com/bot"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    language: str = "vi"
+    rate_limit: float = 25.0
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def now(self) -> datetime:
+        """Local time of the province, naive: dates in the plan are local dates."""
+        return datetime.now(self.zone).replace(tzinfo=None)

@@ -1,0 +1,1 @@
+"""The conversation, pure of any platform: Incoming + database session → list of Reply."""

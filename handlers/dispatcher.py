@@ -1,0 +1,79 @@
+"""Who is writing, and what do they want? Routes every Incoming to a command, the open form, or guidance.
+
+Commands are a table, so an alias or a new command is one line. Anything unexpected gets a short,
+helpful answer; nothing goes unanswered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from handlers import help as help_
+from handlers import my_tasks, progress, registration
+from handlers.forms import FormContext, FormEngine
+from handlers.messages import Incoming, InputKind, Reply
+from locales import lang
+from models import ChannelAccount, Member, Unit
+from models.db import utcnow
+
+ENGINE = FormEngine(progress.PROGRESS)
+
+Command = Callable[[FormContext, str], list[Reply]]
+
+
+def _form(action: Callable[[FormContext], list[Reply]]) -> Command:
+    return lambda ctx, args: action(ctx)
+
+
+# (names, handler, belongs to the form flow). Vietnamese names first; English aliases after.
+_TABLE: list[tuple[tuple[str, ...], Command, bool]] = [
+    (("nhiemvu", "tasks"), my_tasks.show, False),
+    (("capnhat", "update"), _form(lambda ctx: ENGINE.start(ctx, "progress")), True),
+    (("tiep", "continue"), _form(ENGINE.resume), True),
+    (("quaylai", "back"), _form(ENGINE.back), True),
+    (("boqua", "skip"), _form(ENGINE.skip), True),
+    (("huy", "cancel"), _form(ENGINE.cancel), True),
+    (("help", "trogiup", "start"), help_.show, False),
+]
+COMMANDS: dict[str, Command] = {name: handler for names, handler, _ in _TABLE for name in names}
+FORM_COMMANDS = {name for names, _, in_form in _TABLE if in_form for name in names}
+
+
+def dispatch(session: Session, incoming: Incoming, now: datetime, default_language: str = "vi") -> list[Reply]:
+    """The replies to one incoming message. `now` is the province's local time."""
+    account = session.exec(select(ChannelAccount).where(
+        ChannelAccount.channel == incoming.channel, ChannelAccount.external_id == incoming.user_id)).first()
+    if account is None:
+        return registration.answer_stranger(session, incoming, lang(default_language))
+    account.chat_id = incoming.chat_id
+    account.last_seen_at = utcnow()
+    member = session.get(Member, account.member_id)
+    unit = session.get(Unit, member.unit_id) if member else None
+    assert member is not None and unit is not None
+    ctx = FormContext(session, member, unit, lang(member.language), now, incoming.channel)
+    return _route(ctx, incoming)
+
+
+def _route(ctx: FormContext, incoming: Incoming) -> list[Reply]:
+    open_form = ENGINE.state(ctx) is not None
+    if incoming.command:
+        handler = COMMANDS.get(incoming.command)
+        if handler is None:
+            return [Reply(ctx.lang._("I do not know the command /{command}. Type /help to see what I can do.",
+                                     command=incoming.command[:50]))]
+        replies = handler(ctx, incoming.args)
+        if open_form and incoming.command not in FORM_COMMANDS:
+            replies.append(Reply(ctx.lang._("You have an unfinished form. Type /tiep to continue it.")))
+        return replies
+    if open_form:
+        return ENGINE.answer(ctx, incoming)
+    if incoming.kind is InputKind.CHOICE:
+        return [Reply(ctx.lang._("That button belongs to a form that is already closed. "
+                                 "Type /capnhat to start a new update."))]
+    if incoming.kind is InputKind.TEXT and registration.looks_like_code(incoming.text):
+        return [Reply(ctx.lang._("You are already registered for {unit}.", unit=ctx.unit.name))]
+    return [Reply(ctx.lang._("I did not understand that. Type /capnhat to report progress, "
+                             "/nhiemvu to see your tasks, or /help for everything else."))]

@@ -1,0 +1,180 @@
+"""One engine runs every form: ask, read, validate, re-ask, go back, skip, cancel, confirm.
+
+The member's place in the form lives in the FormState row and is written after every step, so a restart
+of the bot, or a day away from the phone, resumes exactly where the member stopped.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from handlers.forms.steps import Answers, Confirm, Form, Invalid, Step
+from handlers.messages import Choice as ChoiceButton
+from handlers.messages import Incoming, InputKind, Reply
+from locales import N_, Lang
+from models import FormState, Member, Unit
+from models.db import utcnow
+
+
+@dataclass
+class FormContext:
+    """What a step may look at: the database, the member (and their unit), their language, today."""
+
+    session: Session
+    member: Member
+    unit: Unit
+    lang: Lang
+    now: datetime  # local time of the plan's province
+    channel: str
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+
+class FormEngine:
+    def __init__(self, *forms: Form) -> None:
+        self.forms = {form.name: form for form in forms}
+
+    def state(self, ctx: FormContext) -> FormState | None:
+        return ctx.session.exec(select(FormState).where(FormState.member_id == ctx.member.id)).first()
+
+    def start(self, ctx: FormContext, name: str, answers: Answers | None = None) -> list[Reply]:
+        """Open a form (replacing any the member left open); `answers` pre-fills steps, e.g. the task."""
+        old = self.state(ctx)
+        if old is not None:
+            ctx.session.delete(old)
+            ctx.session.flush()
+        form = self.forms[name]
+        answers = dict(answers or {})
+        first = self._next_step(ctx, form, answers, after=None)
+        state = FormState(member_id=ctx.member.id, form=name, step=first.name, answers=answers,
+                          history=[k for k in answers])
+        ctx.session.add(state)
+        return [self._prompt(ctx, form, state)]
+
+    def resume(self, ctx: FormContext) -> list[Reply]:
+        state = self.state(ctx)
+        if state is None:
+            return [Reply(ctx.lang._("There is no unfinished form. Type /capnhat to report progress."))]
+        return [self._prompt(ctx, self.forms[state.form], state)]
+
+    def cancel(self, ctx: FormContext) -> list[Reply]:
+        state = self.state(ctx)
+        if state is None:
+            return [Reply(ctx.lang._("There is nothing to cancel."))]
+        ctx.session.delete(state)
+        return [Reply(ctx.lang._("Cancelled. Nothing was saved."))]
+
+    def back(self, ctx: FormContext) -> list[Reply]:
+        state = self.state(ctx)
+        if state is None:
+            return [Reply(ctx.lang._("There is no unfinished form to go back in."))]
+        if not state.history:
+            return [Reply(ctx.lang._("This is the first question; there is nothing before it.")),
+                    self._prompt(ctx, self.forms[state.form], state)]
+        history = list(state.history)
+        state.step = history.pop()
+        state.history = history
+        self._touch(state)
+        return [self._prompt(ctx, self.forms[state.form], state)]
+
+    def skip(self, ctx: FormContext) -> list[Reply]:
+        state = self.state(ctx)
+        if state is None:
+            return [Reply(ctx.lang._("There is no question to skip."))]
+        form = self.forms[state.form]
+        step = self._current(ctx, form, state)
+        if not step.is_optional(state.answers):
+            return [Reply(ctx.lang._("This question cannot be skipped.")), self._prompt(ctx, form, state)]
+        return self._accept(ctx, form, state, step, None)
+
+    def answer(self, ctx: FormContext, incoming: Incoming) -> list[Reply]:
+        state = self.state(ctx)
+        assert state is not None, "the dispatcher routes here only with an open form"
+        form = self.forms[state.form]
+        step = self._current(ctx, form, state)
+        try:
+            value = self._read(ctx, state, step, incoming)
+        except Invalid as error:
+            return [self._prompt(ctx, form, state, error=ctx.lang._(error.msgid, **error.values))]
+        if isinstance(step, Confirm):
+            return self._confirm(ctx, form, state, value)
+        return self._accept(ctx, form, state, step, value)
+
+    # -- inside the engine ------------------------------------------------------------------------------
+
+    def _read(self, ctx: FormContext, state: FormState, step: Step, incoming: Incoming) -> Any:
+        if incoming.kind is InputKind.OTHER:
+            raise Invalid(N_("I can only read text here. Please type your answer."))
+        if incoming.kind is InputKind.TEXT:
+            return step.parse(ctx, state.answers, incoming.text)
+        offered = dict((token, value) for token, value in state.offered)
+        if incoming.choice not in offered:
+            raise Invalid(N_("That button is no longer valid. Please use the buttons below."))
+        value = offered[incoming.choice]
+        # The meaning of a button is checked again against what this member may choose now.
+        if value not in {o.value for o in step.options(ctx, state.answers)}:
+            raise Invalid(N_("That choice is not available to you. Please use the buttons below."))
+        return value
+
+    def _accept(self, ctx: FormContext, form: Form, state: FormState, step: Step, value: Any) -> list[Reply]:
+        answers = {**state.answers, step.name: value}
+        state.answers = answers
+        state.history = [*state.history, step.name]
+        state.step = self._next_step(ctx, form, answers, after=step.name).name
+        self._touch(state)
+        return [self._prompt(ctx, form, state)]
+
+    def _confirm(self, ctx: FormContext, form: Form, state: FormState, value: str) -> list[Reply]:
+        if value == "back":
+            return self.back(ctx)
+        if value == "cancel":
+            return self.cancel(ctx)
+        answers = self._final_answers(ctx, form, state.answers)
+        ctx.session.delete(state)
+        return form.on_submit(ctx, answers)
+
+    def _final_answers(self, ctx: FormContext, form: Form, answers: Answers) -> Answers:
+        """Only the answers of steps that still apply: a percent typed before the status changed is dropped."""
+        steps = [s for s in form.flat(ctx, answers) if s.applies(answers) and not isinstance(s, Confirm)]
+        return {s.name: answers.get(s.name) for s in steps}
+
+    def _current(self, ctx: FormContext, form: Form, state: FormState) -> Step:
+        for step in form.flat(ctx, state.answers):
+            if step.name == state.step:
+                return step
+        return self._next_step(ctx, form, state.answers, after=None)
+
+    def _next_step(self, ctx: FormContext, form: Form, answers: Answers, after: str | None) -> Step:
+        steps = form.flat(ctx, answers)
+        names = [s.name for s in steps]
+        start = names.index(after) + 1 if after in names else 0
+        for step in steps[start:]:
+            if step.applies(answers) and (after is not None or step.name not in answers):
+                return step
+        return form.confirm
+
+    def _prompt(self, ctx: FormContext, form: Form, state: FormState, error: str = "") -> Reply:
+        step = self._current(ctx, form, state)
+        parts = [error] if error else []
+        if isinstance(step, Confirm):
+            parts.append(form.summary(ctx, state.answers))
+        parts.append(step.ask(ctx, state.answers))
+        if step.is_optional(state.answers):
+            parts.append(ctx.lang._("(Type /boqua to skip this question.)"))
+        options = step.options(ctx, state.answers)
+        tokens = [secrets.token_urlsafe(6) for _ in options]
+        state.offered = [[token, option.value] for token, option in zip(tokens, options)]
+        self._touch(state)
+        buttons = tuple(ChoiceButton(token, option.label) for token, option in zip(tokens, options))
+        return Reply("\n\n".join(parts), buttons)
+
+    @staticmethod
+    def _touch(state: FormState) -> None:
+        state.updated_at = utcnow()

@@ -1,0 +1,259 @@
+"""The kinds of step a form is made of. A step knows how to ask, how to read an answer and how to show it.
+
+Parsing is forgiving of phone typing ("50", "50%", "50 %"; "hoan thanh" for "Hoàn thành"; a choice's
+number) and strict about meaning: a wrong answer raises Invalid with a message for the member.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from babel.numbers import NumberFormatError, parse_decimal
+
+from jobs.text import fold
+from locales import N_
+
+if TYPE_CHECKING:
+    from handlers.forms.engine import FormContext
+    from handlers.messages import Reply
+
+Answers = dict[str, Any]
+
+
+class Invalid(Exception):
+    """An answer the step cannot accept; `msgid` and `values` say why, in the member's language."""
+
+    def __init__(self, msgid: str, **values: object) -> None:
+        super().__init__(msgid)
+        self.msgid = msgid
+        self.values = values
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+    keys: tuple[str, ...] = ()  # other words that pick it: a task's code, a status's short form
+
+
+@dataclass(frozen=True, kw_only=True)
+class Step:
+    name: str
+    prompt: str  # msgid
+    title: str = ""  # msgid of the line that shows this answer in the summary
+    optional: bool | Callable[[Answers], bool] = False
+    when: Callable[[Answers], bool] | None = None
+
+    def applies(self, answers: Answers) -> bool:
+        return self.when is None or self.when(answers)
+
+    def is_optional(self, answers: Answers) -> bool:
+        return self.optional(answers) if callable(self.optional) else self.optional
+
+    def ask(self, ctx: FormContext, answers: Answers) -> str:
+        return ctx.lang._(self.prompt)
+
+    def heading(self, ctx: FormContext, answers: Answers) -> str:
+        return ctx.lang._(self.title or self.prompt)
+
+    def options(self, ctx: FormContext, answers: Answers) -> list[Option]:
+        return []
+
+    def parse(self, ctx: FormContext, answers: Answers, text: str) -> Any:
+        raise NotImplementedError
+
+    def show(self, ctx: FormContext, answers: Answers, value: Any) -> str:
+        return str(value)
+
+
+OptionSource = Sequence[tuple[str, str]] | Callable[["FormContext", Answers], list[Option]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Choice(Step):
+    """Pick one of a list, by button, by number or by (part of) its words, with or without diacritics."""
+
+    choices: OptionSource = ()
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # value → extra words (folded)
+
+    def options(self, ctx: FormContext, answers: Answers) -> list[Option]:
+        if callable(self.choices):
+            return self.choices(ctx, answers)
+        return [Option(value, ctx.lang._(msgid), self.aliases.get(value, ())) for value, msgid in self.choices]
+
+    def parse(self, ctx: FormContext, answers: Answers, text: str) -> str:
+        options = self.options(ctx, answers)
+        typed = fold(text).strip(" .")
+        if typed.isdigit():
+            index = int(typed)
+            if 1 <= index <= len(options):
+                return options[index - 1].value
+            raise Invalid(N_("Please choose a number from 1 to {n}."), n=len(options))
+        exact = [o for o in options if typed in {fold(o.label), *map(fold, o.keys)}]
+        if exact:
+            return exact[0].value
+        partial = [o for o in options if len(typed) >= 3 and typed in fold(o.label)]
+        if len(partial) == 1:
+            return partial[0].value
+        raise Invalid(N_("I could not tell which one you mean. Press a button or type its number."))
+
+    def show(self, ctx: FormContext, answers: Answers, value: Any) -> str:
+        labels = {o.value: o.label for o in self.options(ctx, answers)}
+        return labels.get(value, str(value))
+
+
+_PERCENT = re.compile(r"^\s*(\d{1,3}(?:[.,]\d+)?)\s*%?\s*$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Percent(Step):
+    def parse(self, ctx: FormContext, answers: Answers, text: str) -> float | int:
+        match = _PERCENT.match(text)
+        if not match:
+            raise Invalid(N_("Please type a percentage as a number from 0 to 100, for example 60%."))
+        value = float(match.group(1).replace(",", "."))
+        if not 0 <= value <= 100:
+            raise Invalid(N_("A percentage must be between 0 and 100; you typed {value}."), value=match.group(1))
+        return int(value) if value.is_integer() else value
+
+    def show(self, ctx: FormContext, answers: Answers, value: Any) -> str:
+        return f"{ctx.lang.number(value)}%"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Number(Step):
+    """A count or an amount. Vietnamese grouping ("15.000.000") and a trailing unit ("3 lớp") are accepted."""
+
+    unit: str = ""
+    minimum: int = 0
+    maximum: int | None = None
+    whole: bool = True
+
+    def parse(self, ctx: FormContext, answers: Answers, text: str) -> int | float:
+        digits = _strip_unit(text, self.unit)
+        try:
+            value = _parse_number(digits, ctx.lang.code)
+        except ValueError:
+            raise Invalid(N_("Please type a number, for example 3.")) from None
+        if self.whole and value != value.to_integral_value():
+            raise Invalid(N_("Please type a whole number, for example 3."))
+        if value < self.minimum or (self.maximum is not None and value > self.maximum):
+            raise Invalid(N_("The number must be between {low} and {high}."),
+                          low=self.minimum, high=self.maximum if self.maximum is not None else "∞")
+        return int(value) if value == value.to_integral_value() else float(value)
+
+    def show(self, ctx: FormContext, answers: Answers, value: Any) -> str:
+        return f"{ctx.lang.number(value)} {self.unit}".strip()
+
+
+def _strip_unit(text: str, unit: str) -> str:
+    match = re.match(r"^\s*([-+]?[\d.,\s]*\d)\s*(.*?)\s*$", text)
+    if not match or (match.group(2) and fold(match.group(2)) not in {fold(unit), "%"}):
+        return text
+    return match.group(1).replace(" ", "")
+
+
+def _parse_number(text: str, locale: str) -> Decimal:
+    # Officers write "1.500" for fifteen hundred whatever the language setting, so Vietnamese rules go first.
+    for loc in dict.fromkeys(("vi", locale)):
+        try:
+            return parse_decimal(text.strip(), locale=loc, strict=True)
+        except (NumberFormatError, InvalidOperation):
+            continue
+    raise ValueError(text)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Text(Step):
+    max_len: int = 1000
+
+    def parse(self, ctx: FormContext, answers: Answers, text: str) -> str:
+        if not text.strip():
+            raise Invalid(N_("The answer is empty. Please type a few words."))
+        if len(text) > self.max_len:
+            raise Invalid(N_("That answer has {length} characters; at most {limit} fit here. Please shorten it."),
+                          length=ctx.lang.number(len(text)), limit=ctx.lang.number(self.max_len))
+        return text  # stored exactly as typed: it is the unit's own wording
+
+    def show(self, ctx: FormContext, answers: Answers, value: Any) -> str:
+        return value if len(value) <= 300 else value[:300] + "…"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Confirm(Choice):
+    """The last step: the summary, then save, go back or cancel."""
+
+    name: str = "confirm"
+    prompt: str = N_("Save this update?")
+    choices: OptionSource = (("save", N_("Save")), ("back", N_("Go back")), ("cancel", N_("Cancel")))
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=lambda: {
+        "save": ("co", "ok", "dong y", "xac nhan", "luu", "yes"),
+        "back": ("sua", "quay lai", "back"),
+        "cancel": ("huy", "khong", "no"),
+    })
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A placeholder for the figures a task declares in the plan data: one number step per figure."""
+
+    name: str
+    figures_of: Callable[["FormContext", Answers], list[dict[str, Any]]]
+    when: Callable[[Answers], bool] | None = None
+
+    def expand(self, ctx: FormContext, answers: Answers) -> list[Step]:
+        if self.when is not None and not self.when(answers):
+            return []
+        return [FigureStep(name=f"{self.name}.{f['key']}", prompt="", figure=f, optional=True)
+                for f in self.figures_of(ctx, answers)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class FigureStep(Number):
+    figure: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        kind = self.figure.get("kind", "count")
+        object.__setattr__(self, "unit", self.figure.get("unit", ""))
+        object.__setattr__(self, "whole", kind == "count")
+        object.__setattr__(self, "maximum", 100 if kind == "percent" else None)
+
+    def ask(self, ctx: FormContext, answers: Answers) -> str:
+        target = self.figure.get("target")
+        if target is None:
+            return ctx.lang._("{label} ({unit})? Type a number.", label=self.figure["label"], unit=self.unit)
+        return ctx.lang._("{label} ({unit})? The plan's target is {target}. Type a number.",
+                          label=self.figure["label"], unit=self.unit, target=ctx.lang.number(target))
+
+    def heading(self, ctx: FormContext, answers: Answers) -> str:
+        return str(self.figure["label"])
+
+
+@dataclass(frozen=True)
+class Form:
+    name: str
+    steps: Sequence[Step | Figures]
+    on_submit: Callable[["FormContext", Answers], list["Reply"]]
+    confirm: Confirm = field(default_factory=Confirm)
+
+    def flat(self, ctx: FormContext, answers: Answers) -> list[Step]:
+        """The steps as they stand for these answers: figure placeholders expanded, the confirm step last."""
+        flat: list[Step] = []
+        for step in self.steps:
+            flat.extend(step.expand(ctx, answers) if isinstance(step, Figures) else [step])
+        return [*flat, self.confirm]
+
+    def summary(self, ctx: FormContext, answers: Answers) -> str:
+        """The answers as the member will confirm them, one line per question that applies."""
+        lines = [ctx.lang._("Your answers:")]
+        for step in self.flat(ctx, answers):
+            if isinstance(step, Confirm) or not step.applies(answers) or step.name not in answers:
+                continue
+            value = answers[step.name]
+            shown = ctx.lang._("(skipped)") if value is None else step.show(ctx, answers, value)
+            lines.append(f"• {step.heading(ctx, answers)}: {shown}")
+        return "\n".join(lines)

@@ -1,0 +1,20 @@
+"""/help: what the bot can do, in the words an officer uses."""
+
+from __future__ import annotations
+
+from handlers.forms import FormContext
+from handlers.messages import Reply
+
+
+def show(ctx: FormContext, args: str = "") -> list[Reply]:
+    return [Reply(ctx.lang._(
+        "tdc-bot — reporting on the plan on standards, metrology and quality.\n\n"
+        "/nhiemvu — your unit's tasks this year and their deadlines\n"
+        "/capnhat — report progress on a task\n"
+        "/tiep — continue an unfinished form\n"
+        "/quaylai — go back one question\n"
+        "/boqua — skip an optional question\n"
+        "/huy — cancel the form\n"
+        "/help — this help\n\n"
+        "You can answer with the buttons, with a choice's number, or by typing; "
+        "Vietnamese without diacritics is understood."))]

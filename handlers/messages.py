@@ -1,0 +1,61 @@
+"""The vocabulary that handlers and channel adapters share. No platform type crosses this line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class InputKind(StrEnum):
+    TEXT = "text"  # typed text, commands included
+    CHOICE = "choice"  # a button pressed: `choice` holds its opaque id
+    OTHER = "other"  # a photo, sticker, voice note … that the bot cannot read
+
+
+@dataclass(frozen=True)
+class Incoming:
+    channel: str
+    chat_id: str
+    user_id: str
+    time: datetime
+    kind: InputKind = InputKind.TEXT
+    text: str = ""
+    choice: str = ""
+    name: str = ""
+    update_id: str = ""
+
+    @property
+    def command(self) -> str:
+        """"capnhat" for "/capnhat@tdc_bot III.1"; empty when the text is not a command."""
+        if self.kind is not InputKind.TEXT or not self.text.startswith("/"):
+            return ""
+        head = self.text[1:].split(maxsplit=1)[0] if len(self.text) > 1 else ""
+        return head.split("@", 1)[0].lower()
+
+    @property
+    def args(self) -> str:
+        parts = self.text.split(maxsplit=1)
+        return parts[1].strip() if self.command and len(parts) > 1 else ""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option offered to the member; `id` is opaque and meaningful only to the server."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mime_type: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    choices: tuple[Choice, ...] = field(default_factory=tuple)
+    attachment: Attachment | None = None

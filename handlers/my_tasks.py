@@ -1,0 +1,37 @@
+"""/nhiemvu: the unit's tasks of this year with their deadlines and where each stands, lead tasks first."""
+
+from __future__ import annotations
+
+from handlers.assignments import AssignedTask, describe_deadlines, describe_status, unit_tasks
+from handlers.forms import FormContext
+from handlers.messages import Reply
+
+TASKS_PER_MESSAGE = 6  # what a phone screen holds without endless scrolling
+CONTENT_PREVIEW = 110
+
+
+def show(ctx: FormContext, args: str = "") -> list[Reply]:
+    year = ctx.today.year
+    items = unit_tasks(ctx.session, ctx.unit.id or 0, year)
+    if not items:
+        return [Reply(ctx.lang._("{unit} has no tasks in {year}.", unit=ctx.unit.name, year=year))]
+    lead = [i for i in items if i.is_lead]
+    cooperating = [i for i in items if not i.is_lead]
+    replies = [Reply(ctx.lang._("Tasks of {unit} in {year}: leading {lead}, cooperating on {cooperating}.",
+                                unit=ctx.unit.name, year=year, lead=len(lead), cooperating=len(cooperating)))]
+    for heading, group in ((ctx.lang._("LEADING"), lead), (ctx.lang._("COOPERATING"), cooperating)):
+        for start in range(0, len(group), TASKS_PER_MESSAGE):
+            chunk = group[start:start + TASKS_PER_MESSAGE]
+            lines = [f"{heading} ({start + 1}–{start + len(chunk)}/{len(group)})"]
+            lines += [_entry(ctx, item) for item in chunk]
+            replies.append(Reply("\n\n".join(lines)))
+    replies.append(Reply(ctx.lang._("To report on a task, type /capnhat.")))
+    return replies
+
+
+def _entry(ctx: FormContext, item: AssignedTask) -> str:
+    content = item.task.content
+    if len(content) > CONTENT_PREVIEW:
+        content = content[:CONTENT_PREVIEW].rsplit(" ", 1)[0] + "…"
+    return ctx.lang._("{code}. {content}\nDue: {deadlines} · {status}", code=item.task.code, content=content,
+                      deadlines=describe_deadlines(ctx.lang, item), status=describe_status(ctx.lang, item, ctx.today))

@@ -1,0 +1,71 @@
+"""/capnhat: a progress update on one task, as a form: task, status, percent, result, figures, difficulties."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.assignments import STATUS_LABELS, unit_tasks
+from handlers.forms import Choice, Figures, Form, FormContext, Option, Percent, Text
+from handlers.forms.steps import Answers
+from handlers.messages import Reply
+from locales import N_
+from models import Assignment, ProgressUpdate, Task
+from models.progress import Status
+
+BUTTON_LABEL = 60
+_WORKING = (Status.DONE, Status.IN_PROGRESS)
+
+
+def task_options(ctx: FormContext, answers: Answers) -> list[Option]:
+    """Only this member's unit's tasks of this year: the list a button press is checked against."""
+    options = []
+    for item in unit_tasks(ctx.session, ctx.unit.id or 0, ctx.today.year):
+        label = f"{item.task.code} {item.task.content}"
+        if len(label) > BUTTON_LABEL:
+            label = label[:BUTTON_LABEL - 1].rstrip() + "…"
+        options.append(Option(str(item.assignment.id), label, (item.task.code.lower(),)))
+    return options
+
+
+def task_of(ctx: FormContext, answers: Answers) -> Task:
+    assignment = ctx.session.get(Assignment, int(answers["task"]))
+    assert assignment is not None and assignment.unit_id == ctx.unit.id
+    task = ctx.session.get(Task, assignment.task_id)
+    assert task is not None
+    return task
+
+
+def figures_of(ctx: FormContext, answers: Answers) -> list[dict[str, Any]]:
+    return list(task_of(ctx, answers).figures) if "task" in answers else []
+
+
+def save(ctx: FormContext, answers: Answers) -> list[Reply]:
+    task = task_of(ctx, answers)
+    figures = {name.split(".", 1)[1]: value for name, value in answers.items()
+               if name.startswith("figures.") and value is not None}
+    update = ProgressUpdate(
+        assignment_id=int(answers["task"]), period=str(ctx.today.year), status=answers["status"],
+        percent=answers.get("percent"), result=answers.get("result") or "", figures=figures,
+        difficulties=answers.get("difficulties") or "", member_id=ctx.member.id or 0, channel=ctx.channel)
+    ctx.session.add(update)
+    ctx.session.flush()
+    return [Reply(ctx.lang._("Saved: update no. {id} on task {code} for {year}, at {time}.\n\n{answers}",
+                             id=update.id, code=task.code, year=update.period,
+                             time=ctx.now.strftime("%H:%M ") + ctx.lang.date(ctx.today),
+                             answers=PROGRESS.summary(ctx, answers)))]
+
+
+PROGRESS = Form("progress", on_submit=save, steps=[
+    Choice(name="task", prompt=N_("Which task are you reporting on?"), title=N_("Task"), choices=task_options),
+    Choice(name="status", prompt=N_("Where does the task stand?"), title=N_("Status"),
+           choices=list(STATUS_LABELS.items()),
+           aliases={Status.DONE: ("xong", "hoan thanh", "done"), Status.IN_PROGRESS: ("dang lam",),
+                    Status.NOT_STARTED: ("chua",), Status.NOT_ARISEN: ("khong phat sinh",)}),
+    Percent(name="percent", prompt=N_("How far along is it, in percent? For example: 60%"), title=N_("Progress"),
+            when=lambda a: a.get("status") == Status.IN_PROGRESS),
+    Text(name="result", prompt=N_("What has been done? A sentence or two (at most 1,000 characters)."),
+         title=N_("Result"), max_len=1000, optional=lambda a: a.get("status") not in _WORKING),
+    Figures(name="figures", figures_of=figures_of, when=lambda a: a.get("status") in _WORKING),
+    Text(name="difficulties", prompt=N_("Any difficulties or proposals? (optional)"),
+         title=N_("Difficulties, proposals"), max_len=1000, optional=True),
+])

@@ -1,0 +1,14 @@
+"""Tables and the database session. Nothing else lives here: every other layer imports it, it imports none."""
+
+from models.db import make_engine, init_db, session_scope
+from models.organisation import Unit, Member, ChannelAccount, Invite
+from models.plan import Plan, Task, Assignment
+from models.progress import ProgressUpdate
+from models.conversation import FormState
+
+__all__ = [
+    "make_engine", "init_db", "session_scope",
+    "Unit", "Member", "ChannelAccount", "Invite",
+    "Plan", "Task", "Assignment",
+    "ProgressUpdate", "FormState",
+]

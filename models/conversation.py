@@ -1,0 +1,22 @@
+"""A member's open form, saved after every step so that a restart or a day's pause loses nothing."""
+
+from __future__ import annotations
+
+from pydantic import NaiveDatetime
+from typing import Any
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+from models.db import utcnow
+
+
+class FormState(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", unique=True)
+    form: str = Field(max_length=32)
+    step: str = Field(max_length=64)
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    history: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    offered: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # [token, value] of the buttons last shown
+    updated_at: NaiveDatetime = Field(default_factory=utcnow)

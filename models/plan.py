@@ -1,0 +1,52 @@
+"""The plan as loaded from data/plans: its tasks and which unit leads or cooperates on each."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class AssignmentRole(StrEnum):
+    LEAD = "lead"
+    COOPERATING = "cooperating"
+
+
+class Plan(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, index=True, max_length=64)
+    number: str = ""
+    title: str
+    issued_on: date | None = None
+    annual_report_month: int = 11
+    annual_report_day: int = 20
+    sections: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Task(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    code: str = Field(max_length=16)  # "III.1": section and number, as the plan's appendix numbers them
+    section: str = Field(max_length=8)
+    number: int
+    position: int  # order in the appendix, for listings
+    content: str
+    lead_text: str = ""
+    cooperating_text: str = ""
+    schedule_text: str = ""
+    schedule_rules: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    figures: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Assignment(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("task_id", "unit_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    role: str = Field(max_length=16)
