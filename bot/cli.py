@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 
 import httpx
 from sqlalchemy.engine import Engine
@@ -115,12 +115,12 @@ def cmd_tasks(args: argparse.Namespace, settings: Settings, engine: Engine, spea
     return 0
 
 
-def _print_task(speak: Lang, task: Task, dues: list, role: str) -> None:  # type: ignore[type-arg]
+def _print_task(speak: Lang, task: Task, dues: list[date], role: str) -> None:
     dates = ", ".join(d.strftime("%d/%m/%Y") for d in dues) or speak._("waiting for an event")
-    head = f"{task.code:<6} {speak._('due')}: {dates}" + (f"  [{role}]" if role else "")
-    print(head)
+    due = speak._("due: {dates}", dates=dates)
+    print(f"{task.code:<6} {due}" + (f"  [{role}]" if role else ""))
     print(f"       {task.content[:150]}")
-    print(f"       {speak._('schedule as written')}: {task.schedule_text}")
+    print("       " + speak._("schedule as written: {text}", text=task.schedule_text))
 
 
 def cmd_invite(args: argparse.Namespace, settings: Settings, engine: Engine, speak: Lang) -> int:

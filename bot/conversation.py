@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
@@ -22,15 +24,16 @@ log = logging.getLogger("tdc.conversation")
 
 
 class Conversation:
-    def __init__(self, engine: Engine, settings: Settings) -> None:
+    def __init__(self, engine: Engine, settings: Settings, clock: Callable[[], datetime] | None = None) -> None:
         self.engine = engine
         self.settings = settings
+        self.clock = clock or settings.now  # the province's local time; tests pass a fixed one
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     def handle_sync(self, incoming: Incoming) -> list[Reply]:
         try:
             with session_scope(self.engine) as session:
-                return dispatch(session, incoming, self.settings.now(), self.settings.language)
+                return dispatch(session, incoming, self.clock(), self.settings.language)
         except Exception:
             log.exception("handler failed", extra={"channel": incoming.channel, "update": incoming.update_id})
             return [Reply(lang(self.settings.language)._(

@@ -53,10 +53,6 @@ class Lang:
         text = translations(self.code).gettext(msgid)
         return text.format(**values) if values else text
 
-    def ngettext(self, singular: str, plural: str, n: int, **values: object) -> str:
-        text = translations(self.code).ngettext(singular, plural, n)
-        return text.format(n=n, **values)
-
     def date(self, day: date) -> str:
         return format_date(day, "dd/MM/yyyy" if self.code == "vi" else "d MMM yyyy", locale=self.code)
 

@@ -52,7 +52,7 @@ def run_console(conversation: Conversation, user_id: str, stdin: TextIO = sys.st
             continue
         update += 1
         incoming = Incoming(channel=CHANNEL, chat_id=user_id, user_id=user_id, name="console",
-                            kind=InputKind.TEXT, text=text, time=conversation.settings.now(), update_id=str(update))
+                            kind=InputKind.TEXT, text=text, time=conversation.clock(), update_id=str(update))
         if not stdin.isatty():  # a transcript from a pipe reads better with the question shown
             print(f"> {text}", file=stdout)
         for reply in conversation.handle_sync(incoming):

@@ -1,0 +1,116 @@
+"""Shared fixtures: a seeded SQLite file per test (copied from one seeded once), settings, a chat helper."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot.conversation import Conversation
+from bot.seed import seed
+from bot.settings import Settings
+from handlers.messages import Incoming, InputKind, Reply
+from handlers.registration import create_invite
+from models import Unit, init_db, make_engine, session_scope
+from models.organisation import Role
+
+# A fixed clock inside the plan's first reporting year: 15 October 2025, 09:30 in Quảng Ngãi.
+NOW = datetime(2025, 10, 15, 9, 30)
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "seeded.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    init_db(engine)
+    with session_scope(engine) as session:
+        seed(session)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def db_url(seeded_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "tdc.sqlite3"
+    shutil.copy(seeded_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return Settings(database_url=db_url, _env_file=None)
+
+
+def invite(engine: Engine, unit_code: str, role: Role = Role.OFFICER, days: int = 14) -> str:
+    with session_scope(engine) as session:
+        unit = session.exec(select(Unit).where(Unit.code == unit_code)).one()
+        code, row = create_invite(session, unit, role, timedelta(days=days))
+    return code
+
+
+class Chat:
+    """One person talking to the bot through the channel-neutral core, as a console or test would."""
+
+    def __init__(self, conversation: Conversation, user_id: str = "u1", channel: str = "test") -> None:
+        self.conversation = conversation
+        self.user_id = user_id
+        self.channel = channel
+        self.last: list[Reply] = []
+
+    def say(self, text: str) -> str:
+        return self._send(Incoming(channel=self.channel, chat_id=self.user_id, user_id=self.user_id,
+                                   time=NOW, text=text, name="Trần Thị Bình"))
+
+    def press(self, label: str) -> str:
+        for reply in reversed(self.last):
+            for choice in reply.choices:
+                if choice.label == label:
+                    return self.press_id(choice.id)
+        raise AssertionError(f"no button {label!r} in {[c.label for r in self.last for c in r.choices]}")
+
+    def press_id(self, choice_id: str) -> str:
+        return self._send(Incoming(channel=self.channel, chat_id=self.user_id, user_id=self.user_id,
+                                   time=NOW, kind=InputKind.CHOICE, choice=choice_id))
+
+    def send_photo(self) -> str:
+        return self._send(Incoming(channel=self.channel, chat_id=self.user_id, user_id=self.user_id,
+                                   time=NOW, kind=InputKind.OTHER))
+
+    def buttons(self) -> list[str]:
+        return [c.label for r in self.last for c in r.choices]
+
+    def _send(self, incoming: Incoming) -> str:
+        self.last = self.conversation.handle_sync(incoming)
+        assert self.last and all(r.text.strip() for r in self.last), "every message gets a non-empty answer"
+        return "\n".join(r.text for r in self.last)
+
+
+@pytest.fixture
+def conversation(engine: Engine, settings: Settings) -> Conversation:
+    return Conversation(engine, settings, clock=lambda: NOW)
+
+
+@pytest.fixture
+def officer(conversation: Conversation, engine: Engine) -> Chat:
+    """An officer of UBND xã Bình Sơn (21040), already registered."""
+    chat = Chat(conversation, user_id="501")
+    chat.say(f"/start {invite(engine, '21040')}")
+    return chat
+
+
+def session_of(engine: Engine) -> Session:
+    return Session(engine)

@@ -1,0 +1,185 @@
+"""A fake Telegram Bot API server on 127.0.0.1, for the real python-telegram-bot client to talk HTTP to.
+
+It keeps the updates that "users" send (text, photos, button presses) for getUpdates, records every
+method the bot calls, and answers like the real API for the methods the bot uses.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+BOT_USER = {"id": 999000, "is_bot": True, "first_name": "tdc-bot", "username": "tdc_test_bot"}
+
+
+class FakeTelegram:
+    def __init__(self, token: str = "123456:TEST-TOKEN") -> None:
+        self.token = token
+        self._lock = threading.Condition()
+        self._pending: list[dict[str, Any]] = []
+        self._next_update = 1
+        self._next_message = 1
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.sent: list[dict[str, Any]] = []  # messages the bot sent, as the API returned them
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/bot"
+
+    def __enter__(self) -> FakeTelegram:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    # -- what users do ------------------------------------------------------------------------------------
+
+    def user(self, user_id: int, name: str = "Nguyễn Văn An") -> dict[str, Any]:
+        return {"id": user_id, "is_bot": False, "first_name": name, "language_code": "vi"}
+
+    def send_text(self, user_id: int, text: str) -> None:
+        self._push({"message": self._message(user_id, text=text)})
+
+    def send_photo(self, user_id: int) -> None:
+        photo = [{"file_id": "AgAD", "file_unique_id": "u1", "width": 90, "height": 90}]
+        self._push({"message": self._message(user_id, photo=photo)})
+
+    def send_sticker(self, user_id: int) -> None:
+        sticker = {"file_id": "CAAD", "file_unique_id": "s1", "width": 512, "height": 512, "is_animated": False,
+                   "is_video": False, "type": "regular"}
+        self._push({"message": self._message(user_id, sticker=sticker)})
+
+    def press(self, user_id: int, label: str) -> None:
+        """Press the button labelled `label` on the newest message to this user that has it."""
+        for message in reversed(self.messages_to(user_id)):
+            for row in message.get("reply_markup", {}).get("inline_keyboard", []):
+                for button in row:
+                    if button["text"] == label:
+                        self.press_data(user_id, button["callback_data"], message)
+                        return
+        raise AssertionError(f"no button {label!r} was shown to {user_id}")
+
+    def press_data(self, user_id: int, data: str, message: dict[str, Any] | None = None) -> None:
+        """A callback with any data at all, as a forged or replayed button press would send."""
+        message = message or self.messages_to(user_id)[-1]
+        self._push({"callback_query": {"id": f"cq{self._next_update}", "from": self.user(user_id),
+                                       "chat_instance": "ci", "message": message, "data": data}})
+
+    # -- what the test reads -----------------------------------------------------------------------------
+
+    def messages_to(self, chat_id: int) -> list[dict[str, Any]]:
+        with self._lock:
+            return [m for m in self.sent if m["chat"]["id"] == chat_id]
+
+    def buttons(self, message: dict[str, Any]) -> list[str]:
+        return [b["text"] for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
+
+    def wait_for_replies(self, chat_id: int, since: int, quiet: float = 0.3, timeout: float = 15) -> list[dict[str, Any]]:
+        """The messages sent to a chat after the first `since` ones, once the bot has gone quiet."""
+        deadline = time.monotonic() + timeout
+        seen, last_change = since, time.monotonic()
+        while time.monotonic() < deadline:
+            count = len(self.messages_to(chat_id))
+            if count != seen:
+                seen, last_change = count, time.monotonic()
+            elif count > since and time.monotonic() - last_change >= quiet:
+                return self.messages_to(chat_id)[since:]
+            time.sleep(0.02)
+        raise AssertionError(f"the bot sent nothing to {chat_id} within {timeout}s")
+
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._pending)
+
+    # -- the server side ---------------------------------------------------------------------------------
+
+    def _message(self, user_id: int, **content: Any) -> dict[str, Any]:
+        with self._lock:
+            message_id = self._next_message
+            self._next_message += 1
+        return {"message_id": message_id, "date": int(time.time()), "from": self.user(user_id),
+                "chat": {"id": user_id, "type": "private", "first_name": "An"}, **content}
+
+    def _push(self, update: dict[str, Any]) -> None:
+        with self._lock:
+            self._pending.append({"update_id": self._next_update, **update})
+            self._next_update += 1
+            self._lock.notify_all()
+
+    def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        timeout = min(float(params.get("timeout") or 0), 2.0)
+        with self._lock:
+            self._pending = [u for u in self._pending if u["update_id"] >= offset]
+            if not self._pending and timeout:
+                self._lock.wait(timeout)
+            return list(self._pending[: int(params.get("limit") or 100)])
+
+    def _call(self, method: str, params: dict[str, Any]) -> Any:
+        with self._lock:
+            self.calls.append((method, params))
+        if method == "getMe":
+            return BOT_USER
+        if method == "getUpdates":
+            return self._get_updates(params)
+        if method == "sendMessage":
+            with self._lock:
+                message = {"message_id": self._next_message, "date": int(time.time()), "from": BOT_USER,
+                           "chat": {"id": int(params["chat_id"]), "type": "private"}, "text": params["text"]}
+                self._next_message += 1
+                if params.get("reply_markup"):
+                    message["reply_markup"] = params["reply_markup"]
+                self.sent.append(message)
+                return message
+        return True  # deleteWebhook, answerCallbackQuery, setMyCommands …
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+                prefix = f"/bot{fake.token}/"
+                if not self.path.startswith(prefix):
+                    self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+                    return
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                params = _decode(body, self.headers.get("Content-Type", ""))
+                self._reply(200, {"ok": True, "result": fake._call(self.path[len(prefix):], params)})
+
+            do_GET = do_POST
+
+            def _reply(self, status: int, payload: Any) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        return Handler
+
+
+def _decode(body: str, content_type: str) -> dict[str, Any]:
+    if not body:
+        return {}
+    if content_type.startswith("application/json"):
+        return json.loads(body)
+    params: dict[str, Any] = {}
+    for key, values in parse_qs(body, keep_blank_values=True).items():
+        try:
+            params[key] = json.loads(values[0]) if key != "text" else values[0]
+        except ValueError:
+            params[key] = values[0]
+    return params
