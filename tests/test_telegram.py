@@ -1,0 +1,137 @@
+"""End to end over HTTP: the real python-telegram-bot client against a fake Bot API server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from telegram.ext import Application
+
+from bot.channels.telegram import build_application, split_text
+from bot.conversation import Conversation
+from bot.settings import Settings
+from models import ProgressUpdate
+from tests.conftest import NOW, invite
+from tests.fake_telegram import FakeTelegram
+
+OFFICER = 7001
+
+
+@pytest.fixture
+def telegram() -> FakeTelegram:
+    with FakeTelegram() as fake:
+        yield fake
+
+
+@asynccontextmanager
+async def running_bot(fake: FakeTelegram, engine: Engine, settings: Settings) -> AsyncIterator[Application]:
+    settings = Settings(database_url=settings.database_url, telegram_token=fake.token, telegram_api_url=fake.api_url,
+                        _env_file=None)
+    application = build_application(settings, Conversation(engine, settings, clock=lambda: NOW))
+    async with application:
+        await application.start()
+        await application.updater.start_polling(poll_interval=0.0, timeout=1)
+        try:
+            yield application
+        finally:
+            await application.updater.stop()
+            await application.stop()
+
+
+class Officer:
+    """The officer's phone: sends, presses, and reads what the bot sent back."""
+
+    def __init__(self, fake: FakeTelegram, user_id: int) -> None:
+        self.fake, self.user_id = fake, user_id
+
+    async def _exchange(self, act) -> str:  # type: ignore[no-untyped-def]
+        before = len(self.fake.messages_to(self.user_id))
+        act()
+        replies = await asyncio.to_thread(self.fake.wait_for_replies, self.user_id, before)
+        self.last = replies
+        return "\n".join(m["text"] for m in replies)
+
+    async def say(self, text: str) -> str:
+        return await self._exchange(lambda: self.fake.send_text(self.user_id, text))
+
+    async def press(self, label: str) -> str:
+        return await self._exchange(lambda: self.fake.press(self.user_id, label))
+
+    async def photo(self) -> str:
+        return await self._exchange(lambda: self.fake.send_photo(self.user_id))
+
+    def buttons(self) -> list[str]:
+        return self.fake.buttons(self.last[-1])
+
+
+async def test_invite_start_tasks_and_a_progress_update_over_telegram(
+        telegram: FakeTelegram, engine: Engine, settings: Settings) -> None:
+    code = invite(engine, "21040")
+    officer = Officer(telegram, OFFICER)
+    async with running_bot(telegram, engine, settings):
+        assert "đăng ký thành công cho UBND xã Bình Sơn" in await officer.say(f"/start {code}")
+        tasks = await officer.say("/nhiemvu")
+        assert "I.1. Tiếp tục tổ chức quán triệt" in tasks and "Hạn: 30/09/2025" in tasks
+        assert all(len(m["text"]) <= 4096 for m in officer.last)
+
+        assert "Bạn cập nhật nhiệm vụ nào?" in await officer.say("/capnhat")
+        await officer.press(next(b for b in officer.buttons() if b.startswith("III.2 ")))
+        assert officer.buttons() == ["Đã hoàn thành", "Đang thực hiện", "Chưa thực hiện", "Không phát sinh"]
+        await officer.say("2")  # a choice's number
+        assert "bao nhiêu phần trăm" in officer.last[-1]["text"]
+        await officer.say("50%")
+        await officer.say("Đã cử 4 công chức tham gia lớp tập huấn")
+        sticker = await officer.photo()
+        assert "chỉ đọc được tin nhắn chữ" in sticker
+        await officer.say("30")
+        summary = await officer.say("/boqua")
+        assert "• Tiến độ: 50%" in summary and officer.buttons() == ["Lưu", "Quay lại", "Hủy"]
+        saved = await officer.press("Lưu")
+        assert "Đã lưu: cập nhật số 1 cho nhiệm vụ III.2 năm 2025" in saved
+
+    with Session(engine) as session:
+        [update] = session.exec(select(ProgressUpdate)).all()
+    assert (update.status, update.percent, update.channel) == ("in_progress", 50, "telegram")
+    assert update.figures == {"staff_trained_share": 30}
+    assert update.result == "Đã cử 4 công chức tham gia lớp tập huấn"
+    methods = {method for method, _ in telegram.calls}
+    assert {"getMe", "getUpdates", "sendMessage", "answerCallbackQuery"} <= methods
+
+
+async def test_the_bot_restarted_mid_form_resumes_at_the_same_question(
+        telegram: FakeTelegram, engine: Engine, settings: Settings) -> None:
+    code = invite(engine, "21040")
+    officer = Officer(telegram, OFFICER)
+    async with running_bot(telegram, engine, settings):
+        await officer.say(f"/start {code}")
+        await officer.say("/capnhat")
+        await officer.say("III.2")
+        await officer.press("Đã hoàn thành")
+        assert "Kết quả đã thực hiện" in officer.last[-1]["text"]
+    async with running_bot(telegram, engine, settings):
+        assert "Kết quả đã thực hiện" in await officer.say("/tiep")
+        assert "Tỷ lệ công chức, viên chức" in await officer.say("Đã hoàn thành kế hoạch năm")
+
+
+async def test_a_stranger_and_a_forged_button_get_clear_answers(
+        telegram: FakeTelegram, engine: Engine, settings: Settings) -> None:
+    stranger = Officer(telegram, 8001)
+    async with running_bot(telegram, engine, settings):
+        assert "Bạn chưa đăng ký" in await stranger.say("/nhiemvu")
+        await stranger.say(f"/start {invite(engine, '21040')}")
+        await stranger.say("/capnhat")
+        telegram.press_data(8001, "forged-id")
+        replies = await asyncio.to_thread(telegram.wait_for_replies, 8001, len(telegram.messages_to(8001)) - 0)
+        assert "Nút này không còn hiệu lực" in replies[-1]["text"]
+
+
+def test_long_texts_are_split_at_paragraphs_under_the_limit() -> None:
+    text = "\n\n".join(f"Đoạn {i}: " + "chữ " * 200 for i in range(10))
+    pieces = split_text(text, 4096)
+    assert len(pieces) > 1 and all(len(p) <= 4096 for p in pieces)
+    assert "".join(pieces).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(" ", "")
+    assert all(p.startswith("Đoạn") for p in pieces)
