@@ -1,0 +1,69 @@
+"""The admin's command line and the console chat, run as real processes on a real SQLite file."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from models import ProgressUpdate, make_engine
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(db_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TDC_DATABASE_URL": db_url, "TDC_TELEGRAM_TOKEN": ""}
+    env.pop("TDC_TELEGRAM_TOKEN")
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
+                          cwd=ROOT, env=env, timeout=120)
+
+
+def test_a_new_database_is_created_and_seeded_by_the_first_command(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'new' / 'tdc.sqlite3'}"
+    units = run(url, "units")
+    assert units.returncode == 0, units.stderr
+    assert re.search(r"^21040\s+commune\s+UBND xã Bình Sơn$", units.stdout, re.M)
+    assert "113 đơn vị" in units.stdout
+    again = run(url, "seed")
+    assert "Không có gì thay đổi" in again.stdout
+
+
+def test_tasks_print_deadlines_as_day_month_year(db_url: str) -> None:
+    out = run(db_url, "tasks", "--unit", "SKHCN", "--year", "2025").stdout
+    assert "Nhiệm vụ của Sở Khoa học và Công nghệ năm 2025:" in out
+    assert re.search(r"^I\.3\s+hạn: 30/06/2025, 19/11/2025  \[chủ trì\]$", out, re.M)
+    assert re.search(r"^VI\.1\s+hạn: chờ sự kiện", out, re.M)
+    everything = run(db_url, "tasks", "--year", "2026").stdout
+    assert everything.count("thời gian theo kế hoạch:") == 20
+
+
+def test_every_command_has_help(db_url: str) -> None:
+    for command in ("units", "tasks", "invite", "console", "seed", "run"):
+        result = run(db_url, command, "--help")
+        assert result.returncode == 0 and "usage: python -m bot" in result.stdout, command
+    assert "mã đơn vị" in run(db_url, "invite", "--help").stdout
+
+
+def test_an_unknown_unit_is_refused_clearly(db_url: str) -> None:
+    result = run(db_url, "invite", "--unit", "NOPE")
+    assert result.returncode == 2 and "Không có đơn vị nào mang mã NOPE" in result.stderr
+
+
+def test_invite_then_the_whole_flow_in_the_console(db_url: str) -> None:
+    invitation = run(db_url, "invite", "--unit", "21040", "--role", "officer")
+    code = re.search(r"^  ([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})$", invitation.stdout, re.M)
+    assert code, invitation.stdout
+    script = "\n".join([f"/start {code.group(1)}", "/nhiemvu", "/capnhat", "2", "2", "50%",
+                        "hoan thanh buoc 1", "/boqua", "/boqua", "1"]) + "\n"
+    chat = run(db_url, "console", stdin=script)
+    assert chat.returncode == 0, chat.stderr
+    assert re.search(r"Bạn cập nhật nhiệm vụ nào\?\n  1\. I\.\d \S+", chat.stdout)  # choices as numbered lines
+    assert "Đã lưu: cập nhật số 1 cho nhiệm vụ" in chat.stdout
+    with Session(make_engine(db_url)) as session:
+        [update] = session.exec(select(ProgressUpdate)).all()
+    assert (update.status, update.percent, update.result, update.channel) == (
+        "in_progress", 50, "hoan thanh buoc 1", "console")
