@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from bot.conversation import Conversation
 from bot.seed import seed
@@ -58,7 +58,7 @@ def settings(db_url: str) -> Settings:
 def invite(engine: Engine, unit_code: str, role: Role = Role.OFFICER, days: int = 14) -> str:
     with session_scope(engine) as session:
         unit = session.exec(select(Unit).where(Unit.code == unit_code)).one()
-        code, row = create_invite(session, unit, role, timedelta(days=days))
+        code, _ = create_invite(session, unit, role, timedelta(days=days))
     return code
 
 
@@ -110,7 +110,3 @@ def officer(conversation: Conversation, engine: Engine) -> Chat:
     chat = Chat(conversation, user_id="501")
     chat.say(f"/start {invite(engine, '21040')}")
     return chat
-
-
-def session_of(engine: Engine) -> Session:
-    return Session(engine)
