@@ -31,7 +31,7 @@ def _form(action: Callable[[FormContext], list[Reply]]) -> Command:
 # (names, handler, belongs to the form flow). Vietnamese names first; English aliases after.
 _TABLE: list[tuple[tuple[str, ...], Command, bool]] = [
     (("nhiemvu", "tasks"), my_tasks.show, False),
-    (("capnhat", "update"), _form(lambda ctx: ENGINE.start(ctx, "progress")), True),
+    (("capnhat", "update"), lambda ctx, args: ENGINE.start(ctx, "progress", progress.preset(ctx, args)), True),
     (("tiep", "continue"), _form(ENGINE.resume), True),
     (("quaylai", "back"), _form(ENGINE.back), True),
     (("boqua", "skip"), _form(ENGINE.skip), True),

@@ -10,7 +10,7 @@ def show(ctx: FormContext, args: str = "") -> list[Reply]:
     return [Reply(ctx.lang._(
         "tdc-bot — reporting on the plan on standards, metrology and quality.\n\n"
         "/nhiemvu — your unit's tasks this year and their deadlines\n"
-        "/capnhat — report progress on a task\n"
+        "/capnhat — report progress on a task (or /capnhat III.1)\n"
         "/tiep — continue an unfinished form\n"
         "/quaylai — go back one question\n"
         "/boqua — skip an optional question\n"

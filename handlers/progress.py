@@ -8,6 +8,7 @@ from handlers.assignments import STATUS_LABELS, unit_tasks
 from handlers.forms import Choice, Figures, Form, FormContext, Option, Percent, Text
 from handlers.forms.steps import Answers
 from handlers.messages import Reply
+from jobs.text import fold
 from locales import N_
 from models import Assignment, ProgressUpdate, Task
 from models.progress import Status
@@ -25,6 +26,13 @@ def task_options(ctx: FormContext, answers: Answers) -> list[Option]:
             label = label[:BUTTON_LABEL - 1].rstrip() + "…"
         options.append(Option(str(item.assignment.id), label, (item.task.code.lower(),)))
     return options
+
+
+def preset(ctx: FormContext, args: str) -> Answers:
+    """`/capnhat III.1` opens the form on that task, if it is one of the unit's; otherwise it asks as usual."""
+    wanted = fold(args)
+    matches = [o.value for o in task_options(ctx, {}) if wanted and wanted in o.keys]
+    return {"task": matches[0]} if matches else {}
 
 
 def task_of(ctx: FormContext, answers: Answers) -> Task:

@@ -192,3 +192,10 @@ def test_codes_wrong_expired_and_reused(conversation: Conversation, engine: Engi
     with Session(engine) as session:
         assert len(session.exec(select(Member)).all()) == 1
         assert [a.external_id for a in session.exec(select(ChannelAccount))] == ["900"]
+
+
+def test_capnhat_with_a_task_code_starts_at_the_status(officer: Chat) -> None:
+    assert "Tình hình thực hiện nhiệm vụ?" in officer.say("/capnhat iii.2")
+    officer.say("/quaylai")
+    assert "Bạn cập nhật nhiệm vụ nào?" in officer.last[0].text
+    assert "Bạn cập nhật nhiệm vụ nào?" in officer.say("/capnhat I.3")  # not this unit's task: asks
