@@ -17,6 +17,8 @@ BOT_USER = {"id": 999000, "is_bot": True, "first_name": "tdc-bot", "username": "
 
 
 class _QuietServer(ThreadingHTTPServer):
+    request_queue_size = 256  # the default backlog of 5 drops connections when many bots poll and send at once
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a client hanging up mid long-poll when the bot stops is not the test's concern
 
