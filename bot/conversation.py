@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
+import weakref
 from collections.abc import Callable
 from datetime import datetime
 
@@ -28,7 +28,7 @@ class Conversation:
         self.engine = engine
         self.settings = settings
         self.clock = clock or settings.now  # the province's local time; tests pass a fixed one
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def handle_sync(self, incoming: Incoming) -> list[Reply]:
         try:
@@ -40,5 +40,9 @@ class Conversation:
                 "Sorry, something went wrong and your last message was not saved. Please try again in a moment."))]
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
-        async with self._locks[f"{incoming.channel}:{incoming.chat_id}"]:
+        key = f"{incoming.channel}:{incoming.chat_id}"
+        lock = self._locks.get(key)
+        if lock is None:  # kept only while a message of this chat is in flight, then forgotten
+            lock = self._locks[key] = asyncio.Lock()
+        async with lock:
             return await asyncio.to_thread(self.handle_sync, incoming)

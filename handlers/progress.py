@@ -20,7 +20,9 @@ _WORKING = (Status.DONE, Status.IN_PROGRESS)
 def task_options(ctx: FormContext, answers: Answers) -> list[Option]:
     """Only this member's unit's tasks of this year: the list a button press is checked against."""
     options = []
-    for item in unit_tasks(ctx.session, ctx.unit.id or 0, ctx.today.year):
+    items = ctx.remember(("unit_tasks", ctx.today.year),
+                         lambda: unit_tasks(ctx.session, ctx.unit.id or 0, ctx.today.year))
+    for item in items:
         label = f"{item.task.code} {item.task.content}"
         if len(label) > BUTTON_LABEL:
             label = label[:BUTTON_LABEL - 1].rstrip() + "…"
@@ -36,7 +38,11 @@ def preset(ctx: FormContext, args: str) -> Answers:
 
 
 def task_of(ctx: FormContext, answers: Answers) -> Task:
-    assignment = ctx.session.get(Assignment, int(answers["task"]))
+    return ctx.remember(("task", answers["task"]), lambda: _load_task(ctx, int(answers["task"])))
+
+
+def _load_task(ctx: FormContext, assignment_id: int) -> Task:
+    assignment = ctx.session.get(Assignment, assignment_id)
     assert assignment is not None and assignment.unit_id == ctx.unit.id
     task = ctx.session.get(Task, assignment.task_id)
     assert task is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine
@@ -9,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from bot.conversation import Conversation
 from bot.settings import Settings
+from handlers.messages import Incoming
 from models import ChannelAccount, FormState, Invite, Member, ProgressUpdate, Task, Assignment
 from models.db import utcnow
 from tests.conftest import NOW, Chat, invite
@@ -198,3 +200,15 @@ def test_capnhat_with_a_task_code_starts_at_the_status(officer: Chat) -> None:
     officer.say("/quaylai")
     assert "Bạn cập nhật nhiệm vụ nào?" in officer.last[0].text
     assert "Bạn cập nhật nhiệm vụ nào?" in officer.say("/capnhat I.3")  # not this unit's task: asks
+
+
+async def test_quick_successive_messages_of_one_chat_are_answered_in_order(officer: Chat) -> None:
+    conversation = officer.conversation
+
+    def message(text: str) -> Incoming:
+        return Incoming(channel=officer.channel, chat_id=officer.user_id, user_id=officer.user_id, time=NOW, text=text)
+
+    replies = await asyncio.gather(*(conversation.handle(message(t)) for t in ("/capnhat", "III.2", "2", "60%")))
+    assert [r[0].text.splitlines()[0] for r in replies] == [
+        "Bạn cập nhật nhiệm vụ nào?", "Tình hình thực hiện nhiệm vụ?",
+        "Đã thực hiện được bao nhiêu phần trăm? Ví dụ: 60%", "Kết quả đã thực hiện? Một, hai câu ngắn (tối đa 1.000 ký tự)."]

@@ -7,9 +7,10 @@ of the bot, or a day away from the phone, resumes exactly where the member stopp
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import Session, select
 
@@ -21,9 +22,16 @@ from models import FormState, Member, Unit
 from models.db import utcnow
 
 
+T = TypeVar("T")
+
+
 @dataclass
 class FormContext:
-    """What a step may look at: the database, the member (and their unit), their language, today."""
+    """What a step may look at: the database, the member (and their unit), their language, today.
+
+    A context lives for one incoming message, so `remember` can keep what several steps of that message
+    ask for (the unit's task list is read once, not once per step that renders or checks it).
+    """
 
     session: Session
     member: Member
@@ -31,10 +39,16 @@ class FormContext:
     lang: Lang
     now: datetime  # local time of the plan's province
     channel: str
+    _memo: dict[Hashable, Any] = field(default_factory=dict, repr=False)
 
     @property
     def today(self) -> date:
         return self.now.date()
+
+    def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]  # type: ignore[no-any-return]
 
 
 class FormEngine:
