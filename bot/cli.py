@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import httpx
+from babel.dates import format_date
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
+from telegram.ext import Application
 
+from bot.channels.telegram import CHANNEL, deliverer
 from bot.conversation import Conversation
+from bot.scheduler import ReminderCycle
+from bot.sender import Sender
 from bot.seed import SeedReport, seed
 from bot.settings import Settings
 from handlers.assignments import task_deadlines, unit_tasks
+from handlers.events import event_tasks, record_event
 from handlers.registration import create_invite, pretty_code
+from handlers.reminders import scan, simulate
+from jobs.calendar import CALENDAR
+from jobs.policy import DEFAULT_POLICY
 from locales import Lang, lang
-from models import Plan, Task, Unit, init_db, make_engine, session_scope
+from models import Member, Plan, Task, Unit, init_db, make_engine, session_scope
 from models.organisation import Role
 
 
@@ -55,6 +65,26 @@ def _parser(speak: Lang) -> argparse.ArgumentParser:
                         help=speak._("the member's role (default: officer)"))
     invite.add_argument("--days", type=int, default=14, help=speak._("days before the code expires (default: 14)"))
     invite.set_defaults(func=cmd_invite)
+
+    remind = sub.add_parser("remind", help=speak._(
+        "run one reminder cycle now: write what is due to the outbox and send it (Telegram token needed to send)"))
+    remind.add_argument("--now", type=datetime.fromisoformat, metavar="YYYY-MM-DDTHH:MM",
+                        help=speak._("pretend it is this local time (default: now)"))
+    remind.set_defaults(func=cmd_remind)
+
+    simulate = sub.add_parser("simulate", help=speak._("print day by day what would be sent, without sending"))
+    simulate.add_argument("--from", dest="start", type=date.fromisoformat, required=True, metavar="YYYY-MM-DD")
+    simulate.add_argument("--to", dest="end", type=date.fromisoformat, required=True, metavar="YYYY-MM-DD")
+    simulate.add_argument("--unit", metavar="CODE", help=speak._("only this unit"))
+    simulate.set_defaults(func=cmd_simulate)
+
+    event = sub.add_parser("event", help=speak._("record the event an event-triggered task waits for"))
+    event.add_argument("--task", required=True, metavar="CODE", help=speak._("the task, e.g. III.3"))
+    event.add_argument("--days", type=int, required=True, help=speak._("days the units have after the event"))
+    event.add_argument("--date", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                       help=speak._("when the event happened (default: today)"))
+    event.add_argument("--note", default="", help=speak._("e.g. the number of the document issued"))
+    event.set_defaults(func=cmd_event)
 
     console = sub.add_parser("console", help=speak._("chat with the bot in this terminal"))
     console.add_argument("--unit", metavar="CODE", help=speak._(
@@ -181,7 +211,89 @@ def cmd_run(args: argparse.Namespace, settings: Settings, engine: Engine, speak:
     from bot.channels.telegram import build_application
 
     print(speak._("Starting on Telegram (long polling)."))
-    build_application(settings, Conversation(engine, settings)).run_polling()
+    application = build_application(settings, Conversation(engine, settings))
+
+    async def start_reminders(app: Application) -> None:
+        sender = Sender(engine, {CHANNEL: deliverer(app.bot)})
+        ReminderCycle(engine, sender, settings.now).start(settings.timezone)
+
+    application.post_init = start_reminders
+    application.run_polling()
+    return 0
+
+
+def cmd_remind(args: argparse.Namespace, settings: Settings, engine: Engine, speak: Lang) -> int:
+    ensure_seeded(engine)
+    now = args.now or settings.now()
+    return asyncio.run(_remind(settings, engine, speak, now))
+
+
+async def _remind(settings: Settings, engine: Engine, speak: Lang, now: datetime) -> int:
+    from bot.channels.telegram import build_application
+
+    if settings.telegram_token is None:
+        with session_scope(engine) as session:
+            queued = scan(session, now, DEFAULT_POLICY, CALENDAR)
+        print(speak._("{n} messages written to the outbox; set TDC_TELEGRAM_TOKEN to send them.", n=queued))
+        return 0
+    application = build_application(settings, Conversation(engine, settings))
+    async with application:
+        cycle = ReminderCycle(engine, Sender(engine, {CHANNEL: deliverer(application.bot)}), lambda: now)
+        if not cycle.open_now(now):
+            print(speak._("{time} is outside office hours or not a working day: nothing is sent.",
+                          time=now.strftime("%d/%m/%Y %H:%M")))
+            return 0
+        queued, report = await cycle.run(now)
+    print(speak._("New messages: {queued}. Sent: {sent}; unreachable: {unreachable}; still waiting: {left}.",
+                  queued=queued, sent=report.sent, unreachable=report.unreachable, left=report.left))
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace, settings: Settings, engine: Engine, speak: Lang) -> int:
+    """What `remind` would send each working day at the policy's hour, assuming nobody reports meanwhile."""
+    ensure_seeded(engine)
+    with Session(engine) as session:
+        unit_ids = None
+        if args.unit:
+            unit = _unit(session, args.unit, speak)
+            if unit is None:
+                return 2
+            unit_ids = {unit.id or 0}
+        for line in simulate_lines(session, args.start, args.end, speak, unit_ids):
+            print(line)
+    return 0
+
+
+def simulate_lines(session: Session, start: date, end: date, speak: Lang, unit_ids: set[int] | None) -> list[str]:
+    names = {m.id: (m.display_name, u.name) for m, u in
+             session.exec(select(Member, Unit).join(Unit, col(Unit.id) == Member.unit_id)).all()}
+    lines: list[str] = []
+    last_day: date | None = None
+    for day, message in simulate(session, start, end, DEFAULT_POLICY, CALENDAR, unit_ids):
+        if day != last_day:
+            lines.append(format_date(day, "EEEE dd/MM/yyyy", locale=speak.code).capitalize())
+            last_day = day
+        member, unit = names[message.member_id]
+        lines.append(f"  {message.kind:<8} {unit} → {member} (#{message.member_id}): {message.text.splitlines()[0]}")
+    return lines or [speak._("Nothing would be sent in this period.")]
+
+
+def cmd_event(args: argparse.Namespace, settings: Settings, engine: Engine, speak: Lang) -> int:
+    ensure_seeded(engine)
+    with session_scope(engine) as session:
+        tasks = {t.code.lower(): t for t in event_tasks(session)}
+        task = tasks.get(args.task.lower())
+        if task is None:
+            print(speak._("{code} is not a task that waits for an event.", code=args.task), file=sys.stderr)
+            return 2
+        if not 1 <= args.days <= 366:
+            print(speak._("The number of days must be between 1 and {max}.", max=366), file=sys.stderr)
+            return 2
+        event = record_event(session, task, args.date or settings.now().date(), args.days, None, args.note)
+        due = event.occurred_on + timedelta(days=event.days_allowed)
+    print(speak._("Recorded: the event for task {code} happened on {date}; the units have {days} days, until {due}. "
+                  "Reminders will follow that deadline.", code=task.code, date=speak.date(event.occurred_on),
+                  days=args.days, due=speak.date(due)))
     return 0
 
 

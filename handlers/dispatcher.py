@@ -12,9 +12,11 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from handlers import help as help_
-from handlers import my_tasks, progress, registration
+from handlers import events, my_tasks, progress, registration, reminders
 from handlers.forms import FormContext, FormEngine
 from handlers.messages import Incoming, InputKind, Reply
+from jobs.calendar import CALENDAR
+from jobs.policy import DEFAULT_POLICY
 from locales import lang
 from models import ChannelAccount, Member, Unit
 from models.db import utcnow
@@ -36,6 +38,8 @@ _TABLE: list[tuple[tuple[str, ...], Command, bool]] = [
     (("quaylai", "back"), _form(ENGINE.back), True),
     (("boqua", "skip"), _form(ENGINE.skip), True),
     (("huy", "cancel"), _form(ENGINE.cancel), True),
+    (("nhacnho", "reminders"), lambda ctx, args: [Reply(reminders.upcoming_text(ctx, DEFAULT_POLICY, CALENDAR))], False),
+    (("sukien", "event"), events.handle, False),
     (("help", "trogiup", "start"), help_.show, False),
 ]
 COMMANDS: dict[str, Command] = {name: handler for names, handler, _ in _TABLE for name in names}
@@ -47,7 +51,7 @@ def dispatch(session: Session, incoming: Incoming, now: datetime, default_langua
     account = session.exec(select(ChannelAccount).where(
         ChannelAccount.channel == incoming.channel, ChannelAccount.external_id == incoming.user_id)).first()
     if account is None:
-        return registration.answer_stranger(session, incoming, lang(default_language))
+        return registration.answer_stranger(session, incoming, lang(default_language), now)
     account.chat_id = incoming.chat_id
     account.last_seen_at = utcnow()
     member = session.get(Member, account.member_id)

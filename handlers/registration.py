@@ -9,11 +9,13 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
 from handlers.messages import Incoming, Reply
+from handlers.outbox import enqueue
+from handlers.reminders import kickoff_for
 from jobs.text import fold
 from locales import N_, Lang
 from models import ChannelAccount, Invite, Member, Unit
@@ -50,16 +52,15 @@ def create_invite(session: Session, unit: Unit, role: Role, valid_for: timedelta
     return code, invite
 
 
-def register(session: Session, incoming: Incoming, code: str, lang: Lang) -> list[Reply]:
+def register(session: Session, incoming: Incoming, code: str, lang: Lang, now: datetime) -> list[Reply]:
     """Bind this platform account to the invitation's unit, or say plainly why the code does not work."""
     invite = session.exec(select(Invite).where(Invite.code_hash == hash_code(code))).first()
-    now = utcnow()
     if invite is None:
         return [Reply(lang._("This invitation code is not valid. Please check it, or ask Sở KH&CN for a new one."))]
     if invite.used_at is not None:
         return [Reply(lang._("This invitation code has already been used. Each code works once; "
                              "please ask Sở KH&CN for a new one."))]
-    if invite.expires_at < now:
+    if invite.expires_at < utcnow():
         return [Reply(lang._("This invitation code expired on {date}. Please ask Sở KH&CN for a new one.",
                              date=lang.date(invite.expires_at.date())))]
     unit = session.get(Unit, invite.unit_id)
@@ -67,13 +68,18 @@ def register(session: Session, incoming: Incoming, code: str, lang: Lang) -> lis
     member = Member(unit_id=unit.id, role=invite.role, language=lang.code, display_name=incoming.name[:200])
     session.add(member)
     session.flush()
-    session.add(ChannelAccount(member_id=member.id, channel=incoming.channel, external_id=incoming.user_id,
-                               chat_id=incoming.chat_id))
-    invite.used_at = now
+    account = ChannelAccount(member_id=member.id, channel=incoming.channel, external_id=incoming.user_id,
+                             chat_id=incoming.chat_id)
+    session.add(account)
+    invite.used_at = utcnow()
     invite.used_by_member_id = member.id
+    # The unit's tasks come with the welcome; recorded as the member's kick-off so no scan sends them again.
+    kickoff = kickoff_for(session, member, unit, account, now)
+    enqueue(session, kickoff, already_sent=True)
     return [Reply(lang._("Welcome! You are now registered for {unit} ({role}).\n\n"
                          "Type /nhiemvu to see your unit's tasks, or /capnhat to report progress on one.",
-                         unit=unit.name, role=lang._(ROLE_LABELS[Role(invite.role)])))]
+                         unit=unit.name, role=lang._(ROLE_LABELS[Role(invite.role)]))),
+            *(Reply(message.text) for message in kickoff)]
 
 
 def greet_stranger(lang: Lang) -> list[Reply]:
@@ -83,11 +89,11 @@ def greet_stranger(lang: Lang) -> list[Reply]:
                          "(12 letters and digits), or open the invitation link."))]
 
 
-def answer_stranger(session: Session, incoming: Incoming, lang: Lang) -> list[Reply]:
+def answer_stranger(session: Session, incoming: Incoming, lang: Lang, now: datetime) -> list[Reply]:
     """Anyone not yet registered may only present a code; everything else gets the same short guidance."""
     code = incoming.args if incoming.command == "start" else incoming.text
     if code and (incoming.command == "start" or looks_like_code(code)):
-        return register(session, incoming, code, lang)
+        return register(session, incoming, code, lang, now)
     return greet_stranger(lang)
 
 

@@ -5,10 +5,11 @@ from models.organisation import Unit, Member, ChannelAccount, Invite
 from models.plan import Plan, Task, Assignment
 from models.progress import ProgressUpdate
 from models.conversation import FormState
+from models.outbox import Event, Outbox
 
 __all__ = [
     "make_engine", "init_db", "session_scope",
     "Unit", "Member", "ChannelAccount", "Invite",
     "Plan", "Task", "Assignment",
-    "ProgressUpdate", "FormState",
+    "ProgressUpdate", "FormState", "Outbox", "Event",
 ]

@@ -110,3 +110,18 @@ def officer(conversation: Conversation, engine: Engine) -> Chat:
     chat = Chat(conversation, user_id="501")
     chat.say(f"/start {invite(engine, '21040')}")
     return chat
+
+
+def add_member(engine: Engine, unit_code: str, chat_id: int, role: Role = Role.OFFICER,
+               channel: str = "telegram", name: str = "") -> int:
+    """A member registered on a channel, as if they had used an invitation (the tests of registration do that)."""
+    from models import ChannelAccount, Member
+
+    with session_scope(engine) as session:
+        unit = session.exec(select(Unit).where(Unit.code == unit_code)).one()
+        member = Member(unit_id=unit.id, role=role, display_name=name or f"member {chat_id}")
+        session.add(member)
+        session.flush()
+        session.add(ChannelAccount(member_id=member.id, channel=channel, external_id=str(chat_id),
+                                   chat_id=str(chat_id)))
+        return member.id or 0

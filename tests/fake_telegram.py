@@ -10,6 +10,7 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -32,6 +33,9 @@ class FakeTelegram:
         self._next_message = 1
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.sent: list[dict[str, Any]] = []  # messages the bot sent, as the API returned them
+        self.sent_at: list[float] = []  # time.monotonic() of each accepted sendMessage
+        # A test may refuse a call: given (method, params), return (HTTP status, body) to answer with instead.
+        self.fault: Callable[[str, dict[str, Any]], tuple[int, dict[str, Any]] | None] | None = None
         self._server = _QuietServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -146,6 +150,7 @@ class FakeTelegram:
                 if params.get("reply_markup"):
                     message["reply_markup"] = params["reply_markup"]
                 self.sent.append(message)
+                self.sent_at.append(time.monotonic())
                 return message
         return True  # deleteWebhook, answerCallbackQuery, setMyCommands …
 
@@ -160,7 +165,12 @@ class FakeTelegram:
                     return
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
                 params = _decode(body, self.headers.get("Content-Type", ""))
-                self._reply(200, {"ok": True, "result": fake._call(self.path[len(prefix):], params)})
+                method = self.path[len(prefix):]
+                refusal = fake.fault(method, params) if fake.fault else None
+                if refusal is not None:
+                    self._reply(*refusal)
+                    return
+                self._reply(200, {"ok": True, "result": fake._call(method, params)})
 
             do_GET = do_POST
 
@@ -190,3 +200,11 @@ def _decode(body: str, content_type: str) -> dict[str, Any]:
         except ValueError:
             params[key] = values[0]
     return params
+
+
+def refusal(code: int, description: str, retry_after: int | None = None) -> tuple[int, dict[str, Any]]:
+    """An error answer as the Bot API gives it (429 carries parameters.retry_after)."""
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if retry_after is not None:
+        body["parameters"] = {"retry_after": retry_after}
+    return code, body

@@ -6,13 +6,16 @@ fake server on 127.0.0.1.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta, timezone
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, \
     MessageHandler, filters
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.conversation import Conversation
+from bot.sender import TryLater, Unreachable
 from bot.settings import Settings
 from handlers.messages import Incoming, InputKind, Reply
 
@@ -27,7 +30,8 @@ def build_application(settings: Settings, conversation: Conversation) -> Applica
         .token(settings.telegram_token.get_secret_value())
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_api_url.replace("/bot", "/file/bot"))
-        .rate_limiter(AIORateLimiter(overall_max_rate=settings.rate_limit, max_retries=5))
+        # One message every 1/rate seconds: a bucket of one never lets a burst exceed the rate in any second.
+        .rate_limiter(AIORateLimiter(overall_max_rate=1, overall_time_period=1 / settings.rate_limit, max_retries=5))
         .concurrent_updates(True)  # Conversation serialises each chat; chats run side by side
         .build()
     )
@@ -90,3 +94,25 @@ def split_text(text: str, limit: int) -> list[str]:
         rest = rest[cut:].lstrip()
     pieces.append(rest)
     return pieces
+
+
+def deliverer(bot: Bot) -> Callable[[str, str], Awaitable[None]]:
+    """The sender's view of Telegram: platform errors become "unreachable" or "try later"."""
+
+    async def deliver(chat_id: str, text: str) -> None:
+        try:
+            await send(bot, chat_id, Reply(text))
+        except Forbidden as error:
+            raise Unreachable(str(error)) from error
+        except BadRequest as error:  # chat not found, deactivated user …
+            raise Unreachable(str(error)) from error
+        except RetryAfter as error:
+            raise TryLater(str(error), _seconds(error.retry_after)) from error
+        except NetworkError as error:  # 5xx, timeouts, connection errors
+            raise TryLater(str(error)) from error
+
+    return deliver
+
+
+def _seconds(value: object) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)  # type: ignore[arg-type]

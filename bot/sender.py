@@ -1,0 +1,137 @@
+"""The one way out for messages the bot sends on its own: the outbox, delivered at most one per second to a
+chat, retried on 429, 5xx and network errors with backoff, and never lost.
+
+The overall rate (TDC_RATE_LIMIT) is held by python-telegram-bot's AIORateLimiter in the Bot the sender is
+given, which replies to users share, so both kinds of traffic count against one limit.
+
+A row is marked sent right after the platform accepts it. A process killed between the two would send that
+one message again on restart: the platform offers no idempotency key, so this window (one HTTP round trip)
+cannot be closed, only kept short; losing the message instead would be worse.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select, update
+
+from models import ChannelAccount, Outbox
+from models.db import utcnow
+from models.outbox import OutboxStatus
+
+log = logging.getLogger("tdc.sender")
+
+
+class Unreachable(Exception):
+    """The member cannot receive messages (blocked the bot, chat gone): do not retry."""
+
+
+class TryLater(Exception):
+    """A temporary failure (429, 5xx, network); `retry_after` is the platform's own advice, in seconds."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+Deliver = Callable[[str, str], Awaitable[None]]  # (chat id, text)
+
+
+@dataclass
+class DrainReport:
+    sent: int = 0
+    unreachable: int = 0
+    left: int = 0
+
+
+@dataclass
+class Sender:
+    engine: Engine
+    channels: dict[str, Deliver]
+    per_chat_interval: float = 1.0
+    attempts: int = 6  # per drain; a message still failing stays pending for the next drain
+    backoff: float = 0.5  # seconds, doubled on each failure
+    concurrency: int = 200
+    _pause_until: float = field(default=0.0, init=False)
+
+    async def drain(self) -> DrainReport:
+        rows = await asyncio.to_thread(self._pending)
+        by_chat: dict[tuple[str, str], list[Outbox]] = defaultdict(list)
+        for row in rows:
+            if row.channel in self.channels:
+                by_chat[(row.channel, row.chat_id)].append(row)
+        report = DrainReport()
+        gate = asyncio.Semaphore(self.concurrency)
+        await asyncio.gather(*(self._chat(gate, messages, report) for messages in by_chat.values()))
+        report.left = len(rows) - report.sent - report.unreachable
+        return report
+
+    async def _chat(self, gate: asyncio.Semaphore, messages: list[Outbox], report: DrainReport) -> None:
+        async with gate:
+            last = 0.0
+            for row in messages:
+                await asyncio.sleep(max(0.0, last + self.per_chat_interval - time.monotonic()))
+                outcome = await self._deliver(row)
+                last = time.monotonic()
+                if outcome == OutboxStatus.SENT:
+                    report.sent += 1
+                elif outcome == OutboxStatus.UNREACHABLE:
+                    report.unreachable += 1
+                    return  # the rest of this chat's messages would fail the same way
+                else:
+                    return  # keep this chat's order: the rest waits for the next drain
+
+    async def _deliver(self, row: Outbox) -> str:
+        deliver = self.channels[row.channel]
+        for attempt in range(self.attempts):
+            await asyncio.sleep(max(0.0, self._pause_until - time.monotonic()))
+            try:
+                await deliver(row.chat_id, row.text)
+            except Unreachable as error:
+                await asyncio.to_thread(self._mark_unreachable, row, str(error))
+                return OutboxStatus.UNREACHABLE
+            except TryLater as error:
+                await asyncio.to_thread(self._note_failure, row.id or 0, str(error))
+                if error.retry_after:  # the platform asks everyone to wait, not just this chat
+                    self._pause_until = max(self._pause_until, time.monotonic() + error.retry_after)
+                else:
+                    await asyncio.sleep(self.backoff * 2 ** attempt)
+                continue
+            await asyncio.to_thread(self._mark_sent, row.id or 0)
+            return OutboxStatus.SENT
+        return OutboxStatus.PENDING
+
+    def _pending(self) -> list[Outbox]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            blocked = select(ChannelAccount.member_id).where(col(ChannelAccount.blocked).is_(True))
+            return list(session.exec(select(Outbox).where(Outbox.status == OutboxStatus.PENDING,
+                                                          col(Outbox.member_id).not_in(blocked))
+                                     .order_by(col(Outbox.id))))
+
+    def _mark_sent(self, row_id: int) -> None:
+        with Session(self.engine) as session:
+            session.exec(update(Outbox).where(col(Outbox.id) == row_id)  # type: ignore[call-overload]
+                         .values(status=OutboxStatus.SENT, sent_at=utcnow(), attempts=Outbox.attempts + 1))
+            session.commit()
+
+    def _note_failure(self, row_id: int, error: str) -> None:
+        with Session(self.engine) as session:
+            session.exec(update(Outbox).where(col(Outbox.id) == row_id)  # type: ignore[call-overload]
+                         .values(attempts=Outbox.attempts + 1, last_error=error[:500]))
+            session.commit()
+
+    def _mark_unreachable(self, row: Outbox, error: str) -> None:
+        with Session(self.engine) as session:
+            session.exec(update(Outbox).where(col(Outbox.id) == row.id)  # type: ignore[call-overload]
+                         .values(status=OutboxStatus.UNREACHABLE, last_error=error[:500]))
+            session.exec(update(ChannelAccount)  # type: ignore[call-overload]
+                         .where(ChannelAccount.channel == row.channel, ChannelAccount.chat_id == row.chat_id)
+                         .values(blocked=True))
+            session.commit()
+        log.warning("member unreachable", extra={"member": row.member_id, "channel": row.channel})

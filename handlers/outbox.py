@@ -1,0 +1,42 @@
+"""Writing messages the bot sends on its own initiative: once per key, whatever happens afterwards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from models import Outbox
+from models.db import utcnow
+from models.outbox import OutboxStatus
+
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    key: str
+    kind: str
+    member_id: int
+    channel: str
+    chat_id: str
+    text: str
+
+
+def enqueue(session: Session, messages: list[OutgoingMessage], already_sent: bool = False) -> int:
+    """Adds the messages whose key is new; returns how many were added. `already_sent` records messages
+    that went out as a reply (the kick-off at registration), so that no scan sends them again."""
+    added = 0
+    for start in range(0, len(messages), CHUNK):
+        chunk = {m.key: m for m in messages[start:start + CHUNK]}
+        known = set(session.exec(select(Outbox.key).where(col(Outbox.key).in_(list(chunk)))).all())
+        for key, message in chunk.items():
+            if key in known:
+                continue
+            session.add(Outbox(key=key, kind=message.kind, member_id=message.member_id, channel=message.channel,
+                               chat_id=message.chat_id, text=message.text,
+                               status=OutboxStatus.SENT if already_sent else OutboxStatus.PENDING,
+                               sent_at=utcnow() if already_sent else None))
+            added += 1
+        session.flush()
+    return added

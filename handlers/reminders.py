@@ -1,0 +1,165 @@
+"""What the bot says on its own: reminders before and after deadlines, the managers' weekly digest of what
+is overdue, and the kick-off list of a unit's tasks. `scan` writes what is due at a moment to the outbox;
+`preview` returns the same messages without writing, for `simulate`."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from handlers.assignments import unit_tasks
+from handlers.forms import FormContext
+from handlers.my_tasks import show as list_tasks
+from handlers.outbox import OutgoingMessage, enqueue
+from jobs.calendar import WorkingCalendar
+from jobs.policy import ReminderPolicy
+from jobs.reminders import PUSH_CHANNELS, DueReminder, UnitDeadline, due_on, officers, unit_deadlines, units_by_id, upcoming
+from jobs.schedule import RuleKind
+from locales import Lang, lang
+from models import ChannelAccount, Member, Outbox, Unit
+from models.organisation import Role
+
+MAX_CODES = 12
+
+
+def scan(session: Session, now: datetime, policy: ReminderPolicy, calendar: WorkingCalendar) -> int:
+    """Writes to the outbox what is due at `now`; returns how many new messages. Safe to run any number of
+    times: a message already written is not written again."""
+    return enqueue(session, preview(session, now, policy, calendar))
+
+
+def preview(session: Session, now: datetime, policy: ReminderPolicy, calendar: WorkingCalendar,
+            unit_ids: set[int] | None = None) -> list[OutgoingMessage]:
+    today = now.date()
+    if not calendar.is_working_day(today) or not policy.in_office_hours(now.time()):
+        return []
+    messages = reminder_messages(session, due_on(session, today, policy, calendar, unit_ids))
+    if policy.is_digest_day(today, calendar):
+        messages += digest_messages(session, today)
+    return messages + kickoff_messages(session, now, unit_ids)
+
+
+def simulate(session: Session, start: date, end: date, policy: ReminderPolicy, calendar: WorkingCalendar,
+             unit_ids: set[int] | None = None) -> list[tuple[date, OutgoingMessage]]:
+    """What the daily cycle would write, day by day, if nobody reported meanwhile. Nothing is written."""
+    seen = set(session.exec(select(Outbox.key)).all())
+    found: list[tuple[date, OutgoingMessage]] = []
+    day = start
+    while day <= end:
+        for message in preview(session, datetime.combine(day, policy.scan_at), policy, calendar, unit_ids):
+            if message.key not in seen and (unit_ids is None or message.kind != "digest"):
+                seen.add(message.key)
+                found.append((day, message))
+        day += timedelta(days=1)
+    return found
+
+
+def reminder_messages(session: Session, due: list[DueReminder]) -> list[OutgoingMessage]:
+    units = units_by_id(session, {d.deadline.unit_id for d in due})
+    return [OutgoingMessage(d.key, "reminder", d.recipient.member_id, d.recipient.channel, d.recipient.chat_id,
+                            reminder_text(lang(d.recipient.language), d, units[d.deadline.unit_id]))
+            for d in due]
+
+
+def reminder_text(speak: Lang, due: DueReminder, unit: Unit) -> str:
+    deadline = due.deadline
+    when = speak.date(deadline.due)
+    if due.stage == "due":
+        head = speak._("Reminder: today, {date}, is the deadline.", date=when)
+    elif due.stage.startswith("before-"):
+        head = speak._("Reminder: the deadline is {date}; {days} day(s) left.", date=when, days=due.stage[7:])
+    else:
+        head = speak._("Overdue: the deadline was {date}.", date=when)
+    codes = _codes(deadline.task_codes)
+    if deadline.kind is RuleKind.ANNUAL:
+        body = speak._("The annual report of {unit} to Sở KH&CN is due by {date}. Tasks not yet reported "
+                       "this year: {codes}.\nReport each one with /capnhat.", unit=unit.name, date=when, codes=codes)
+    else:
+        body = speak._("Tasks of {unit} due: {codes}.\nOnce a task is done, report it: /capnhat {code}",
+                       unit=unit.name, codes=codes, code=deadline.task_codes[0])
+    return f"{head}\n{body}"
+
+
+def _codes(codes: tuple[str, ...]) -> str:
+    shown = ", ".join(codes[:MAX_CODES])
+    return shown + (f" (+{len(codes) - MAX_CODES})" if len(codes) > MAX_CODES else "")
+
+
+def digest_messages(session: Session, today: date) -> list[OutgoingMessage]:
+    """One message a week to each manager: what is overdue, by unit, and who cannot be reached."""
+    managers = [m for members in officers(session, role=Role.MANAGER).values() for m in members]
+    if not managers:
+        return []
+    overdue = [d for year in (today.year - 1, today.year) for d in unit_deadlines(session, year)
+               if not d.met and d.due < today]
+    units = units_by_id(session, {d.unit_id for d in overdue} | set(_unreachable(session)))
+    week = today.isocalendar()
+    return [OutgoingMessage(f"digest:{m.member_id}:{week.year}-W{week.week:02d}", "digest", m.member_id, m.channel,
+                            m.chat_id, digest_text(lang(m.language), today, overdue, _unreachable(session), units))
+            for m in managers]
+
+
+def digest_text(speak: Lang, today: date, overdue: list[UnitDeadline], unreachable: dict[int, list[str]],
+                units: dict[int, Unit]) -> str:
+    by_unit: dict[int, list[str]] = defaultdict(list)
+    for deadline in sorted(overdue, key=lambda d: d.due):
+        by_unit[deadline.unit_id].append(speak._("{codes} (due {date})", codes=_codes(deadline.task_codes),
+                                                 date=speak.date(deadline.due)))
+    lines = [speak._("Overdue digest, {date}: {n} units have overdue tasks.", date=speak.date(today), n=len(by_unit))]
+    lines += [f"• {units[unit_id].name}: " + "; ".join(items)
+              for unit_id, items in sorted(by_unit.items(), key=lambda item: units[item[0]].name)]
+    if unreachable:
+        lines.append(speak._("Members who blocked the bot and receive nothing:"))
+        lines += [f"• {units[unit_id].name}: " + ", ".join(names) for unit_id, names in unreachable.items()]
+    return "\n".join(lines)
+
+
+def _unreachable(session: Session) -> dict[int, list[str]]:
+    rows = session.exec(select(Member.unit_id, Member.id).join(ChannelAccount, col(ChannelAccount.member_id) == Member.id)
+                        .where(col(ChannelAccount.blocked).is_(True)).order_by(col(Member.id))).all()
+    found: dict[int, list[str]] = defaultdict(list)
+    for unit_id, member_id in rows:
+        found[unit_id].append(f"#{member_id}")
+    return found
+
+
+def kickoff_messages(session: Session, now: datetime, unit_ids: set[int] | None = None) -> list[OutgoingMessage]:
+    """Each member's unit's task list for the year, sent again only when the tasks or deadlines change."""
+    messages: list[OutgoingMessage] = []
+    members = session.exec(select(Member, Unit, ChannelAccount).join(Unit, col(Unit.id) == Member.unit_id)
+                           .join(ChannelAccount, col(ChannelAccount.member_id) == Member.id)
+                           .where(col(ChannelAccount.blocked).is_(False), col(ChannelAccount.channel).in_(PUSH_CHANNELS),
+                                  True if unit_ids is None else col(Unit.id).in_(unit_ids))).all()
+    for member, unit, account in members:
+        messages += kickoff_for(session, member, unit, account, now)
+    return messages
+
+
+def kickoff_for(session: Session, member: Member, unit: Unit, account: ChannelAccount,
+                now: datetime) -> list[OutgoingMessage]:
+    ctx = FormContext(session, member, unit, lang(member.language), now, account.channel)
+    key = f"kickoff:{member.id}:{now.year}:{_fingerprint(session, unit, now.year)}"
+    return [OutgoingMessage(f"{key}:{number}", "kickoff", member.id or 0, account.channel, account.chat_id, reply.text)
+            for number, reply in enumerate(list_tasks(ctx), start=1)]
+
+
+def _fingerprint(session: Session, unit: Unit, year: int) -> str:
+    """Changes when the unit's tasks, roles or deadlines change, not when it reports progress."""
+    items = unit_tasks(session, unit.id or 0, year)
+    text = "|".join(f"{i.task.code}:{i.is_lead}:{','.join(d.due.isoformat() for d in i.deadlines)}" for i in items)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def upcoming_text(ctx: FormContext, policy: ReminderPolicy, calendar: WorkingCalendar) -> str:
+    items = upcoming(ctx.session, ctx.unit.id or 0, ctx.today, policy, calendar)
+    if not items:
+        return ctx.lang._("No reminders are planned for {unit}.", unit=ctx.unit.name)
+    lines = [ctx.lang._("Next reminders for {unit}:", unit=ctx.unit.name)]
+    for day, stage, deadline in items:
+        lines.append(ctx.lang._("{day}: deadline {due}, tasks {codes}", day=ctx.lang.date(day),
+                                due=ctx.lang.date(deadline.due), codes=_codes(deadline.task_codes)))
+    return "\n".join(lines)
+

@@ -1,0 +1,48 @@
+"""Everything the bot sends on its own initiative, written down before it is sent.
+
+A row's `key` is unique: a reminder for (member, deadline, stage) can be written once only, so a scan that
+runs twice, or a process killed in the middle of a fan-out and started again, cannot send it twice.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import NaiveDatetime
+from sqlmodel import Field, SQLModel
+
+from models.db import utcnow
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    UNREACHABLE = "unreachable"  # the member blocked the bot (Telegram 403): not retried
+
+
+class Outbox(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=200)
+    kind: str = Field(max_length=16)  # reminder, overdue, digest, kickoff
+    member_id: int = Field(foreign_key="member.id", index=True)
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=64)
+    text: str
+    status: str = Field(default=OutboxStatus.PENDING, max_length=16, index=True)
+    attempts: int = 0
+    last_error: str = ""
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    sent_at: NaiveDatetime | None = None
+
+
+class Event(SQLModel, table=True):
+    """The event an event-triggered task waits for ("sau khi Trung ương ban hành …"), as a manager recorded it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    occurred_on: date
+    days_allowed: int
+    note: str = ""
+    recorded_by_member_id: int | None = Field(default=None, foreign_key="member.id")
+    created_at: NaiveDatetime = Field(default_factory=utcnow)

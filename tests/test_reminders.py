@@ -1,0 +1,176 @@
+"""Reminders over a moved clock: the policy's stages, on Vietnamese working days only, once, and none after
+the task is done."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from handlers.events import record_event
+from handlers.reminders import scan, simulate
+from jobs.calendar import CALENDAR
+from jobs.policy import DEFAULT_POLICY
+from models import Assignment, Outbox, ProgressUpdate, Task, Unit, make_engine, session_scope
+from models.organisation import Role
+from tests.conftest import add_member
+
+NINE = DEFAULT_POLICY.scan_at
+
+
+def run_days(engine: Engine, start: date, end: date, before_each_day=None) -> dict[str, date]:  # type: ignore[no-untyped-def]
+    """Runs the daily scan from start to end; returns each outbox key with the day it was written."""
+    written: dict[str, date] = {}
+    day = start
+    while day <= end:
+        if before_each_day:
+            before_each_day(day)
+        with session_scope(engine) as session:
+            scan(session, datetime.combine(day, NINE), DEFAULT_POLICY, CALENDAR)
+            for key in session.exec(select(Outbox.key)).all():
+                written.setdefault(key, day)
+        day += timedelta(days=1)
+    return written
+
+
+def days_of(written: dict[str, date], member_id: int, deadline: str) -> list[date]:
+    prefix = f"reminder:{member_id}:{deadline}:"
+    return sorted(day for key, day in written.items() if key.startswith(prefix))
+
+
+def unit_id(engine: Engine, code: str) -> int:
+    with Session(engine) as session:
+        return session.exec(select(Unit.id).where(Unit.code == code)).one() or 0
+
+
+def record(engine: Engine, code: str, occurred: date, days: int) -> None:
+    with session_scope(engine) as session:
+        task = session.exec(select(Task).where(Task.code == code)).one()
+        record_event(session, task, occurred, days, None)
+
+
+@pytest.fixture(scope="module")
+def year_engine(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    path = tmp_path_factory.mktemp("year") / "tdc.sqlite3"
+    shutil.copy(seeded_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def year_2026(year_engine: Engine) -> tuple[dict[str, date], dict[str, int]]:
+    """A whole year of daily scans with officers of Sở KH&CN and UBND xã Bình Sơn, and three events whose
+    deadlines fall on Tết 2026, on 1/5 and on 2/9."""
+    engine = year_engine
+    members = {"SKHCN": add_member(engine, "SKHCN", 100), "21040": add_member(engine, "21040", 200),
+               "manager": add_member(engine, "SKHCN", 300, role=Role.MANAGER)}
+    record(engine, "III.3", date(2026, 1, 17), 30)  # due 16/02/2026, Tết eve
+    record(engine, "VI.1", date(2026, 4, 1), 30)  # due 01/05/2026
+    record(engine, "II.2", date(2026, 8, 3), 30)  # due 02/09/2026
+
+    def skhcn_reports_v1_done(day: date) -> None:
+        if day == date(2026, 3, 25):
+            with session_scope(engine) as session:
+                assignment = session.exec(select(Assignment).join(Task, col(Task.id) == Assignment.task_id).where(
+                    Task.code == "V.1", Assignment.unit_id == unit_id(engine, "SKHCN"))).one()
+                session.add(ProgressUpdate(assignment_id=assignment.id, period="2026", status="done",
+                                           member_id=members["SKHCN"], channel="telegram"))
+
+    return run_days(engine, date(2026, 1, 1), date(2026, 12, 31), skhcn_reports_v1_done), members
+
+
+def test_no_reminder_on_a_weekend_or_a_vietnamese_holiday(year_2026) -> None:  # type: ignore[no-untyped-def]
+    written, _ = year_2026
+    days = set(written.values())
+    assert days and all(day.weekday() < 5 for day in days)
+    for holiday in (date(2026, 1, 1), *(date(2026, 2, d) for d in range(16, 21)), date(2026, 4, 27),
+                    date(2026, 4, 30), date(2026, 5, 1), date(2026, 8, 31), date(2026, 9, 1), date(2026, 9, 2)):
+        assert holiday not in days, holiday
+
+
+def test_a_deadline_on_tet_is_reminded_before_the_holiday_and_after_it(year_2026, year_engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    engine = year_engine
+    written, members = year_2026
+    due = f"due:{unit_id(engine, 'SKHCN')}:2026-02-16"
+    assert days_of(written, members["SKHCN"], due)[:4] == [
+        date(2026, 2, 2),  # 14 days before
+        date(2026, 2, 9),  # 7 days before
+        date(2026, 2, 13),  # 3 and 1 days before and the day itself all fall in Tết: the Friday before, once
+        date(2026, 2, 25),  # overdue: the third working day after the deadline (23, 24, 25 February)
+    ]
+
+
+def test_deadlines_on_the_may_and_september_holidays(year_2026, year_engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    engine = year_engine
+    written, members = year_2026
+    skhcn = unit_id(engine, "SKHCN")
+    may = days_of(written, members["SKHCN"], f"due:{skhcn}:2026-05-01")
+    assert may[:5] == [date(2026, 4, 17), date(2026, 4, 24), date(2026, 4, 28), date(2026, 4, 29), date(2026, 5, 6)]
+    september = days_of(written, members["SKHCN"], f"due:{skhcn}:2026-09-02")
+    assert september[:5] == [date(2026, 8, 19), date(2026, 8, 26), date(2026, 8, 28), date(2026, 9, 7),
+                             date(2026, 9, 10)]
+
+
+def test_every_stage_of_the_policy_and_none_after_done(year_2026, year_engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    engine = year_engine
+    written, members = year_2026
+    v1 = days_of(written, members["SKHCN"], f"due:{unit_id(engine, 'SKHCN')}:2026-03-31")
+    assert v1 == [date(2026, 3, 17), date(2026, 3, 24)]  # 14 and 7 days before; done on 25/03, then silence
+
+
+def test_the_annual_report_is_a_deadline_for_every_unit(year_2026, year_engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    engine = year_engine
+    written, members = year_2026
+    commune = days_of(written, members["21040"], f"annual:{unit_id(engine, '21040')}:2026")
+    assert commune[:5] == [date(2026, 11, 5), date(2026, 11, 12), date(2026, 11, 16), date(2026, 11, 18),
+                           date(2026, 11, 19)]
+    assert commune[5] == date(2026, 11, 25)  # third working day after: 20/11, 23/11, (24/11 is a holiday) 25/11
+    assert not days_of(written, members["manager"], f"annual:{unit_id(engine, 'SKHCN')}:2026")
+
+
+def test_managers_get_a_weekly_digest_on_mondays(year_2026) -> None:  # type: ignore[no-untyped-def]
+    written, members = year_2026
+    digests = sorted(day for key, day in written.items() if key.startswith(f"digest:{members['manager']}:"))
+    assert len(digests) >= 50
+    for day in digests:  # the first working day of its week
+        earlier = [day - timedelta(days=n) for n in range(1, day.weekday() + 1)]
+        assert not any(CALENDAR.is_working_day(d) for d in earlier), day
+    assert date(2026, 2, 23) in digests and date(2026, 4, 28) in digests  # 27/04 is a day off: the Tuesday
+    assert date(2026, 9, 3) in digests  # 31/08 to 02/09 are days off: the Thursday
+
+
+def test_scanning_again_the_same_day_writes_nothing_new(engine: Engine) -> None:
+    add_member(engine, "21040", 200)
+    moment = datetime(2025, 9, 16, 9, 0)
+    with session_scope(engine) as session:
+        first = scan(session, moment, DEFAULT_POLICY, CALENDAR)
+    with session_scope(engine) as session:
+        again = scan(session, moment + timedelta(hours=3), DEFAULT_POLICY, CALENDAR)
+    assert first > 0 and again == 0
+
+
+def test_outside_office_hours_nothing_is_written(engine: Engine) -> None:
+    add_member(engine, "21040", 200)
+    with session_scope(engine) as session:
+        assert scan(session, datetime(2025, 9, 16, 7, 59), DEFAULT_POLICY, CALENDAR) == 0
+        assert scan(session, datetime(2025, 9, 16, 17, 0), DEFAULT_POLICY, CALENDAR) == 0
+
+
+def test_simulate_matches_what_the_scan_writes_from_september_to_december_2025(engine: Engine) -> None:
+    for chat, code in enumerate(("SKHCN", "21040", "21211", "BAOQNG", "STC")):
+        add_member(engine, code, 1000 + chat)
+    add_member(engine, "SKHCN", 2000, role=Role.MANAGER)
+    with Session(engine) as session:
+        simulated = [(day, m.key, m.text) for day, m in
+                     simulate(session, date(2025, 9, 1), date(2025, 12, 31), DEFAULT_POLICY, CALENDAR)]
+    written = run_days(engine, date(2025, 9, 1), date(2025, 12, 31))
+    with Session(engine) as session:
+        texts = dict(session.exec(select(Outbox.key, Outbox.text)).all())
+    assert len(simulated) > 100
+    assert sorted(simulated) == sorted((day, key, texts[key]) for key, day in written.items())
