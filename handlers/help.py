@@ -11,10 +11,12 @@ def show(ctx: FormContext, args: str = "") -> list[Reply]:
         "tdc-bot — reporting on the plan on standards, metrology and quality.\n\n"
         "/nhiemvu — your unit's tasks this year and their deadlines\n"
         "/capnhat — report progress on a task (or /capnhat III.1)\n"
+        "/nhacnho — the next reminders for your unit\n"
         "/tiep — continue an unfinished form\n"
         "/quaylai — go back one question\n"
         "/boqua — skip an optional question\n"
         "/huy — cancel the form\n"
-        "/help — this help\n\n"
+        "/help — this help\n"
+        "/sukien — (managers) record that an awaited event happened\n\n"
         "You can answer with the buttons, with a choice's number, or by typing; "
         "Vietnamese without diacritics is understood."))]

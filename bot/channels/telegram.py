@@ -1,4 +1,4 @@
-"""Telegram through python-telegram-bot: long polling, inline buttons, PTB's own rate limiter.
+"""Telegram through python-telegram-bot: long polling, inline buttons, one steady rate limit.
 
 The Bot API base URL comes from TDC_TELEGRAM_API_URL, which is how the tests point the real client at a
 fake server on 127.0.0.1.
@@ -10,11 +10,12 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, \
+from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, \
     MessageHandler, filters
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.conversation import Conversation
+from bot.ratelimit import SteadyRateLimiter
 from bot.sender import TryLater, Unreachable
 from bot.settings import Settings
 from handlers.messages import Incoming, InputKind, Reply
@@ -30,8 +31,7 @@ def build_application(settings: Settings, conversation: Conversation) -> Applica
         .token(settings.telegram_token.get_secret_value())
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_api_url.replace("/bot", "/file/bot"))
-        # One message every 1/rate seconds: a bucket of one never lets a burst exceed the rate in any second.
-        .rate_limiter(AIORateLimiter(overall_max_rate=1, overall_time_period=1 / settings.rate_limit, max_retries=5))
+        .rate_limiter(SteadyRateLimiter(settings.rate_limit))
         .concurrent_updates(True)  # Conversation serialises each chat; chats run side by side
         .build()
     )
@@ -80,7 +80,8 @@ async def send(bot: Bot, chat_id: str, reply: Reply) -> None:
         if reply.choices else None
     for index, chunk in enumerate(chunks):
         last = index == len(chunks) - 1
-        await bot.send_message(chat_id=chat_id, text=chunk, reply_markup=markup if last else None)
+        # An int, as Telegram's ids are: PTB's rate limiter takes a string chat id for a group's @username.
+        await bot.send_message(chat_id=int(chat_id), text=chunk, reply_markup=markup if last else None)
 
 
 def split_text(text: str, limit: int) -> list[str]:

@@ -1,0 +1,140 @@
+"""The one sender against the fake Bot API: rate-limited, retried, exactly once, and honest about 403s."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot.channels.telegram import CHANNEL, build_application, deliverer
+from bot.conversation import Conversation
+from bot.sender import Sender
+from bot.settings import Settings
+from handlers.outbox import OutgoingMessage, enqueue
+from models import ChannelAccount, Outbox, session_scope
+from models.outbox import OutboxStatus
+from tests.conftest import add_member
+from tests.fake_telegram import FakeTelegram, refusal
+
+ROOT = Path(__file__).resolve().parents[1]
+RATE = 100
+
+
+def most_in_one_second(times: list[float]) -> int:
+    times = sorted(times)
+    best, start = 0, 0
+    for end, moment in enumerate(times):
+        while moment - times[start] >= 1.0:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+async def test_a_fan_out_to_300_members_through_429s_and_500s(engine: Engine, settings: Settings) -> None:
+    chats = list(range(50_000, 50_300))
+    members = [add_member(engine, "21040", chat) for chat in chats]
+    with session_scope(engine) as session:
+        enqueue(session, [OutgoingMessage(f"test:{m}", "reminder", m, CHANNEL, str(chat), f"Nhắc việc {chat}")
+                          for m, chat in zip(members, chats)])
+    blocked_chat = chats[7]
+    refused: Counter[str] = Counter()
+    lock = threading.Lock()
+    chance = random.Random(1703)
+
+    def fault(method: str, params: dict):  # type: ignore[no-untyped-def]
+        if method != "sendMessage":
+            return None
+        with lock:
+            if int(params["chat_id"]) == blocked_chat:
+                return refusal(403, "Forbidden: bot was blocked by the user")
+            roll = chance.random()
+            if roll < 0.05 and refused["429"] < 3:
+                refused["429"] += 1
+                return refusal(429, "Too Many Requests: retry after 1", retry_after=1)
+            if roll < 0.12:
+                refused["500"] += 1
+                return refusal(500, "Internal Server Error")
+        return None
+
+    with FakeTelegram() as fake:
+        fake.fault = fault
+        settings = Settings(database_url=settings.database_url, telegram_token=fake.token,
+                            telegram_api_url=fake.api_url, rate_limit=RATE, _env_file=None)
+        application = build_application(settings, Conversation(engine, settings))
+        async with application:
+            sender = Sender(engine, {CHANNEL: deliverer(application.bot)}, backoff=0.05)
+            report = await sender.drain()
+        delivered = Counter(m["chat"]["id"] for m in fake.sent)
+        peak = most_in_one_second(fake.sent_at)
+
+    assert refused["429"] == 3 and refused["500"] > 5
+    assert report.sent == 299 and report.unreachable == 1 and report.left == 0
+    assert set(delivered) == set(chats) - {blocked_chat} and set(delivered.values()) == {1}
+    assert peak <= RATE
+    with Session(engine) as session:
+        rows = session.exec(select(Outbox.status, Outbox.chat_id)).all()
+        account = session.exec(select(ChannelAccount).where(ChannelAccount.chat_id == str(blocked_chat))).one()
+    assert Counter(status for status, _ in rows) == {OutboxStatus.SENT: 299, OutboxStatus.UNREACHABLE: 1}
+    assert account.blocked
+
+
+async def test_one_chat_gets_at_most_one_message_a_second(engine: Engine, settings: Settings) -> None:
+    member = add_member(engine, "21040", 61_000)
+    with session_scope(engine) as session:
+        enqueue(session, [OutgoingMessage(f"k{n}", "kickoff", member, CHANNEL, "61000", f"phần {n}") for n in range(3)])
+    with FakeTelegram() as fake:
+        settings = Settings(database_url=settings.database_url, telegram_token=fake.token,
+                            telegram_api_url=fake.api_url, _env_file=None)
+        application = build_application(settings, Conversation(engine, settings))
+        async with application:
+            await Sender(engine, {CHANNEL: deliverer(application.bot)}).drain()
+        gaps = [b - a for a, b in zip(fake.sent_at, fake.sent_at[1:])]
+        assert [m["text"] for m in fake.sent] == ["phần 0", "phần 1", "phần 2"]
+    assert len(gaps) == 2 and min(gaps) >= 0.95
+
+
+def test_killed_in_the_middle_of_a_fan_out_and_started_again(db_url: str, engine: Engine) -> None:
+    """The bot process is killed (SIGKILL) while a sendMessage is in flight, before the platform accepted it;
+    a second run delivers everything that was due, and nothing twice."""
+    communes = ["21211", "21034", "21040", "21061", "21109", "21196", "21205", "21220", "21181", "21085"]
+    chats = {code: 70_000 + n for n, code in enumerate(communes)}
+    for code, chat in chats.items():
+        add_member(engine, code, chat)
+    moment = "2025-09-16T09:00"  # 14 days before 30/09/2025: every commune is reminded of task I.1
+    with FakeTelegram() as fake:
+        env = {**os.environ, "TDC_DATABASE_URL": db_url, "TDC_TELEGRAM_TOKEN": fake.token,
+               "TDC_TELEGRAM_API_URL": fake.api_url}
+        victim: dict[str, subprocess.Popen[str]] = {}
+        calls = Counter[str]()
+
+        def kill_on_the_fourth(method: str, params: dict):  # type: ignore[no-untyped-def]
+            if method == "sendMessage":
+                calls["send"] += 1
+                if calls["send"] == 4 and "first" in victim:
+                    victim["first"].send_signal(signal.SIGKILL)
+                    victim["first"].wait()
+                    return refusal(502, "Bad Gateway")  # too late for the dead process to hear
+            return None
+
+        fake.fault = kill_on_the_fourth
+        command = [sys.executable, "-m", "bot", "remind", "--now", moment]
+        victim["first"] = subprocess.Popen(command, cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE,
+                                           stderr=subprocess.PIPE)
+        victim["first"].wait(timeout=120)
+        assert victim["first"].returncode == -signal.SIGKILL
+        delivered_before = len(fake.sent)
+        del victim["first"]
+        second = subprocess.run(command, cwd=ROOT, env=env, text=True, capture_output=True, timeout=120)
+        assert second.returncode == 0, second.stderr
+        reminders = Counter(m["chat"]["id"] for m in fake.sent if m["text"].startswith("Nhắc việc"))
+
+    assert delivered_before == 3
+    assert reminders == {chat: 1 for chat in chats.values()}
