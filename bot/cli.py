@@ -20,11 +20,12 @@ from bot.scheduler import ReminderCycle
 from bot.sender import Sender
 from bot.seed import SeedReport, seed
 from bot.settings import Settings
-from handlers.assignments import task_deadlines, unit_tasks
+from handlers.assignments import unit_tasks
 from handlers.events import event_tasks, record_event
 from handlers.registration import create_invite, pretty_code
 from handlers.reminders import scan, simulate
 from jobs.calendar import CALENDAR
+from jobs.deadlines import recorded_events, task_deadlines
 from jobs.policy import DEFAULT_POLICY
 from locales import Lang, lang
 from models import Member, Plan, Task, Unit, init_db, make_engine, session_scope
@@ -138,10 +139,11 @@ def cmd_tasks(args: argparse.Namespace, settings: Settings, engine: Engine, spea
                 role = speak._("lead") if item.is_lead else speak._("cooperating")
                 _print_task(speak, item.task, [d.due for d in item.deadlines], role)
             return 0
+        events = recorded_events(session)
         rows = session.exec(select(Task, Plan).join(Plan, col(Plan.id) == Task.plan_id)
                             .order_by(col(Task.plan_id), col(Task.position))).all()
         for task, plan in rows:
-            _print_task(speak, task, [d.due for d in task_deadlines(task, plan, year)], "")
+            _print_task(speak, task, [d.due for d in task_deadlines(task, plan, year, events.get(task.id or 0))], "")
     return 0
 
 

@@ -7,7 +7,8 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from jobs.schedule import Deadline, Rule, deadlines_in_year, waits_for_event
+from jobs.deadlines import recorded_events, task_deadlines
+from jobs.schedule import Deadline, Rule, waits_for_event
 from locales import N_, Lang
 from models import Assignment, Plan, ProgressUpdate, Task
 from models.plan import AssignmentRole
@@ -41,10 +42,6 @@ def rules_of(task: Task) -> list[Rule]:
     return [Rule.from_dict(rule) for rule in task.schedule_rules]
 
 
-def task_deadlines(task: Task, plan: Plan, year: int) -> list[Deadline]:
-    return deadlines_in_year(rules_of(task), year, annual_report=(plan.annual_report_month, plan.annual_report_day))
-
-
 def unit_tasks(session: Session, unit_id: int, year: int) -> list[AssignedTask]:
     """The unit's tasks that have a deadline in `year` or wait for an event; lead tasks first, plan order."""
     rows = session.exec(
@@ -54,7 +51,9 @@ def unit_tasks(session: Session, unit_id: int, year: int) -> list[AssignedTask]:
         .where(Assignment.unit_id == unit_id)
     ).all()
     latest = latest_updates(session, [a.id for a, _, _ in rows if a.id is not None], str(year))
-    found = [AssignedTask(a, t, task_deadlines(t, p, year), latest.get(a.id or 0)) for a, t, p in rows]
+    events = recorded_events(session)
+    found = [AssignedTask(a, t, task_deadlines(t, p, year, events.get(t.id or 0)), latest.get(a.id or 0))
+             for a, t, p in rows]
     found = [item for item in found if item.deadlines or item.waits_for_event]
     return sorted(found, key=lambda item: (not item.is_lead, item.task.plan_id, item.task.position))
 

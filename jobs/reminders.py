@@ -17,8 +17,9 @@ from sqlmodel import Session, col, select
 
 from jobs.calendar import WorkingCalendar
 from jobs.policy import ReminderPolicy
-from jobs.schedule import Rule, RuleKind, annual_report_due, deadlines_in_year
-from models import Assignment, ChannelAccount, Event, Member, Plan, ProgressUpdate, Task, Unit
+from jobs.deadlines import plan_deadlines, recorded_events
+from jobs.schedule import Rule, RuleKind, annual_report_due
+from models import Assignment, ChannelAccount, Member, Plan, ProgressUpdate, Task, Unit
 from models.organisation import Role
 from models.plan import AssignmentRole
 from models.progress import Status
@@ -71,14 +72,13 @@ def unit_deadlines(session: Session, year: int, unit_ids: set[int] | None = None
         .where(True if unit_ids is None else col(Assignment.unit_id).in_(unit_ids))
         .order_by(col(Assignment.unit_id), col(Task.plan_id), col(Task.position))
     ).all()
-    events = _events(session)
+    events = recorded_events(session)
     reported = _reported(session, str(year))
     dated: dict[tuple[int, date], list[tuple[str, bool]]] = defaultdict(list)
     annual: dict[tuple[int, date], list[tuple[str, bool]]] = defaultdict(list)
     for assignment_id, unit_id, role, task_id, code, rules_data, issued_on, month, day in rows:
         rules = [Rule.from_dict(r) for r in rules_data]
-        deadlines = [d for d in deadlines_in_year(rules, year, event=events.get(task_id), annual_report=(month, day))
-                     if issued_on is None or d.due >= issued_on]
+        deadlines = plan_deadlines(rules, year, issued_on, events.get(task_id), (month, day))
         due_report = annual_report_due(year, month, day)
         if not deadlines and (not any(r.kind is RuleKind.EVENT for r in rules) or due_report < (issued_on or due_report)):
             continue  # no work for this task this year
@@ -99,12 +99,6 @@ def _deadline(unit_id: int, key: str, due: date, kind: RuleKind, tasks: list[tup
     """The tasks listed are the ones still open; the deadline is met when none is."""
     open_codes = tuple(code for code, done in tasks if not done)
     return UnitDeadline(unit_id, key, due, kind, open_codes, not open_codes)
-
-
-def _events(session: Session) -> dict[int, tuple[date, int]]:
-    """The latest recorded event of each task: (day it happened, days allowed)."""
-    rows = session.exec(select(Event).order_by(col(Event.created_at), col(Event.id))).all()
-    return {e.task_id: (e.occurred_on, e.days_allowed) for e in rows}
 
 
 def _reported(session: Session, period: str) -> dict[int, str]:

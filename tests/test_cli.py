@@ -35,7 +35,9 @@ def test_a_new_database_is_created_and_seeded_by_the_first_command(tmp_path: Pat
 def test_tasks_print_deadlines_as_day_month_year(db_url: str) -> None:
     out = run(db_url, "tasks", "--unit", "SKHCN", "--year", "2025").stdout
     assert "Nhiệm vụ của Sở Khoa học và Công nghệ năm 2025:" in out
-    assert re.search(r"^I\.3\s+hạn: 30/06/2025, 19/11/2025  \[chủ trì\]$", out, re.M)
+    # Quý II 2025 ended before the plan was issued (09/2025): only the annual report is due that year.
+    assert re.search(r"^I\.3\s+hạn: 19/11/2025  \[chủ trì\]$", out, re.M)
+    assert re.search(r"^I\.3\s+hạn: 30/06/2026, 19/11/2026", run(db_url, "tasks", "--unit", "SKHCN").stdout, re.M)
     assert re.search(r"^VI\.1\s+hạn: chờ sự kiện", out, re.M)
     everything = run(db_url, "tasks", "--year", "2026").stdout
     assert everything.count("thời gian theo kế hoạch:") == 20
@@ -67,3 +69,24 @@ def test_invite_then_the_whole_flow_in_the_console(db_url: str) -> None:
         [update] = session.exec(select(ProgressUpdate)).all()
     assert (update.status, update.percent, update.result, update.channel) == (
         "in_progress", 50, "hoan thanh buoc 1", "console")
+
+
+def test_an_event_recorded_from_the_cli_gives_the_task_its_deadline(db_url: str) -> None:
+    recorded = run(db_url, "event", "--task", "III.3", "--days", "30", "--date", "2026-03-02")
+    assert recorded.returncode == 0, recorded.stderr
+    assert "đến hạn 01/04/2026" in recorded.stdout
+    assert re.search(r"^III\.3\s+hạn: 01/04/2026  \[chủ trì\]$",
+                     run(db_url, "tasks", "--unit", "SKHCN", "--year", "2026").stdout, re.M)
+    refused = run(db_url, "event", "--task", "I.1", "--days", "30")
+    assert refused.returncode == 2 and "không phải là nhiệm vụ chờ sự kiện" in refused.stderr
+
+
+def test_simulate_prints_each_day_and_who_would_be_reminded(db_url: str) -> None:
+    from tests.conftest import add_member
+
+    add_member(make_engine(db_url), "21040", 555, name="Lê Văn Cường")
+    out = run(db_url, "simulate", "--from", "2025-09-15", "--to", "2025-09-30", "--unit", "21040").stdout
+    assert "Thứ ba 16/09/2025\n  reminder UBND xã Bình Sơn → Lê Văn Cường (#1): Nhắc việc: còn 14 ngày đến hạn 30/09/2025." in out
+    assert "Thứ bảy" not in out and "Chủ nhật" not in out
+    assert "Trong khoảng thời gian này không có tin nào" in run(
+        db_url, "simulate", "--from", "2025-09-15", "--to", "2025-09-30", "--unit", "SKHCN").stdout

@@ -16,9 +16,10 @@ from handlers.events import record_event
 from handlers.reminders import scan, simulate
 from jobs.calendar import CALENDAR
 from jobs.policy import DEFAULT_POLICY
+from jobs.reminders import unit_deadlines
 from models import Assignment, Outbox, ProgressUpdate, Task, Unit, make_engine, session_scope
 from models.organisation import Role
-from tests.conftest import add_member
+from tests.conftest import Chat, add_member, invite
 
 NINE = DEFAULT_POLICY.scan_at
 
@@ -174,3 +175,41 @@ def test_simulate_matches_what_the_scan_writes_from_september_to_december_2025(e
         texts = dict(session.exec(select(Outbox.key, Outbox.text)).all())
     assert len(simulated) > 100
     assert sorted(simulated) == sorted((day, key, texts[key]) for key, day in written.items())
+
+
+def test_nhacnho_shows_the_next_reminders_and_sukien_is_for_managers(conversation, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    officer = Chat(conversation, user_id="801")
+    officer.say(f"/start {invite(engine, '21040')}")
+    upcoming = officer.say("/nhacnho")
+    assert upcoming.startswith("Lịch nhắc việc sắp tới của UBND xã Bình Sơn:")
+    assert upcoming.splitlines()[1] == "16/10/2025: hạn 30/09/2025, nhiệm vụ I.1"  # overdue since 30/09
+    assert "Chỉ cán bộ quản lý" in officer.say("/sukien III.3 30")
+
+    manager = Chat(conversation, user_id="802")
+    manager.say(f"/start {invite(engine, 'SKHCN', Role.MANAGER)}")
+    usage = manager.say("/sukien")
+    assert "/sukien III.3 30" in usage and "• III.3: Sau khi Đề án của Trung ương ban hành" in usage
+    assert "không phải là nhiệm vụ chờ sự kiện" in manager.say("/sukien I.1 30")
+    assert "Số ngày phải từ 1 đến 366" in manager.say("/sukien III.3 999")
+    assert "Ngày này không hợp lệ" in manager.say("/sukien III.3 30 31/02/2026")
+    recorded = manager.say("/sukien iii.3 30 02/03/2026")
+    assert "sự kiện của nhiệm vụ III.3 xảy ra ngày 02/03/2026; các đơn vị có 30 ngày, đến hạn 01/04/2026" in recorded
+    with Session(engine) as session:
+        deadlines = [d.due for d in unit_deadlines(session, 2026, {unit_id(engine, "SKHCN")})
+                     if d.key.startswith("due:")]
+    assert date(2026, 4, 1) in deadlines
+
+
+async def test_the_scheduler_runs_the_cycle_at_half_past_eight_vietnam_time_on_weekdays(engine: Engine) -> None:
+    from bot.scheduler import ReminderCycle
+    from bot.sender import Sender
+
+    cycle = ReminderCycle(engine, Sender(engine, {}), clock=lambda: datetime(2025, 9, 16, 7, 0))
+    scheduler = cycle.start("Asia/Ho_Chi_Minh")
+    try:
+        job = scheduler.get_job("reminders")
+        fire = job.trigger.get_next_fire_time(None, datetime(2025, 9, 19, 12, 0).astimezone())
+        assert (fire.weekday(), fire.hour, fire.minute, str(fire.tzinfo)) == (0, 8, 30, "Asia/Ho_Chi_Minh")
+        assert scheduler.get_job("catch-up") is None  # started before today's run time: nothing to catch up
+    finally:
+        scheduler.shutdown(wait=False)
