@@ -37,7 +37,7 @@ def test_tasks_print_deadlines_as_day_month_year(db_url: str) -> None:
     assert "Nhiệm vụ của Sở Khoa học và Công nghệ năm 2025:" in out
     # Quý II 2025 ended before the plan was issued (09/2025): only the annual report is due that year.
     assert re.search(r"^I\.3\s+hạn: 19/11/2025  \[chủ trì\]$", out, re.M)
-    assert re.search(r"^I\.3\s+hạn: 30/06/2026, 19/11/2026", run(db_url, "tasks", "--unit", "SKHCN").stdout, re.M)
+    assert re.search(r"^I\.3\s+hạn: 30/06/2026, 19/11/2026", run(db_url, "tasks", "--unit", "SKHCN", "--year", "2026").stdout, re.M)
     assert re.search(r"^VI\.1\s+hạn: chờ sự kiện", out, re.M)
     everything = run(db_url, "tasks", "--year", "2026").stdout
     assert everything.count("thời gian theo kế hoạch:") == 20
