@@ -57,7 +57,7 @@ class Sender:
     per_chat_interval: float = 1.0
     attempts: int = 6  # per drain; a message still failing stays pending for the next drain
     backoff: float = 0.5  # seconds, doubled on each failure
-    concurrency: int = 200
+    concurrency: int = 16  # chats served at once; more only queues in the HTTP pool (measured: bench/fanout.py)
     _pause_until: float = field(default=0.0, init=False)
 
     async def drain(self) -> DrainReport:

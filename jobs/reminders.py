@@ -59,39 +59,59 @@ class DueReminder:
         return f"reminder:{self.recipient.member_id}:{self.deadline.key}:{self.stage}"
 
 
+@dataclass(frozen=True)
+class _TaskYear:
+    """A task's side of the year, the same for every unit that has it."""
+
+    code: str
+    position: tuple[int, int]
+    dated: tuple[date, ...]  # lead units' deadlines besides the annual report
+    annual_due: date
+    active: bool  # has work this year: a deadline, or waits for an event
+
+
+def _task_years(session: Session, year: int) -> dict[int, _TaskYear]:
+    events = recorded_events(session)
+    found = {}
+    for task, plan in session.exec(select(Task, Plan).join(Plan, col(Plan.id) == Task.plan_id)).all():
+        rules = [Rule.from_dict(r) for r in task.schedule_rules]
+        month, day = plan.annual_report_month, plan.annual_report_day
+        deadlines = plan_deadlines(rules, year, plan.issued_on, events.get(task.id or 0), (month, day))
+        annual_due = annual_report_due(year, month, day)
+        waiting = any(r.kind is RuleKind.EVENT for r in rules) and annual_due >= (plan.issued_on or date.min)
+        found[task.id or 0] = _TaskYear(task.code, (task.plan_id, task.position),
+                                        tuple(d.due for d in deadlines if d.kind is not RuleKind.ANNUAL),
+                                        annual_due, bool(deadlines) or waiting)
+    return found
+
+
 def unit_deadlines(session: Session, year: int, unit_ids: set[int] | None = None) -> list[UnitDeadline]:
     """Every deadline of `year` for every unit (or the given ones), whether met or not.
 
     Lead tasks due the same day make one deadline, so a unit gets one message a day, not one per task.
     Deadlines before the plan was issued are not the plan's.
     """
+    tasks = _task_years(session, year)
     rows = session.exec(
-        select(Assignment.id, Assignment.unit_id, Assignment.role, Task.id, Task.code, Task.schedule_rules,
-               Plan.issued_on, Plan.annual_report_month, Plan.annual_report_day)
-        .join(Task, col(Task.id) == Assignment.task_id).join(Plan, col(Plan.id) == Task.plan_id)
+        select(Assignment.id, Assignment.unit_id, Assignment.role, Assignment.task_id)
         .where(True if unit_ids is None else col(Assignment.unit_id).in_(unit_ids))
-        .order_by(col(Assignment.unit_id), col(Task.plan_id), col(Task.position))
     ).all()
-    events = recorded_events(session)
     reported = _reported(session, str(year))
     dated: dict[tuple[int, date], list[tuple[str, bool]]] = defaultdict(list)
     annual: dict[tuple[int, date], list[tuple[str, bool]]] = defaultdict(list)
-    for assignment_id, unit_id, role, task_id, code, rules_data, issued_on, month, day in rows:
-        rules = [Rule.from_dict(r) for r in rules_data]
-        deadlines = plan_deadlines(rules, year, issued_on, events.get(task_id), (month, day))
-        due_report = annual_report_due(year, month, day)
-        if not deadlines and (not any(r.kind is RuleKind.EVENT for r in rules) or due_report < (issued_on or due_report)):
+    for assignment_id, unit_id, role, task_id in sorted(rows, key=lambda r: (r[1], tasks[r[3]].position)):
+        task = tasks[task_id]
+        if not task.active:
             continue  # no work for this task this year
         status = reported.get(assignment_id)
-        annual[(unit_id, due_report)].append((code, status is not None))
+        annual[(unit_id, task.annual_due)].append((task.code, status is not None))
         if role == AssignmentRole.LEAD:
-            for deadline in deadlines:
-                if deadline.kind is not RuleKind.ANNUAL:
-                    dated[(unit_id, deadline.due)].append((code, status in FINISHED))
-    found = [_deadline(unit_id, f"due:{unit_id}:{due.isoformat()}", due, RuleKind.ONCE, tasks)
-             for (unit_id, due), tasks in dated.items()]
-    found += [_deadline(unit_id, f"annual:{unit_id}:{year}", due, RuleKind.ANNUAL, tasks)
-              for (unit_id, due), tasks in annual.items()]
+            for due in task.dated:
+                dated[(unit_id, due)].append((task.code, status in FINISHED))
+    found = [_deadline(unit_id, f"due:{unit_id}:{due.isoformat()}", due, RuleKind.ONCE, codes)
+             for (unit_id, due), codes in dated.items()]
+    found += [_deadline(unit_id, f"annual:{unit_id}:{year}", due, RuleKind.ANNUAL, codes)
+              for (unit_id, due), codes in annual.items()]
     return found
 
 
@@ -136,11 +156,14 @@ def due_on(session: Session, day: date, policy: ReminderPolicy, calendar: Workin
         return []
     recipients = officers(session, unit_ids)
     found: list[DueReminder] = []
+    stages: dict[date, dict[date, str]] = {}  # by due date: thousands of units share a few deadlines
     for year in (day.year - 1, day.year):
         for deadline in unit_deadlines(session, year, set(recipients)):
             if deadline.met or deadline.unit_id not in recipients:
                 continue
-            stage = dict(policy.stages(deadline.due, calendar)).get(day)
+            if deadline.due not in stages:
+                stages[deadline.due] = dict(policy.stages(deadline.due, calendar))
+            stage = stages[deadline.due].get(day)
             if stage is not None:
                 found.extend(DueReminder(deadline, stage, r) for r in recipients[deadline.unit_id])
     return found

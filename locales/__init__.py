@@ -54,7 +54,7 @@ class Lang:
         return text.format(**values) if values else text
 
     def date(self, day: date) -> str:
-        return format_date(day, "dd/MM/yyyy" if self.code == "vi" else "d MMM yyyy", locale=self.code)
+        return _format_day(day, self.code)
 
     def number(self, value: float | int | Decimal) -> str:
         return format_decimal(value, locale=self.code)
@@ -62,3 +62,9 @@ class Lang:
 
 def lang(code: str | None) -> Lang:
     return Lang(code if code in SUPPORTED else DEFAULT)
+
+
+@lru_cache(maxsize=4096)
+def _format_day(day: date, code: str) -> str:
+    """Cached: a fan-out to thousands of units writes the same few dates thousands of times."""
+    return format_date(day, "dd/MM/yyyy" if code == "vi" else "d MMM yyyy", locale=code)

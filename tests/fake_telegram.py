@@ -158,6 +158,7 @@ class FakeTelegram:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as the real API: a new connection per call costs more than the call
             def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
                 prefix = f"/bot{fake.token}/"
                 if not self.path.startswith(prefix):
