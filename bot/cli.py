@@ -217,7 +217,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings, engine: Engine, speak:
 
     async def start_reminders(app: Application) -> None:
         sender = Sender(engine, {CHANNEL: deliverer(app.bot)})
-        ReminderCycle(engine, sender, settings.now).start(settings.timezone)
+        app.bot_data["scheduler"] = ReminderCycle(engine, sender, settings.now).start(settings.timezone)
 
     application.post_init = start_reminders
     application.run_polling()

@@ -134,3 +134,27 @@ def test_long_texts_are_split_at_paragraphs_under_the_limit() -> None:
     assert len(pieces) > 1 and all(len(p) <= 4096 for p in pieces)
     assert "".join(pieces).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(" ", "")
     assert all(p.startswith("Đoạn") for p in pieces)
+
+
+def test_the_bot_process_starts_on_telegram_with_its_scheduler_and_answers(
+        telegram: FakeTelegram, db_url: str, engine: Engine) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = invite(engine, "21040")
+    env = {**os.environ, "TDC_DATABASE_URL": db_url, "TDC_TELEGRAM_TOKEN": telegram.token,
+           "TDC_TELEGRAM_API_URL": telegram.api_url}
+    process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=Path(__file__).resolve().parents[1],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        telegram.send_text(OFFICER, f"/start {code}")
+        replies = telegram.wait_for_replies(OFFICER, 0, timeout=60)
+        assert "đăng ký thành công cho UBND xã Bình Sơn" in replies[0]["text"]
+        assert process.poll() is None
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=30)[0]
+    assert "Đang khởi động trên Telegram" in output
+    assert "Scheduler started" in output or "Added job" in output, output[-2000:]
