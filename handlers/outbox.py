@@ -29,7 +29,7 @@ def enqueue(session: Session, messages: list[OutgoingMessage], already_sent: boo
     added = 0
     for start in range(0, len(messages), CHUNK):
         chunk = {m.key: m for m in messages[start:start + CHUNK]}
-        known = set(session.exec(select(Outbox.key).where(col(Outbox.key).in_(list(chunk)))).all())
+        known = existing_keys(session, list(chunk))
         for key, message in chunk.items():
             if key in known:
                 continue
@@ -40,3 +40,11 @@ def enqueue(session: Session, messages: list[OutgoingMessage], already_sent: boo
             added += 1
         session.flush()
     return added
+
+
+def existing_keys(session: Session, keys: list[str]) -> set[str]:
+    """Which of these keys the outbox already holds."""
+    found: set[str] = set()
+    for start in range(0, len(keys), CHUNK):
+        found.update(session.exec(select(Outbox.key).where(col(Outbox.key).in_(keys[start:start + CHUNK]))).all())
+    return found

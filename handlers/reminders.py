@@ -10,16 +10,16 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from handlers.assignments import unit_tasks
 from handlers.forms import FormContext
 from handlers.my_tasks import show as list_tasks
-from handlers.outbox import OutgoingMessage, enqueue
+from handlers.outbox import OutgoingMessage, enqueue, existing_keys
 from jobs.calendar import WorkingCalendar
+from jobs.deadlines import recorded_events
 from jobs.policy import ReminderPolicy
 from jobs.reminders import PUSH_CHANNELS, DueReminder, UnitDeadline, due_on, officers, unit_deadlines, units_by_id, upcoming
 from jobs.schedule import RuleKind
 from locales import Lang, lang
-from models import ChannelAccount, Member, Outbox, Unit
+from models import Assignment, ChannelAccount, Member, Outbox, Task, Unit
 from models.organisation import Role
 
 MAX_CODES = 12
@@ -127,30 +127,46 @@ def _unreachable(session: Session) -> dict[int, list[str]]:
 
 
 def kickoff_messages(session: Session, now: datetime, unit_ids: set[int] | None = None) -> list[OutgoingMessage]:
-    """Each member's unit's task list for the year, sent again only when the tasks or deadlines change."""
-    messages: list[OutgoingMessage] = []
+    """Each member's unit's task list for the year: once a year, and again when the plan's tasks, who does
+    them or an event's deadline change. Only members who have not had this year's list are looked at, so
+    the daily scan costs one query when nothing changed."""
+    stamp = plan_stamp(session, now.year)
     members = session.exec(select(Member, Unit, ChannelAccount).join(Unit, col(Unit.id) == Member.unit_id)
                            .join(ChannelAccount, col(ChannelAccount.member_id) == Member.id)
                            .where(col(ChannelAccount.blocked).is_(False), col(ChannelAccount.channel).in_(PUSH_CHANNELS),
                                   True if unit_ids is None else col(Unit.id).in_(unit_ids))).all()
-    for member, unit, account in members:
-        messages += kickoff_for(session, member, unit, account, now)
+    first_keys = {f"{_kickoff_key(member, now.year, stamp)}:1": (member, unit, account)
+                  for member, unit, account in members}
+    sent = existing_keys(session, list(first_keys))
+    messages: list[OutgoingMessage] = []
+    for key, (member, unit, account) in first_keys.items():
+        if key not in sent:
+            messages += kickoff_for(session, member, unit, account, now, stamp)
     return messages
 
 
-def kickoff_for(session: Session, member: Member, unit: Unit, account: ChannelAccount,
-                now: datetime) -> list[OutgoingMessage]:
+def kickoff_for(session: Session, member: Member, unit: Unit, account: ChannelAccount, now: datetime,
+                stamp: str | None = None) -> list[OutgoingMessage]:
     ctx = FormContext(session, member, unit, lang(member.language), now, account.channel)
-    key = f"kickoff:{member.id}:{now.year}:{_fingerprint(session, unit, now.year)}"
+    key = _kickoff_key(member, now.year, stamp or plan_stamp(session, now.year))
     return [OutgoingMessage(f"{key}:{number}", "kickoff", member.id or 0, account.channel, account.chat_id, reply.text)
             for number, reply in enumerate(list_tasks(ctx), start=1)]
 
 
-def _fingerprint(session: Session, unit: Unit, year: int) -> str:
-    """Changes when the unit's tasks, roles or deadlines change, not when it reports progress."""
-    items = unit_tasks(session, unit.id or 0, year)
-    text = "|".join(f"{i.task.code}:{i.is_lead}:{','.join(d.due.isoformat() for d in i.deadlines)}" for i in items)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
+def _kickoff_key(member: Member, year: int, stamp: str) -> str:
+    return f"kickoff:{member.id}:{year}:{stamp}"
+
+
+def plan_stamp(session: Session, year: int) -> str:
+    """Changes when a task's schedule, an assignment or a recorded event changes; not when units report."""
+    digest = hashlib.sha256(str(year).encode())
+    for row in session.exec(select(Task.id, Task.schedule_rules).order_by(col(Task.id))):
+        digest.update(repr(row).encode())
+    for row in session.exec(select(Assignment.task_id, Assignment.unit_id, Assignment.role)
+                            .order_by(col(Assignment.id))):
+        digest.update(repr(row).encode())
+    digest.update(repr(sorted(recorded_events(session).items())).encode())
+    return digest.hexdigest()[:12]
 
 
 def upcoming_text(ctx: FormContext, policy: ReminderPolicy, calendar: WorkingCalendar) -> str:
