@@ -9,17 +9,12 @@ from sqlmodel import Session, col, select
 
 from jobs.deadlines import recorded_events, task_deadlines
 from jobs.schedule import Deadline, Rule, waits_for_event
-from locales import N_, Lang
+from locales import Lang
 from models import Assignment, Plan, ProgressUpdate, Task
 from models.plan import AssignmentRole
 from models.progress import Status
+from reports.summary import STATUS_LABELS
 
-STATUS_LABELS: dict[str, str] = {
-    Status.DONE: N_("Done"),
-    Status.IN_PROGRESS: N_("In progress"),
-    Status.NOT_STARTED: N_("Not started"),
-    Status.NOT_ARISEN: N_("Nothing arose this year"),
-}
 
 
 @dataclass(frozen=True)

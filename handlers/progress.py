@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.assignments import STATUS_LABELS, unit_tasks
+from handlers.assignments import unit_tasks
 from handlers.forms import Choice, Figures, Form, FormContext, Option, Percent, Text
 from handlers.forms.steps import Answers
 from handlers.messages import Reply
@@ -12,6 +12,7 @@ from jobs.text import fold
 from locales import N_
 from models import Assignment, ProgressUpdate, Task
 from models.progress import Status
+from reports.summary import STATUS_LABELS
 
 BUTTON_LABEL = 60
 _WORKING = (Status.DONE, Status.IN_PROGRESS)

@@ -1,0 +1,154 @@
+"""A Word draft (python-docx) of Sở KH&CN's consolidated report to the provincial People's Committee, in the
+administrative format of Nghị định 30/2020/NĐ-CP: A4, margins 20/20/30/15 mm, Times New Roman 13-14; the
+two-column header (issuing body | national motto), number and date line, title; I. results by section and
+task with the units' figures and totals; II. the units' difficulties and proposals; III. Sở KH&CN's
+proposals, left for the drafter; an appendix table unit × task."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+from docx.table import _Cell
+
+from locales import Lang
+from reports.summary import STANDING_LABELS, Standing, YearSummary
+
+FONT = "Times New Roman"
+BODY_PT = 14
+SHORT = {Standing.DONE_ON_TIME: "✓", Standing.DONE_LATE: "✓*", Standing.IN_PROGRESS: "…",
+         Standing.OVERDUE: "!", Standing.NOT_ARISEN: "0", Standing.NOT_REPORTED: "–"}
+
+
+def draft(summary: YearSummary, speak: Lang) -> bytes:
+    document = Document()
+    _page(document)
+    _header(document, summary, speak)
+    _results(document, summary, speak)
+    _difficulties(document, summary, speak)
+    _heading(document, speak._("III. PROPOSALS OF THE DEPARTMENT OF SCIENCE AND TECHNOLOGY"))
+    _paragraph(document, speak._("(For the drafter to complete.)"), italic=True)
+    _appendix(document, summary, speak)
+    out = BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _page(document: Document) -> None:
+    section = document.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
+    section.left_margin, section.right_margin = Mm(30), Mm(15)
+    style = document.styles["Normal"]
+    style.font.name = FONT
+    style.font.size = Pt(BODY_PT)
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
+
+
+def _header(document: Document, summary: YearSummary, speak: Lang) -> None:
+    table = document.add_table(rows=2, cols=2)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _cell(table.cell(0, 0), [(speak._("PEOPLE'S COMMITTEE OF QUẢNG NGÃI PROVINCE"), False, 13),
+                             (speak._("DEPARTMENT OF SCIENCE AND TECHNOLOGY"), True, 13)])
+    _cell(table.cell(0, 1), [(speak._("SOCIALIST REPUBLIC OF VIET NAM"), True, 13),
+                             (speak._("Independence - Freedom - Happiness"), True, 14)])
+    _cell(table.cell(1, 0), [(speak._("No.:      /BC-SKHCN"), False, 13)])
+    _cell(table.cell(1, 1), [(speak._("Quảng Ngãi, day ... month ... year {year}", year=summary.today.year),
+                              False, 14)], italic=True)
+    document.add_paragraph()
+    _paragraph(document, speak._("REPORT"), bold=True, center=True)
+    _paragraph(document, speak._("Results of implementing the plan on standards, metrology and quality in {year}",
+                                 year=summary.year), bold=True, center=True)
+    _paragraph(document, speak._("To: the People's Committee of Quảng Ngãi province"), center=True)
+
+
+def _cell(cell: _Cell, lines: list[tuple[str, bool, int]], italic: bool = False) -> None:
+    cell.paragraphs[0].text = ""
+    for index, (text, bold, size) in enumerate(lines):
+        paragraph = cell.paragraphs[0] if index == 0 else cell.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = paragraph.add_run(text)
+        run.bold, run.italic, run.font.size, run.font.name = bold, italic, Pt(size), FONT
+
+
+def _paragraph(document: Document, text: str, bold: bool = False, italic: bool = False, center: bool = False) -> None:
+    paragraph = document.add_paragraph()
+    if center:
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    else:
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+        paragraph.paragraph_format.first_line_indent = Mm(10)
+    run = paragraph.add_run(text)
+    run.bold, run.italic = bold, italic
+
+
+def _heading(document: Document, text: str) -> None:
+    _paragraph(document, text, bold=True)
+
+
+def _results(document: Document, summary: YearSummary, speak: Lang) -> None:
+    _heading(document, speak._("I. RESULTS"))
+    _paragraph(document, speak._("{reported} of {expected} units have reported on the year {year}.",
+                                 reported=len(summary.units_reported), expected=len(summary.units_expected),
+                                 year=summary.year))
+    counts = summary.by_task()
+    figures = summary.figures()
+    tasks = summary.tasks()
+    for section in summary.sections:
+        section_tasks = [t for t in tasks if t.section == section["number"]]
+        if not section_tasks:
+            continue
+        _paragraph(document, f"{section['number']}. {section['title']}", bold=True)
+        for task in section_tasks:
+            tally = "; ".join(f"{speak._(STANDING_LABELS[s])}: {counts[task.code][s]}" for s in Standing
+                              if counts[task.code][s])
+            _paragraph(document, f"{task.code}. {task.content} ({tally})")
+            for figure in (f for f in figures if f.task_code == task.code and f.reports):
+                target = "" if figure.target is None else speak._("; target {target}",
+                                                                    target=speak.number(figure.target))
+                _paragraph(document, speak._("- {label}: {value} {unit} ({reports} units reporting{target}).",
+                                             label=figure.label, value=speak.number(round(figure.value, 1)),
+                                             unit=figure.unit, reports=figure.reports, target=target))
+
+
+def _difficulties(document: Document, summary: YearSummary, speak: Lang) -> None:
+    _heading(document, speak._("II. DIFFICULTIES AND PROPOSALS OF THE UNITS"))
+    found = [(row.unit.name, row.task.code, row.update.difficulties) for row in summary.rows
+             if row.update is not None and row.update.difficulties.strip()]
+    if not found:
+        _paragraph(document, speak._("No unit reported a difficulty."))
+    for unit, code, text in found:
+        _paragraph(document, f"- {unit} ({code}): {text}")
+
+
+def _appendix(document: Document, summary: YearSummary, speak: Lang) -> None:
+    section = document.add_section()
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Mm(297), Mm(210)
+    _paragraph(document, speak._("APPENDIX: STANDING OF EACH UNIT ON EACH TASK, {year}", year=summary.year),
+               bold=True, center=True)
+    _paragraph(document, "; ".join(f"{SHORT[s]} {speak._(STANDING_LABELS[s])}" for s in Standing), italic=True)
+    tasks = summary.tasks()
+    standing = {(row.unit.id, row.task.id): row.standing for row in summary.rows}
+    units = summary.units_expected
+    table = document.add_table(rows=len(units) + 1, cols=len(tasks) + 1)
+    table.style = "Table Grid"
+    table.cell(0, 0).text = speak._("Unit")
+    for column, task in enumerate(tasks, start=1):
+        table.cell(0, column).text = task.code
+    for line, unit in enumerate(units, start=1):
+        cells = table.rows[line].cells
+        cells[0].text = unit.name
+        for column, task in enumerate(tasks, start=1):
+            value = standing.get((unit.id, task.id))
+            cells[column].text = SHORT[value] if value is not None else ""
+    for row in table.rows:
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                for run in paragraph.runs:
+                    run.font.size = Pt(9)

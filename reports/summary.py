@@ -1,0 +1,171 @@
+"""The year at a glance, derived from the stored updates and nothing else.
+
+Each assignment's standing follows the government's task-tracking practice: the officer says done / in
+progress / not started / nothing arose; whether it was on time is derived from the task's deadlines.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from jobs.deadlines import recorded_events, task_deadlines
+from locales import N_
+from models import Assignment, Member, Plan, ProgressUpdate, Task, Unit
+from models.progress import Status
+
+
+class Standing(StrEnum):
+    DONE_ON_TIME = "done_on_time"
+    DONE_LATE = "done_late"
+    IN_PROGRESS = "in_progress"
+    OVERDUE = "overdue"
+    NOT_ARISEN = "not_arisen"
+    NOT_REPORTED = "not_reported"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One assignment in the year: who, which task, in which role, and where it stands."""
+
+    unit: Unit
+    task: Task
+    role: str
+    due: date | None  # the task's last deadline of the year, if it has one yet
+    standing: Standing
+    update: ProgressUpdate | None
+
+
+@dataclass(frozen=True)
+class FigureTotal:
+    task_code: str
+    key: str
+    label: str
+    unit: str
+    kind: str
+    value: float  # a sum, or for percentages the mean of the units that gave one
+    reports: int
+    target: float | None
+
+
+@dataclass
+class YearSummary:
+    year: int
+    today: date
+    rows: list[Row]
+    updates: list[tuple[ProgressUpdate, Unit, Task, str]]  # every update of the year, superseded ones too
+    sections: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def units_expected(self) -> list[Unit]:
+        return _unique(row.unit for row in self.rows)
+
+    @property
+    def units_reported(self) -> list[Unit]:
+        return _unique(row.unit for row in self.rows if row.update is not None)
+
+    @property
+    def units_missing(self) -> list[Unit]:
+        reported = {u.id for u in self.units_reported}
+        return [u for u in self.units_expected if u.id not in reported]
+
+    def by_task(self) -> dict[str, Counter[Standing]]:
+        counts: dict[str, Counter[Standing]] = defaultdict(Counter)
+        for row in self.rows:
+            counts[row.task.code][row.standing] += 1
+        return dict(counts)
+
+    def by_section(self) -> dict[str, Counter[Standing]]:
+        counts: dict[str, Counter[Standing]] = defaultdict(Counter)
+        for row in self.rows:
+            counts[row.task.section][row.standing] += 1
+        return dict(counts)
+
+    def tasks(self) -> list[Task]:
+        return sorted({row.task.id: row.task for row in self.rows}.values(), key=lambda t: (t.plan_id, t.position))
+
+    def figures(self) -> list[FigureTotal]:
+        totals: list[FigureTotal] = []
+        for task in self.tasks():
+            values = [row.update.figures for row in self.rows if row.task.id == task.id and row.update is not None]
+            for figure in task.figures:
+                given = [float(v[figure["key"]]) for v in values if v.get(figure["key"]) is not None]
+                kind = figure.get("kind", "count")
+                value = (sum(given) / len(given) if given else 0.0) if kind == "percent" else sum(given)
+                totals.append(FigureTotal(task.code, figure["key"], figure["label"], figure.get("unit", ""), kind,
+                                          value, len(given), figure.get("target")))
+        return totals
+
+
+def _unique(units: Any) -> list[Unit]:
+    seen: dict[int, Unit] = {}
+    for unit in units:
+        seen.setdefault(unit.id or 0, unit)
+    return sorted(seen.values(), key=lambda u: (u.kind not in ("department", "agency"), u.name))
+
+
+def summarise(session: Session, year: int, today: date) -> YearSummary:
+    period = str(year)
+    events = recorded_events(session)
+    history = session.exec(
+        select(ProgressUpdate, Assignment, Member)
+        .join(Assignment, col(Assignment.id) == ProgressUpdate.assignment_id)
+        .join(Member, col(Member.id) == ProgressUpdate.member_id)
+        .where(ProgressUpdate.period == period).order_by(col(ProgressUpdate.created_at), col(ProgressUpdate.id))
+    ).all()
+    latest = {assignment.id: update for update, assignment, _ in history}
+    rows: list[Row] = []
+    sections: list[dict[str, Any]] = []
+    tasks: dict[int, Task] = {}
+    for assignment, task, unit, plan in session.exec(
+            select(Assignment, Task, Unit, Plan).join(Task, col(Task.id) == Assignment.task_id)
+            .join(Unit, col(Unit.id) == Assignment.unit_id).join(Plan, col(Plan.id) == Task.plan_id)
+            .order_by(col(Task.plan_id), col(Task.position), col(Unit.name))).all():
+        sections = sections or plan.sections
+        deadlines = task_deadlines(task, plan, year, events.get(task.id or 0))
+        waits = any(rule.get("kind") == "event" for rule in task.schedule_rules)
+        if not deadlines and not waits:
+            continue
+        due = max((d.due for d in deadlines), default=None)
+        update = latest.get(assignment.id)
+        rows.append(Row(unit, task, assignment.role, due, standing(update, due, today), update))
+        tasks[task.id or 0] = task
+    units = {row.unit.id: row.unit for row in rows}
+    updates = [(u, units[a.unit_id], tasks[a.task_id], m.display_name) for u, a, m in history
+               if a.unit_id in units and a.task_id in tasks]
+    return YearSummary(year, today, rows, updates, sections)
+
+
+def standing(update: ProgressUpdate | None, due: date | None, today: date) -> Standing:
+    if update is None:
+        return Standing.NOT_REPORTED
+    if update.status == Status.NOT_ARISEN:
+        return Standing.NOT_ARISEN
+    if update.status == Status.DONE:
+        late = due is not None and update.created_at.date() > due
+        return Standing.DONE_LATE if late else Standing.DONE_ON_TIME
+    return Standing.OVERDUE if due is not None and due < today else Standing.IN_PROGRESS
+
+
+STANDING_LABELS: dict[Standing, str] = {
+    Standing.DONE_ON_TIME: N_("Done on time"),
+    Standing.DONE_LATE: N_("Done late"),
+    Standing.IN_PROGRESS: N_("In progress"),
+    Standing.OVERDUE: N_("Overdue"),
+    Standing.NOT_ARISEN: N_("Nothing arose"),
+    Standing.NOT_REPORTED: N_("Not reported"),
+}
+
+
+# What the officer says, in the words of the forms and the reports.
+STATUS_LABELS: dict[str, str] = {
+    Status.DONE: N_("Done"),
+    Status.IN_PROGRESS: N_("In progress"),
+    Status.NOT_STARTED: N_("Not started"),
+    Status.NOT_ARISEN: N_("Nothing arose this year"),
+}

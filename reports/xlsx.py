@@ -1,0 +1,100 @@
+"""The year's consolidation as an Excel workbook (openpyxl): summary, by task, by unit, every update, and the
+units that have not reported. Vietnamese headers, frozen header rows, filters, sensible widths."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from io import BytesIO
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from locales import Lang
+from reports.summary import STANDING_LABELS, STATUS_LABELS, Standing, YearSummary
+
+MAX_WIDTH = 60
+
+
+def workbook(summary: YearSummary, speak: Lang) -> bytes:
+    book = Workbook()
+    _summary_sheet(book.active, summary, speak)
+    _by_task(book.create_sheet(), summary, speak)
+    _by_unit(book.create_sheet(), summary, speak)
+    _updates(book.create_sheet(), summary, speak)
+    _missing(book.create_sheet(), summary, speak)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _table(sheet: Worksheet, title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    sheet.title = title[:31]
+    sheet.append(list(headers))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row in rows:
+        sheet.append(list(row))
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(1, len(rows) + 1)}"
+    for index, header in enumerate(headers, start=1):
+        longest = max([len(str(header))] + [len(str(r[index - 1])) for r in rows[:500] if r[index - 1] is not None])
+        sheet.column_dimensions[get_column_letter(index)].width = min(MAX_WIDTH, longest + 2)
+
+
+def _standing_headers(speak: Lang) -> list[str]:
+    return [speak._(STANDING_LABELS[s]) for s in Standing]
+
+
+def _summary_sheet(sheet: Worksheet, summary: YearSummary, speak: Lang) -> None:
+    rows: list[list[Any]] = [
+        [speak._("Units reported / expected"), f"{len(summary.units_reported)}/{len(summary.units_expected)}", "", ""],
+    ]
+    for figure in summary.figures():
+        rows.append([f"{figure.task_code} — {figure.label}", figure.value, figure.unit,
+                     figure.target if figure.target is not None else ""])
+    by_section = summary.by_section()
+    for section in summary.sections:
+        counts = by_section.get(section["number"], Counter())
+        rows.append([speak._("Section {number}", number=section["number"]),
+                     ", ".join(f"{speak._(STANDING_LABELS[s])}: {counts[s]}" for s in Standing), "", ""])
+    _table(sheet, speak._("Summary {year}", year=summary.year),
+           [speak._("Item"), speak._("Value"), speak._("Unit of measure"), speak._("Target")], rows)
+
+
+def _by_task(sheet: Worksheet, summary: YearSummary, speak: Lang) -> None:
+    counts = summary.by_task()
+    rows = [[task.code, task.content, *(counts[task.code][s] for s in Standing)] for task in summary.tasks()]
+    _table(sheet, speak._("By task"), [speak._("Task"), speak._("Content"), *_standing_headers(speak)], rows)
+
+
+def _by_unit(sheet: Worksheet, summary: YearSummary, speak: Lang) -> None:
+    per_unit: dict[int, Counter[Standing]] = defaultdict(Counter)
+    for row in summary.rows:
+        per_unit[row.unit.id or 0][row.standing] += 1
+    rows = [[unit.code, unit.name, *(per_unit[unit.id or 0][s] for s in Standing)]
+            for unit in summary.units_expected]
+    _table(sheet, speak._("By unit"), [speak._("Code"), speak._("Unit"), *_standing_headers(speak)], rows)
+
+
+def _updates(sheet: Worksheet, summary: YearSummary, speak: Lang) -> None:
+    rows = [[update.id, update.created_at.strftime("%d/%m/%Y %H:%M"), unit.name, task.code,
+             speak._(STATUS_LABELS.get(update.status, update.status)), update.percent, update.result, _figures(update.figures), update.difficulties, who,
+             update.channel] for update, unit, task, who in summary.updates]
+    _table(sheet, speak._("Updates"),
+           [speak._("No."), speak._("Time (UTC)"), speak._("Unit"), speak._("Task"), speak._("Status"),
+            speak._("Percent"), speak._("Result"), speak._("Figures"), speak._("Difficulties, proposals"),
+            speak._("Reported by"), speak._("Channel")], rows)
+
+
+def _figures(values: dict[str, Any]) -> str:
+    return "; ".join(f"{k}={v}" for k, v in sorted(values.items()))
+
+
+def _missing(sheet: Worksheet, summary: YearSummary, speak: Lang) -> None:
+    rows = [[unit.code, unit.name, unit.kind] for unit in summary.units_missing]
+    _table(sheet, speak._("Not reported"), [speak._("Code"), speak._("Unit"), speak._("Kind")], rows)
