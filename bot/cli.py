@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import httpx
 from babel.dates import format_date
@@ -30,6 +31,9 @@ from jobs.policy import DEFAULT_POLICY
 from locales import Lang, lang
 from models import Member, Plan, Task, Unit, init_db, make_engine, session_scope
 from models.organisation import Role
+from reports.docx import draft
+from reports.summary import summarise
+from reports.xlsx import workbook
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,6 +90,12 @@ def _parser(speak: Lang) -> argparse.ArgumentParser:
                        help=speak._("when the event happened (default: today)"))
     event.add_argument("--note", default="", help=speak._("e.g. the number of the document issued"))
     event.set_defaults(func=cmd_event)
+
+    report = sub.add_parser("report", help=speak._("write the year's consolidated report as a file"))
+    report.add_argument("--year", type=int, help=speak._("the year (default: this year)"))
+    report.add_argument("--format", choices=["xlsx", "docx"], default="xlsx", help=speak._("the kind of file"))
+    report.add_argument("--output", metavar="PATH", help=speak._("where to write it (default: var/exports/)"))
+    report.set_defaults(func=cmd_report)
 
     console = sub.add_parser("console", help=speak._("chat with the bot in this terminal"))
     console.add_argument("--unit", metavar="CODE", help=speak._(
@@ -278,6 +288,21 @@ def simulate_lines(session: Session, start: date, end: date, speak: Lang, unit_i
         member, unit = names[message.member_id]
         lines.append(f"  {message.kind:<8} {unit} → {member} (#{message.member_id}): {message.text.splitlines()[0]}")
     return lines or [speak._("Nothing would be sent in this period.")]
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings, engine: Engine, speak: Lang) -> int:
+    ensure_seeded(engine)
+    today = settings.now().date()
+    year = args.year or today.year
+    with Session(engine) as session:
+        summary = summarise(session, year, min(today, date(year, 12, 31)))
+    write = {"xlsx": workbook, "docx": draft}[args.format]
+    path = Path(args.output or f"var/exports/tdc-{year}.{args.format}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(write(summary, lang("vi") if args.format == "docx" else speak))
+    print(speak._("Written: {path} ({reported}/{expected} units reported in {year}).", path=path,
+                  reported=len(summary.units_reported), expected=len(summary.units_expected), year=year))
+    return 0
 
 
 def cmd_event(args: argparse.Namespace, settings: Settings, engine: Engine, speak: Lang) -> int:

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from handlers import help as help_
-from handlers import events, my_tasks, progress, registration, reminders
+from handlers import events, my_tasks, progress, registration, reminders, report
 from handlers.forms import FormContext, FormEngine
 from handlers.messages import Incoming, InputKind, Reply
 from jobs.calendar import CALENDAR
@@ -40,6 +40,7 @@ _TABLE: list[tuple[tuple[str, ...], Command, bool]] = [
     (("huy", "cancel"), _form(ENGINE.cancel), True),
     (("nhacnho", "reminders"), lambda ctx, args: [Reply(reminders.upcoming_text(ctx, DEFAULT_POLICY, CALENDAR))], False),
     (("sukien", "event"), events.handle, False),
+    (("baocao", "report"), report.handle, False),
     (("help", "trogiup", "start"), help_.show, False),
 ]
 COMMANDS: dict[str, Command] = {name: handler for names, handler, _ in _TABLE for name in names}

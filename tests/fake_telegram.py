@@ -12,6 +12,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from collections.abc import Callable
 from typing import Any
+from email.parser import BytesParser
+from email.policy import HTTP
 from urllib.parse import parse_qs
 
 BOT_USER = {"id": 999000, "is_bot": True, "first_name": "tdc-bot", "username": "tdc_test_bot"}
@@ -33,7 +35,8 @@ class FakeTelegram:
         self._next_message = 1
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.sent: list[dict[str, Any]] = []  # messages the bot sent, as the API returned them
-        self.sent_at: list[float] = []  # time.monotonic() of each accepted sendMessage
+        self.sent_at: list[float] = []
+        self.documents: list[dict[str, Any]] = []  # files sent: chat_id, file_name, content  # time.monotonic() of each accepted sendMessage
         # A test may refuse a call: given (method, params), return (HTTP status, body) to answer with instead.
         self.fault: Callable[[str, dict[str, Any]], tuple[int, dict[str, Any]] | None] | None = None
         self._server = _QuietServer(("127.0.0.1", 0), self._handler())
@@ -152,6 +155,19 @@ class FakeTelegram:
                 self.sent.append(message)
                 self.sent_at.append(time.monotonic())
                 return message
+        if method == "sendDocument":
+            with self._lock:
+                document = params["document"]
+                message = {"message_id": self._next_message, "date": int(time.time()), "from": BOT_USER,
+                           "chat": {"id": int(params["chat_id"]), "type": "private"},
+                           "document": {"file_id": f"doc{self._next_message}", "file_unique_id": "d",
+                                        "file_name": document["file_name"]},
+                           "caption": params.get("caption", ""), "text": params.get("caption", "")}
+                self._next_message += 1
+                self.sent.append(message)
+                self.sent_at.append(time.monotonic())
+                self.documents.append({"chat_id": int(params["chat_id"]), **document})
+                return {k: v for k, v in message.items() if k != "text"}
         return True  # deleteWebhook, answerCallbackQuery, setMyCommands …
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -164,7 +180,7 @@ class FakeTelegram:
                 if not self.path.startswith(prefix):
                     self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
                     return
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 params = _decode(body, self.headers.get("Content-Type", ""))
                 method = self.path[len(prefix):]
                 refusal = fake.fault(method, params) if fake.fault else None
@@ -189,9 +205,12 @@ class FakeTelegram:
         return Handler
 
 
-def _decode(body: str, content_type: str) -> dict[str, Any]:
-    if not body:
+def _decode(raw: bytes, content_type: str) -> dict[str, Any]:
+    if not raw:
         return {}
+    if content_type.startswith("multipart/form-data"):
+        return _multipart(raw, content_type)
+    body = raw.decode()
     if content_type.startswith("application/json"):
         return json.loads(body)
     params: dict[str, Any] = {}
@@ -200,6 +219,21 @@ def _decode(body: str, content_type: str) -> dict[str, Any]:
             params[key] = json.loads(values[0]) if key != "text" else values[0]
         except ValueError:
             params[key] = values[0]
+    return params
+
+
+def _multipart(raw: bytes, content_type: str) -> dict[str, Any]:
+    """Form fields as strings; files as {"file_name", "content"} (sendDocument)."""
+    message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + raw)
+    params: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        content = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        params[name] = {"file_name": filename, "content": content} if filename else content.decode()
+    for key, value in params.items():  # a file field is referred to as attach://<name>
+        if isinstance(value, str) and value.startswith("attach://"):
+            params[key] = params.get(value[len("attach://"):], value)
     return params
 
 

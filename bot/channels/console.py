@@ -7,6 +7,7 @@ platform without buttons.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from sqlmodel import select
@@ -35,8 +36,16 @@ def ensure_console_member(conversation: Conversation, unit: Unit) -> str:
     return external_id
 
 
+EXPORTS = Path("var") / "exports"
+
+
 def render(reply: Reply) -> str:
     lines = [reply.text]
+    if reply.attachment is not None:  # a terminal shows a file as the place it was written to
+        EXPORTS.mkdir(parents=True, exist_ok=True)
+        path = EXPORTS / reply.attachment.filename
+        path.write_bytes(reply.attachment.content)
+        lines.append(f"  → {path}")
     lines += [f"  {number}. {choice.label}" for number, choice in enumerate(reply.choices, start=1)]
     return "\n".join(lines)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, \
     MessageHandler, filters
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
@@ -22,6 +22,7 @@ from handlers.messages import Incoming, InputKind, Reply
 
 CHANNEL = "telegram"
 MESSAGE_LIMIT = 4096
+CAPTION_LIMIT = 1024
 
 
 def build_application(settings: Settings, conversation: Conversation) -> Application:
@@ -75,6 +76,10 @@ def to_incoming(update: Update) -> Incoming | None:
 
 
 async def send(bot: Bot, chat_id: str, reply: Reply) -> None:
+    if reply.attachment is not None:
+        document = InputFile(reply.attachment.content, filename=reply.attachment.filename)
+        await bot.send_document(chat_id=int(chat_id), document=document, caption=reply.text[:CAPTION_LIMIT])
+        return
     chunks = split_text(reply.text, MESSAGE_LIMIT)
     markup = InlineKeyboardMarkup([[InlineKeyboardButton(c.label, callback_data=c.id)] for c in reply.choices]) \
         if reply.choices else None
