@@ -21,6 +21,7 @@ from reports.summary import STANDING_LABELS, Standing, YearSummary
 
 FONT = "Times New Roman"
 BODY_PT = 14
+HEADER_LEFT, HEADER_RIGHT = Mm(70), Mm(100)  # a little wider than the text block, as the usual templates are
 SHORT = {Standing.DONE_ON_TIME: "✓", Standing.DONE_LATE: "✓*", Standing.IN_PROGRESS: "…",
          Standing.OVERDUE: "!", Standing.NOT_ARISEN: "0", Standing.NOT_REPORTED: "–"}
 
@@ -53,10 +54,16 @@ def _page(document: Document) -> None:
 def _header(document: Document, summary: YearSummary, speak: Lang) -> None:
     table = document.add_table(rows=2, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    _cell(table.cell(0, 0), [(speak._("PEOPLE'S COMMITTEE OF QUẢNG NGÃI PROVINCE"), False, 13),
-                             (speak._("DEPARTMENT OF SCIENCE AND TECHNOLOGY"), True, 13)])
-    _cell(table.cell(0, 1), [(speak._("SOCIALIST REPUBLIC OF VIET NAM"), True, 13),
-                             (speak._("Independence - Freedom - Happiness"), True, 14)])
+    table.autofit = False
+    # The motto needs the wider column to stay on one line; LibreOffice reads the grid, Word the cells.
+    table.columns[0].width, table.columns[1].width = HEADER_LEFT, HEADER_RIGHT
+    for row in table.rows:
+        row.cells[0].width, row.cells[1].width = HEADER_LEFT, HEADER_RIGHT
+    # Sizes per Nghị định 30/2020, Phụ lục I: bodies and the motto's first line 12-13, the second 13-14.
+    _cell(table.cell(0, 0), [(speak._("PEOPLE'S COMMITTEE OF QUẢNG NGÃI PROVINCE"), False, 12),
+                             (speak._("DEPARTMENT OF SCIENCE AND TECHNOLOGY"), True, 12)])
+    _cell(table.cell(0, 1), [(speak._("SOCIALIST REPUBLIC OF VIET NAM"), True, 12),
+                             (speak._("Independence - Freedom - Happiness"), True, 13)])
     _cell(table.cell(1, 0), [(speak._("No.:      /BC-SKHCN"), False, 13)])
     _cell(table.cell(1, 1), [(speak._("Quảng Ngãi, day ... month ... year {year}", year=summary.today.year),
                               False, 14)], italic=True)
@@ -99,11 +106,10 @@ def _results(document: Document, summary: YearSummary, speak: Lang) -> None:
     counts = summary.by_task()
     figures = summary.figures()
     tasks = summary.tasks()
-    for section in summary.sections:
-        section_tasks = [t for t in tasks if t.section == section["number"]]
-        if not section_tasks:
-            continue
-        _paragraph(document, f"{section['number']}. {section['title']}", bold=True)
+    numbered = [(s, [t for t in tasks if t.section == s["number"]]) for s in summary.sections]
+    for index, (section, section_tasks) in enumerate([n for n in numbered if n[1]], start=1):
+        # Arabic under the report's own Roman "I."; the tasks keep the plan's codes (I.2, III.1 …).
+        _paragraph(document, f"{index}. {section['title']}", bold=True)
         for task in section_tasks:
             tally = "; ".join(f"{speak._(STANDING_LABELS[s])}: {counts[task.code][s]}" for s in Standing
                               if counts[task.code][s])

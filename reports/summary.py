@@ -15,8 +15,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from jobs.deadlines import recorded_events, task_deadlines
+from jobs.schedule import Deadline, RuleKind
 from locales import N_
 from models import Assignment, Member, Plan, ProgressUpdate, Task, Unit
+from models.plan import AssignmentRole
 from models.progress import Status
 
 
@@ -36,7 +38,7 @@ class Row:
     unit: Unit
     task: Task
     role: str
-    due: date | None  # the task's last deadline of the year, if it has one yet
+    due: date | None  # what "on time" is measured against (deadline_for); None while an event is awaited
     standing: Standing
     update: ProgressUpdate | None
 
@@ -131,7 +133,7 @@ def summarise(session: Session, year: int, today: date) -> YearSummary:
         waits = any(rule.get("kind") == "event" for rule in task.schedule_rules)
         if not deadlines and not waits:
             continue
-        due = max((d.due for d in deadlines), default=None)
+        due = deadline_for(deadlines, assignment.role)
         update = latest.get(assignment.id)
         rows.append(Row(unit, task, assignment.role, due, standing(update, due, today), update))
         tasks[task.id or 0] = task
@@ -139,6 +141,15 @@ def summarise(session: Session, year: int, today: date) -> YearSummary:
     updates = [(u, units[a.unit_id], tasks[a.task_id], m.display_name) for u, a, m in history
                if a.unit_id in units and a.task_id in tasks]
     return YearSummary(year, today, rows, updates, sections)
+
+
+def deadline_for(deadlines: list[Deadline], role: str) -> date | None:
+    """What "on time" is measured against: a lead unit's first dated deadline of the year (issuing a plan
+    by Quý III, say), otherwise the annual report."""
+    dated = [d.due for d in deadlines if d.kind is not RuleKind.ANNUAL]
+    if role == AssignmentRole.LEAD and dated:
+        return min(dated)
+    return max((d.due for d in deadlines), default=None)
 
 
 def standing(update: ProgressUpdate | None, due: date | None, today: date) -> Standing:

@@ -1,0 +1,160 @@
+"""/baocao and the exports: figures derived from the stored updates, checked in the files themselves."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import subprocess
+from datetime import date, datetime, timedelta
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from bot.conversation import Conversation
+from bot.settings import Settings
+from locales import lang
+from models import Assignment, ProgressUpdate, Task, Unit, session_scope
+from models.organisation import Role
+from reports.docx import draft
+from reports.summary import Standing, summarise
+from reports.xlsx import workbook
+from tests.conftest import NOW, Chat, add_member, invite
+from tests.fake_telegram import FakeTelegram
+from tests.test_telegram import Officer, running_bot
+
+TODAY = NOW.date()  # 15/10/2025
+CHATS = itertools.count(900_000)
+
+
+def report(engine: Engine, unit: str, task: str, status: str, when: datetime, figures: dict | None = None,  # type: ignore[type-arg]
+           difficulties: str = "", percent: float | None = None) -> None:
+    with session_scope(engine) as session:
+        assignment = session.exec(select(Assignment).join(Task, col(Task.id) == Assignment.task_id)
+                                  .join(Unit, col(Unit.id) == Assignment.unit_id)
+                                  .where(Task.code == task, Unit.code == unit)).one()
+        member = add_member(engine, unit, next(CHATS))
+        session.add(ProgressUpdate(assignment_id=assignment.id, period="2025", status=status, percent=percent,
+                                   result="kết quả", figures=figures or {}, difficulties=difficulties,
+                                   member_id=member, channel="telegram", created_at=when))
+
+
+def test_totals_follow_superseding_answers_nothing_arose_and_tasks_without_figures(engine: Engine) -> None:
+    report(engine, "SKHCN", "III.4", "in_progress", datetime(2025, 10, 1), {"classes_held": 1, "trainees": 40})
+    report(engine, "SKHCN", "III.4", "done", datetime(2025, 10, 10), {"classes_held": 2, "trainees": 90})  # supersedes
+    report(engine, "21040", "III.4", "not_arisen", datetime(2025, 10, 2))
+    report(engine, "21211", "III.4", "done", datetime(2025, 10, 3), {"classes_held": 1})
+    report(engine, "SKHCN", "II.3", "done", datetime(2025, 10, 5))  # no figures; due 30/09: late
+    report(engine, "21040", "III.2", "done", datetime(2025, 10, 5), {"staff_trained_share": 40})
+    report(engine, "21211", "III.2", "done", datetime(2025, 10, 6), {"staff_trained_share": 30})
+    with Session(engine) as session:
+        summary = summarise(session, 2025, TODAY)
+    totals = {(f.task_code, f.key): (f.value, f.reports, f.target) for f in summary.figures()}
+    assert totals[("III.4", "classes_held")] == (3, 2, 1)  # 2 + 1: the superseded "1" is not counted
+    assert totals[("III.4", "trainees")] == (90, 1, None)
+    assert totals[("III.2", "staff_trained_share")] == (35, 2, 35)  # a mean of percentages
+    counts = summary.by_task()
+    assert counts["III.4"][Standing.NOT_ARISEN] == 1 and counts["III.4"][Standing.DONE_ON_TIME] == 2
+    assert counts["II.3"][Standing.DONE_LATE] == 1
+    assert counts["I.1"][Standing.NOT_REPORTED] == len(summary.units_expected) - 3  # I.1 lead: all but BCĐ, QLTT, báo
+    assert len(summary.units_reported) == 3
+    assert not any(f.task_code == "II.3" for f in summary.figures())
+
+
+def test_officers_and_strangers_are_refused_and_viewers_may_read(conversation: Conversation, engine: Engine) -> None:
+    stranger = Chat(conversation, user_id="11")
+    assert "chưa đăng ký" in stranger.say("/baocao")
+    officer = Chat(conversation, user_id="12")
+    officer.say(f"/start {invite(engine, '21040')}")
+    assert officer.say("/baocao") == "Lệnh này dành cho cán bộ quản lý của Sở KH&CN."
+    assert officer.say("/report xlsx") == "Lệnh này dành cho cán bộ quản lý của Sở KH&CN."
+    viewer = Chat(conversation, user_id="13")
+    viewer.say(f"/start {invite(engine, 'SKHCN', Role.VIEWER)}")
+    assert "Đơn vị đã báo cáo: 0/113" in viewer.say("/baocao")
+    assert "Chỉ cán bộ quản lý" in viewer.say("/sukien III.3 30")  # a viewer cannot act
+
+
+def test_drilling_down_by_unit_task_and_who_has_not_reported(conversation: Conversation, engine: Engine) -> None:
+    report(engine, "21040", "III.2", "done", datetime(2025, 10, 5), {"staff_trained_share": 40})
+    manager = Chat(conversation, user_id="21")
+    manager.say(f"/start {invite(engine, 'SKHCN', Role.MANAGER)}")
+    overview = manager.say("/baocao")
+    assert "Đơn vị đã báo cáo: 1/113" in overview and "• III.2 Tỷ lệ công chức" in overview
+    unit = manager.say("/baocao binh son")
+    assert unit.startswith("UBND xã Bình Sơn, năm 2025:") and "• III.2: Hoàn thành đúng hạn" in unit
+    assert "Có nhiều đơn vị khớp" in manager.say("/baocao binh")
+    assert "• UBND xã Bình Sơn: Hoàn thành đúng hạn" in manager.say("/baocao iii.2")
+    missing = manager.say("/baocao chua")
+    assert missing.startswith("Còn 112 đơn vị chưa báo cáo:") and "Bình Sơn" not in missing
+    assert "Không tìm thấy" in manager.say("/baocao zzz")
+
+
+def test_the_workbook_and_the_draft_hold_the_stored_figures(engine: Engine) -> None:
+    report(engine, "SKHCN", "V.1", "done", datetime(2025, 10, 1), {"inspections": 12, "violations": 3,
+                                                                   "fines": 45_000_000}, "Thiếu cán bộ")
+    report(engine, "21040", "V.1", "in_progress", datetime(2025, 10, 2), {"inspections": 2}, percent=50)
+    with Session(engine) as session:
+        summary = summarise(session, 2025, TODAY)
+    book = load_workbook(BytesIO(workbook(summary, lang("vi"))))
+    assert book.sheetnames == ["Tổng hợp 2025", "Theo nhiệm vụ", "Theo đơn vị", "Các cập nhật", "Chưa báo cáo"]
+    first = book["Tổng hợp 2025"]
+    values = {row[0]: row[1] for row in first.iter_rows(min_row=2, values_only=True)}
+    assert values["V.1 — Số cuộc thanh tra, kiểm tra"] == 14 and values["V.1 — Số tiền xử phạt"] == 45_000_000
+    assert values["Đơn vị đã báo cáo / phải báo cáo"] == "2/113"
+    updates = book["Các cập nhật"]
+    assert updates.freeze_panes == "A2" and updates.auto_filter.ref.startswith("A1:")
+    assert [c.value for c in updates[1]][:5] == ["Số", "Thời điểm (UTC)", "Đơn vị", "Nhiệm vụ", "Tình trạng"]
+    assert len(list(updates.iter_rows(min_row=2))) == 2
+    assert book["Chưa báo cáo"].max_row == 112
+
+    document = Document(BytesIO(draft(summary, lang("vi"))))
+    header = document.tables[0]
+    assert header.cell(0, 0).text == "UBND TỈNH QUẢNG NGÃI\nSỞ KHOA HỌC VÀ CÔNG NGHỆ"
+    assert header.cell(0, 1).text == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc"
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "BÁO CÁO" in text and "- Số cuộc thanh tra, kiểm tra: 14 cuộc (2 đơn vị báo cáo)." in text
+    assert "- Sở Khoa học và Công nghệ (V.1): Thiếu cán bộ" in text
+    section = document.sections[0]
+    assert [round(length.mm) for length in (section.page_width, section.page_height, section.top_margin,
+                                            section.left_margin, section.right_margin)] == [210, 297, 20, 30, 15]
+    assert document.styles["Normal"].font.name == "Times New Roman"
+    appendix = document.tables[1]
+    assert appendix.cell(0, 0).text == "Đơn vị" and len(appendix.rows) == 114
+
+
+@pytest.mark.skipif(shutil.which("libreoffice") is None or shutil.which("pdftotext") is None,
+                    reason="LibreOffice and poppler are not installed")
+def test_the_draft_opens_in_libreoffice_with_the_header_on_its_first_page(engine: Engine, tmp_path: Path) -> None:
+    with Session(engine) as session:
+        summary = summarise(session, 2025, TODAY)
+    source = tmp_path / "bao-cao.docx"
+    source.write_bytes(draft(summary, lang("vi")))
+    subprocess.run(["libreoffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
+                   check=True, capture_output=True, timeout=180)
+    first_page = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-layout", str(tmp_path / "bao-cao.pdf"), "-"],
+                                check=True, capture_output=True, text=True).stdout
+    lines = [line for line in first_page.splitlines() if line.strip()]
+    assert "UBND TỈNH QUẢNG NGÃI" in lines[0] and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in lines[0]
+    assert "SỞ KHOA HỌC VÀ CÔNG NGHỆ" in lines[1] and "Độc lập - Tự do - Hạnh phúc" in lines[1]
+    assert any("BÁO CÁO" == line.strip() for line in lines)
+
+
+async def test_a_manager_receives_both_files_over_telegram(engine: Engine, settings: Settings) -> None:
+    report(engine, "SKHCN", "III.4", "done", datetime(2025, 10, 1), {"classes_held": 2})
+    with FakeTelegram() as fake:
+        manager = Officer(fake, 4242)
+        async with running_bot(fake, engine, settings):
+            await manager.say(f"/start {invite(engine, 'SKHCN', Role.MANAGER)}")
+            assert "Đơn vị đã báo cáo: 1/113" in await manager.say("/baocao")
+            assert "Bảng tổng hợp năm 2025." in await manager.say("/baocao xlsx")
+            assert "Dự thảo báo cáo tổng hợp năm 2025." in await manager.say("/baocao docx")
+        files = {d["file_name"]: d["content"] for d in fake.documents if d["chat_id"] == 4242}
+    assert set(files) == {"tdc-2025.xlsx", "bao-cao-tdc-2025.docx"}
+    book = load_workbook(BytesIO(files["tdc-2025.xlsx"]))
+    values = {row[0]: row[1] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)}
+    assert values["III.4 — Số lớp đào tạo, bồi dưỡng đã tổ chức"] == 2
+    assert "BÁO CÁO" in "\n".join(p.text for p in Document(BytesIO(files["bao-cao-tdc-2025.docx"])).paragraphs)
