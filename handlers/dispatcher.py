@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from handlers import help as help_
-from handlers import events, my_tasks, progress, registration, reminders, report
+from handlers import annual, events, my_tasks, progress, registration, reminders, report
 from handlers.forms import FormContext, FormEngine
 from handlers.messages import Incoming, InputKind, Reply
 from jobs.calendar import CALENDAR
@@ -21,7 +21,7 @@ from locales import lang
 from models import ChannelAccount, Member, Unit
 from models.db import utcnow
 
-ENGINE = FormEngine(progress.PROGRESS)
+ENGINE = FormEngine(progress.PROGRESS, annual.ANNUAL)
 
 Command = Callable[[FormContext, str], list[Reply]]
 
@@ -34,6 +34,7 @@ def _form(action: Callable[[FormContext], list[Reply]]) -> Command:
 _TABLE: list[tuple[tuple[str, ...], Command, bool]] = [
     (("nhiemvu", "tasks"), my_tasks.show, False),
     (("capnhat", "update"), lambda ctx, args: ENGINE.start(ctx, "progress", progress.preset(ctx, args)), True),
+    (("baocaonam", "annual"), _form(lambda ctx: annual.start(ctx, ENGINE)), True),
     (("tiep", "continue"), _form(ENGINE.resume), True),
     (("quaylai", "back"), _form(ENGINE.back), True),
     (("boqua", "skip"), _form(ENGINE.skip), True),

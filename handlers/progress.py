@@ -15,7 +15,12 @@ from models.progress import Status
 from reports.summary import STATUS_LABELS
 
 BUTTON_LABEL = 60
-_WORKING = (Status.DONE, Status.IN_PROGRESS)
+WORKING = (Status.DONE, Status.IN_PROGRESS)  # statuses that come with a result and figures
+STATUS_STEP: dict[str, Any] = {
+    "prompt": N_("Where does the task stand?"), "title": N_("Status"), "choices": list(STATUS_LABELS.items()),
+    "aliases": {Status.DONE: ("xong", "hoan thanh", "done"), Status.IN_PROGRESS: ("dang lam",),
+                Status.NOT_STARTED: ("chua",), Status.NOT_ARISEN: ("khong phat sinh",)},
+}
 
 
 def task_options(ctx: FormContext, answers: Answers) -> list[Option]:
@@ -72,15 +77,12 @@ def save(ctx: FormContext, answers: Answers) -> list[Reply]:
 
 PROGRESS = Form("progress", on_submit=save, steps=[
     Choice(name="task", prompt=N_("Which task are you reporting on?"), title=N_("Task"), choices=task_options),
-    Choice(name="status", prompt=N_("Where does the task stand?"), title=N_("Status"),
-           choices=list(STATUS_LABELS.items()),
-           aliases={Status.DONE: ("xong", "hoan thanh", "done"), Status.IN_PROGRESS: ("dang lam",),
-                    Status.NOT_STARTED: ("chua",), Status.NOT_ARISEN: ("khong phat sinh",)}),
+    Choice(name="status", **STATUS_STEP),
     Percent(name="percent", prompt=N_("How far along is it, in percent? For example: 60%"), title=N_("Progress"),
             when=lambda a: a.get("status") == Status.IN_PROGRESS),
     Text(name="result", prompt=N_("What has been done? A sentence or two (at most 1,000 characters)."),
-         title=N_("Result"), max_len=1000, optional=lambda a: a.get("status") not in _WORKING),
-    Figures(name="figures", figures_of=figures_of, when=lambda a: a.get("status") in _WORKING),
+         title=N_("Result"), max_len=1000, optional=lambda a: a.get("status") not in WORKING),
+    Figures(name="figures", figures_of=figures_of, when=lambda a: a.get("status") in WORKING),
     Text(name="difficulties", prompt=N_("Any difficulties or proposals? (optional)"),
          title=N_("Difficulties, proposals"), max_len=1000, optional=True),
 ])

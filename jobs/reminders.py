@@ -4,13 +4,13 @@ The day is a parameter, never the wall clock, so tests and `simulate` can move t
 
 Deadlines reminded: each dated deadline (once, yearly, event) of a unit's lead assignments, and every unit's
 annual report. A task deadline is met by a "done" (or "nothing arose") update for that year; the annual report
-is met once the unit has reported on every task it has that year.
+is met once the unit has submitted it (/baocaonam), or has reported on every task it has that year.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlmodel import Session, col, select
@@ -19,7 +19,7 @@ from jobs.calendar import WorkingCalendar
 from jobs.policy import ReminderPolicy
 from jobs.deadlines import plan_deadlines, recorded_events
 from jobs.schedule import Rule, RuleKind, annual_report_due
-from models import Assignment, ChannelAccount, Member, Plan, ProgressUpdate, Task, Unit
+from models import AnnualReport, Assignment, ChannelAccount, Member, Plan, ProgressUpdate, Task, Unit
 from models.organisation import Role
 from models.plan import AssignmentRole
 from models.progress import Status
@@ -110,8 +110,10 @@ def unit_deadlines(session: Session, year: int, unit_ids: set[int] | None = None
                 dated[(unit_id, due)].append((task.code, status in FINISHED))
     found = [_deadline(unit_id, f"due:{unit_id}:{due.isoformat()}", due, RuleKind.ONCE, codes)
              for (unit_id, due), codes in dated.items()]
-    found += [_deadline(unit_id, f"annual:{unit_id}:{year}", due, RuleKind.ANNUAL, codes)
-              for (unit_id, due), codes in annual.items()]
+    submitted = set(session.exec(select(AnnualReport.unit_id).where(AnnualReport.period == str(year))).all())
+    for (unit_id, due), codes in annual.items():
+        deadline = _deadline(unit_id, f"annual:{unit_id}:{year}", due, RuleKind.ANNUAL, codes)
+        found.append(replace(deadline, met=True) if unit_id in submitted else deadline)
     return found
 
 

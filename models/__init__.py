@@ -3,7 +3,7 @@
 from models.db import make_engine, init_db, session_scope
 from models.organisation import Unit, Member, ChannelAccount, Invite
 from models.plan import Plan, Task, Assignment
-from models.progress import ProgressUpdate
+from models.progress import AnnualReport, ProgressUpdate
 from models.conversation import FormState
 from models.outbox import Event, Outbox
 
@@ -11,5 +11,5 @@ __all__ = [
     "make_engine", "init_db", "session_scope",
     "Unit", "Member", "ChannelAccount", "Invite",
     "Plan", "Task", "Assignment",
-    "ProgressUpdate", "FormState", "Outbox", "Event",
+    "ProgressUpdate", "AnnualReport", "FormState", "Outbox", "Event",
 ]

@@ -31,3 +31,19 @@ class ProgressUpdate(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id")
     channel: str = Field(max_length=16)
     created_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+
+
+class AnnualReport(SQLModel, table=True):
+    """A unit's report on the year (seed, section III.3): its difficulties and proposals, and the moment it
+    was submitted. The tasks' answers are ProgressUpdates written with it; a later report supersedes."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    period: str = Field(max_length=16, index=True)
+    difficulties: str = ""
+    proposals: str = ""
+    tasks_updated: int = 0
+    tasks_kept: int = 0
+    member_id: int = Field(foreign_key="member.id")
+    channel: str = Field(max_length=16)
+    created_at: NaiveDatetime = Field(default_factory=utcnow, index=True)

@@ -126,10 +126,17 @@ def _difficulties(document: Document, summary: YearSummary, speak: Lang) -> None
     _heading(document, speak._("II. DIFFICULTIES AND PROPOSALS OF THE UNITS"))
     found = [(row.unit.name, row.task.code, row.update.difficulties) for row in summary.rows
              if row.update is not None and row.update.difficulties.strip()]
-    if not found:
+    yearly = [(unit.name, report) for report, unit in summary.annual_reports
+              if report.difficulties.strip() or report.proposals.strip()]
+    if not found and not yearly:
         _paragraph(document, speak._("No unit reported a difficulty."))
     for unit, code, text in found:
         _paragraph(document, f"- {unit} ({code}): {text}")
+    for unit, report in yearly:
+        if report.difficulties.strip():
+            _paragraph(document, speak._("- {unit}, difficulties: {text}", unit=unit, text=report.difficulties))
+        if report.proposals.strip():
+            _paragraph(document, speak._("- {unit}, proposals: {text}", unit=unit, text=report.proposals))
 
 
 def _appendix(document: Document, summary: YearSummary, speak: Lang) -> None:

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from jobs.deadlines import recorded_events, task_deadlines
 from jobs.schedule import Deadline, RuleKind
 from locales import N_
-from models import Assignment, Member, Plan, ProgressUpdate, Task, Unit
+from models import AnnualReport, Assignment, Member, Plan, ProgressUpdate, Task, Unit
 from models.plan import AssignmentRole
 from models.progress import Status
 
@@ -62,6 +62,7 @@ class YearSummary:
     rows: list[Row]
     updates: list[tuple[ProgressUpdate, Unit, Task, str]]  # every update of the year, superseded ones too
     sections: list[dict[str, Any]] = field(default_factory=list)
+    annual_reports: list[tuple[AnnualReport, Unit]] = field(default_factory=list)  # the newest of each unit
 
     @property
     def units_expected(self) -> list[Unit]:
@@ -69,7 +70,9 @@ class YearSummary:
 
     @property
     def units_reported(self) -> list[Unit]:
-        return _unique(row.unit for row in self.rows if row.update is not None)
+        """Units that sent their annual report or updated at least one task this year."""
+        return _unique([row.unit for row in self.rows if row.update is not None]
+                       + [unit for _, unit in self.annual_reports])
 
     @property
     def units_missing(self) -> list[Unit]:
@@ -140,7 +143,12 @@ def summarise(session: Session, year: int, today: date) -> YearSummary:
     units = {row.unit.id: row.unit for row in rows}
     updates = [(u, units[a.unit_id], tasks[a.task_id], m.display_name) for u, a, m in history
                if a.unit_id in units and a.task_id in tasks]
-    return YearSummary(year, today, rows, updates, sections)
+    annual: dict[int, tuple[AnnualReport, Unit]] = {}
+    for report in session.exec(select(AnnualReport).where(AnnualReport.period == period)
+                               .order_by(col(AnnualReport.created_at), col(AnnualReport.id))).all():
+        if report.unit_id in units:
+            annual[report.unit_id] = (report, units[report.unit_id])
+    return YearSummary(year, today, rows, updates, sections, list(annual.values()))
 
 
 def deadline_for(deadlines: list[Deadline], role: str) -> date | None:

@@ -177,6 +177,8 @@ class FormEngine:
     def _prompt(self, ctx: FormContext, form: Form, state: FormState, error: str = "") -> Reply:
         step = self._current(ctx, form, state)
         parts = [error] if error else []
+        if step.intro:
+            parts.append(step.intro)
         if isinstance(step, Confirm):
             parts.append(form.summary(ctx, state.answers))
         parts.append(step.ask(ctx, state.answers))

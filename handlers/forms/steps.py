@@ -47,6 +47,8 @@ class Step:
     title: str = ""  # msgid of the line that shows this answer in the summary
     optional: bool | Callable[[Answers], bool] = False
     when: Callable[[Answers], bool] | None = None
+    intro: str = ""  # shown above the question (already in the member's language): which task, what was said
+    title_prefix: str = ""  # before the title in the summary, where several steps share a title
 
     def applies(self, answers: Answers) -> bool:
         return self.when is None or self.when(answers)
@@ -58,7 +60,7 @@ class Step:
         return ctx.lang._(self.prompt)
 
     def heading(self, ctx: FormContext, answers: Answers) -> str:
-        return ctx.lang._(self.title or self.prompt)
+        return self.title_prefix + ctx.lang._(self.title or self.prompt)
 
     def options(self, ctx: FormContext, answers: Answers) -> list[Option]:
         return []
@@ -197,8 +199,15 @@ class Confirm(Choice):
     })
 
 
+class StepGroup:
+    """Steps that depend on earlier answers or on the database, expanded when the form runs."""
+
+    def expand(self, ctx: FormContext, answers: Answers) -> list[Step]:
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
-class Figures:
+class Figures(StepGroup):
     """A placeholder for the figures a task declares in the plan data: one number step per figure."""
 
     name: str
@@ -208,8 +217,13 @@ class Figures:
     def expand(self, ctx: FormContext, answers: Answers) -> list[Step]:
         if self.when is not None and not self.when(answers):
             return []
-        return [FigureStep(name=f"{self.name}.{f['key']}", prompt="", figure=f, optional=True)
-                for f in self.figures_of(ctx, answers)]
+        return figure_steps(self.name, self.figures_of(ctx, answers))
+
+
+def figure_steps(prefix: str, figures: list[dict[str, Any]], when: Callable[[Answers], bool] | None = None,
+                 title_prefix: str = "") -> list[Step]:
+    return [FigureStep(name=f"{prefix}.{f['key']}", prompt="", figure=f, optional=True, when=when,
+                       title_prefix=title_prefix) for f in figures]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -230,13 +244,13 @@ class FigureStep(Number):
                           label=self.figure["label"], unit=self.unit, target=ctx.lang.number(target))
 
     def heading(self, ctx: FormContext, answers: Answers) -> str:
-        return str(self.figure["label"])
+        return f"{self.title_prefix}{self.figure['label']}"
 
 
 @dataclass(frozen=True)
 class Form:
     name: str
-    steps: Sequence[Step | Figures]
+    steps: Sequence[Step | StepGroup]
     on_submit: Callable[["FormContext", Answers], list["Reply"]]
     confirm: Confirm = field(default_factory=Confirm)
 
@@ -244,7 +258,7 @@ class Form:
         """The steps as they stand for these answers: figure placeholders expanded, the confirm step last."""
         flat: list[Step] = []
         for step in self.steps:
-            flat.extend(step.expand(ctx, answers) if isinstance(step, Figures) else [step])
+            flat.extend(step.expand(ctx, answers) if isinstance(step, StepGroup) else [step])
         return [*flat, self.confirm]
 
     def summary(self, ctx: FormContext, answers: Answers) -> str:
