@@ -295,7 +295,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings, engine: Engine, spe
     today = settings.now().date()
     year = args.year or today.year
     with Session(engine) as session:
-        summary = summarise(session, year, min(today, date(year, 12, 31)))
+        summary = summarise(session, year, min(today, date(year, 12, 31)), settings.zone)
     write = {"xlsx": workbook, "docx": draft}[args.format]
     path = Path(args.output or f"var/exports/tdc-{year}.{args.format}")
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -33,7 +33,7 @@ class Conversation:
     def handle_sync(self, incoming: Incoming) -> list[Reply]:
         try:
             with session_scope(self.engine) as session:
-                return dispatch(session, incoming, self.clock(), self.settings.language)
+                return dispatch(session, incoming, self.clock(), self.settings.language, self.settings.zone)
         except Exception:
             log.exception("handler failed", extra={"channel": incoming.channel, "update": incoming.update_id})
             return [Reply(lang(self.settings.language)._(

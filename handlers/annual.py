@@ -82,11 +82,11 @@ def submit(ctx: FormContext, answers: Answers) -> list[Reply]:
         ctx.session.add(ProgressUpdate(
             assignment_id=item.assignment.id, period=str(ctx.today.year), status=answers[f"{prefix}.status"],
             percent=answers.get(f"{prefix}.percent"), result=answers.get(f"{prefix}.result") or "", figures=figures,
-            member_id=ctx.member.id or 0, channel=ctx.channel))
+            member_id=ctx.member.id or 0, channel=ctx.channel, created_at=ctx.recorded_at))
         updated += 1
     report = AnnualReport(unit_id=ctx.unit.id or 0, period=str(ctx.today.year), member_id=ctx.member.id or 0,
                           difficulties=answers.get("difficulties") or "", proposals=answers.get("proposals") or "",
-                          tasks_updated=updated, tasks_kept=kept, channel=ctx.channel)
+                          tasks_updated=updated, tasks_kept=kept, channel=ctx.channel, created_at=ctx.recorded_at)
     ctx.session.add(report)
     ctx.session.flush()
     return [Reply(ctx.lang._("Received: the {year} report of {unit}, receipt no. {id}, at {time}. Tasks answered: "

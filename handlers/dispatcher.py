@@ -7,7 +7,7 @@ helpful answer; nothing goes unanswered.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from sqlmodel import Session, select
 
@@ -15,7 +15,7 @@ from handlers import help as help_
 from handlers import annual, events, my_tasks, progress, registration, reminders, report
 from handlers.forms import FormContext, FormEngine
 from handlers.messages import Incoming, InputKind, Reply
-from jobs.calendar import CALENDAR
+from jobs.calendar import CALENDAR, VIETNAM
 from jobs.policy import DEFAULT_POLICY
 from locales import lang
 from models import ChannelAccount, Member, Unit
@@ -48,7 +48,8 @@ COMMANDS: dict[str, Command] = {name: handler for names, handler, _ in _TABLE fo
 FORM_COMMANDS = {name for names, _, in_form in _TABLE if in_form for name in names}
 
 
-def dispatch(session: Session, incoming: Incoming, now: datetime, default_language: str = "vi") -> list[Reply]:
+def dispatch(session: Session, incoming: Incoming, now: datetime, default_language: str = "vi",
+             zone: tzinfo = VIETNAM) -> list[Reply]:
     """The replies to one incoming message. `now` is the province's local time."""
     account = session.exec(select(ChannelAccount).where(
         ChannelAccount.channel == incoming.channel, ChannelAccount.external_id == incoming.user_id)).first()
@@ -59,7 +60,7 @@ def dispatch(session: Session, incoming: Incoming, now: datetime, default_langua
     member = session.get(Member, account.member_id)
     unit = session.get(Unit, member.unit_id) if member else None
     assert member is not None and unit is not None
-    ctx = FormContext(session, member, unit, lang(member.language), now, incoming.channel)
+    ctx = FormContext(session, member, unit, lang(member.language), now, incoming.channel, zone)
     return _route(ctx, incoming)
 
 

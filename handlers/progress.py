@@ -66,7 +66,8 @@ def save(ctx: FormContext, answers: Answers) -> list[Reply]:
     update = ProgressUpdate(
         assignment_id=int(answers["task"]), period=str(ctx.today.year), status=answers["status"],
         percent=answers.get("percent"), result=answers.get("result") or "", figures=figures,
-        difficulties=answers.get("difficulties") or "", member_id=ctx.member.id or 0, channel=ctx.channel)
+        difficulties=answers.get("difficulties") or "", member_id=ctx.member.id or 0, channel=ctx.channel,
+        created_at=ctx.recorded_at)
     ctx.session.add(update)
     ctx.session.flush()
     return [Reply(ctx.lang._("Saved: update no. {id} on task {code} for {year}, at {time}.\n\n{answers}",

@@ -24,7 +24,7 @@ MAX_LISTED = 40
 def handle(ctx: FormContext, args: str) -> list[Reply]:
     if ctx.member.role not in READERS:
         return [Reply(ctx.lang._("This command is for managers of Sở KH&CN."))]
-    summary = summarise(ctx.session, ctx.today.year, ctx.today)
+    summary = summarise(ctx.session, ctx.today.year, ctx.today, ctx.zone)
     wanted = fold(args)
     if not wanted:
         return [Reply(overview(ctx, summary))]

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import holidays
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")  # the plan's dates are dates in Vietnam
 
 
 class WorkingCalendar:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timezone, tzinfo
 from enum import StrEnum
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from jobs.calendar import VIETNAM
 from jobs.deadlines import recorded_events, task_deadlines
 from jobs.schedule import Deadline, RuleKind
 from locales import N_
@@ -114,7 +115,7 @@ def _unique(units: Any) -> list[Unit]:
     return sorted(seen.values(), key=lambda u: (u.kind not in ("department", "agency"), u.name))
 
 
-def summarise(session: Session, year: int, today: date) -> YearSummary:
+def summarise(session: Session, year: int, today: date, zone: tzinfo = VIETNAM) -> YearSummary:
     period = str(year)
     events = recorded_events(session)
     history = session.exec(
@@ -138,7 +139,7 @@ def summarise(session: Session, year: int, today: date) -> YearSummary:
             continue
         due = deadline_for(deadlines, assignment.role)
         update = latest.get(assignment.id)
-        rows.append(Row(unit, task, assignment.role, due, standing(update, due, today), update))
+        rows.append(Row(unit, task, assignment.role, due, standing(update, due, today, zone), update))
         tasks[task.id or 0] = task
     units = {row.unit.id: row.unit for row in rows}
     updates = [(u, units[a.unit_id], tasks[a.task_id], m.display_name) for u, a, m in history
@@ -160,13 +161,14 @@ def deadline_for(deadlines: list[Deadline], role: str) -> date | None:
     return max((d.due for d in deadlines), default=None)
 
 
-def standing(update: ProgressUpdate | None, due: date | None, today: date) -> Standing:
+def standing(update: ProgressUpdate | None, due: date | None, today: date, zone: tzinfo = VIETNAM) -> Standing:
     if update is None:
         return Standing.NOT_REPORTED
     if update.status == Status.NOT_ARISEN:
         return Standing.NOT_ARISEN
     if update.status == Status.DONE:
-        late = due is not None and update.created_at.date() > due
+        local_day = update.created_at.replace(tzinfo=timezone.utc).astimezone(zone).date()
+        late = due is not None and local_day > due
         return Standing.DONE_LATE if late else Standing.DONE_ON_TIME
     return Standing.OVERDUE if due is not None and due < today else Standing.IN_PROGRESS
 

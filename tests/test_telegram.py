@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -28,10 +29,11 @@ def telegram() -> FakeTelegram:
 
 
 @asynccontextmanager
-async def running_bot(fake: FakeTelegram, engine: Engine, settings: Settings) -> AsyncIterator[Application]:
+async def running_bot(fake: FakeTelegram, engine: Engine, settings: Settings,
+                      now: datetime = NOW) -> AsyncIterator[Application]:
     settings = Settings(database_url=settings.database_url, telegram_token=fake.token, telegram_api_url=fake.api_url,
                         _env_file=None)
-    application = build_application(settings, Conversation(engine, settings, clock=lambda: NOW))
+    application = build_application(settings, Conversation(engine, settings, clock=lambda: now))
     async with application:
         await application.start()
         await application.updater.start_polling(poll_interval=0.0, timeout=1)
@@ -45,13 +47,13 @@ async def running_bot(fake: FakeTelegram, engine: Engine, settings: Settings) ->
 class Officer:
     """The officer's phone: sends, presses, and reads what the bot sent back."""
 
-    def __init__(self, fake: FakeTelegram, user_id: int) -> None:
-        self.fake, self.user_id = fake, user_id
+    def __init__(self, fake: FakeTelegram, user_id: int, quiet: float = 0.3) -> None:
+        self.fake, self.user_id, self.quiet = fake, user_id, quiet
 
     async def _exchange(self, act) -> str:  # type: ignore[no-untyped-def]
         before = len(self.fake.messages_to(self.user_id))
         act()
-        replies = await asyncio.to_thread(self.fake.wait_for_replies, self.user_id, before)
+        replies = await asyncio.to_thread(self.fake.wait_for_replies, self.user_id, before, self.quiet)
         self.last = replies
         return "\n".join(m["text"] for m in replies)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone, tzinfo
 from typing import Any, TypeVar
 
 from sqlmodel import Session, select
@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from handlers.forms.steps import Answers, Confirm, Form, Invalid, Step
 from handlers.messages import Choice as ChoiceButton
 from handlers.messages import Incoming, InputKind, Reply
+from jobs.calendar import VIETNAM
 from locales import N_, Lang
 from models import FormState, Member, Unit
 from models.db import utcnow
@@ -39,11 +40,17 @@ class FormContext:
     lang: Lang
     now: datetime  # local time of the plan's province
     channel: str
+    zone: tzinfo = VIETNAM
     _memo: dict[Hashable, Any] = field(default_factory=dict, repr=False)
 
     @property
     def today(self) -> date:
         return self.now.date()
+
+    @property
+    def recorded_at(self) -> datetime:
+        """`now` as stored: naive UTC, like every timestamp in the database."""
+        return self.now.replace(tzinfo=self.zone).astimezone(timezone.utc).replace(tzinfo=None)
 
     def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
         if key not in self._memo:
