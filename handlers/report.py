@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from handlers.forms import FormContext
 from handlers.messages import Attachment, Reply
+from handlers.outbox import OutgoingMessage, enqueue
+from jobs.reminders import officers
 from jobs.text import fold
 from locales import lang
 from models import Unit
@@ -15,9 +17,11 @@ from reports.summary import STANDING_LABELS, Standing, YearSummary, summarise
 from reports.xlsx import workbook
 
 READERS = (Role.MANAGER, Role.VIEWER, Role.ADMIN)
+REMINDERS = (Role.MANAGER, Role.ADMIN)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MISSING_WORDS = {"chua", "chua bao cao", "chuabaocao", "missing"}
+NUDGE_WORDS = {"nhac", "nhacnho", "nhac nho", "remind"}
 MAX_LISTED = 40
 
 
@@ -36,6 +40,8 @@ def handle(ctx: FormContext, args: str) -> list[Reply]:
                       attachment=Attachment(f"bao-cao-tdc-{summary.year}.docx", draft(summary, lang("vi")), DOCX))]
     if wanted in MISSING_WORDS:
         return [Reply(missing(ctx, summary))]
+    if wanted in NUDGE_WORDS:
+        return [Reply(nudge(ctx, summary))]
     task = next((t for t in summary.tasks() if fold(t.code) == wanted), None)
     if task is not None:
         return [Reply(by_task(ctx, summary, task.code))]
@@ -97,4 +103,23 @@ def missing(ctx: FormContext, summary: YearSummary) -> str:
     lines += [f"• {u.name}" for u in units[:MAX_LISTED]]
     if len(units) > MAX_LISTED:
         lines.append(ctx.lang._("… and {n} more (see /baocao xlsx).", n=len(units) - MAX_LISTED))
+    if ctx.member.role in REMINDERS:
+        lines.append(ctx.lang._("To remind them now: /baocao nhacnho"))
     return "\n".join(lines)
+
+
+def nudge(ctx: FormContext, summary: YearSummary) -> str:
+    """Managers remind every officer of a unit that has not reported, once a day at most."""
+    if ctx.member.role not in REMINDERS:
+        return ctx.lang._("Only managers of Sở KH&CN can remind units.")
+    recipients = officers(ctx.session, {u.id or 0 for u in summary.units_missing})
+    names = {u.id: u.name for u in summary.units_missing}
+    messages = [OutgoingMessage(f"nudge:{r.member_id}:{summary.year}:{ctx.today.isoformat()}", "nudge", r.member_id,
+                                r.channel, r.chat_id, lang(r.language)._(
+                                    "Sở KH&CN asks {unit} to send its {year} report: type /baocaonam.",
+                                    unit=names[r.unit_id], year=summary.year))
+               for members in recipients.values() for r in members]
+    added = enqueue(ctx.session, messages)
+    return ctx.lang._("Reminders queued: {added} officers of {units} units (of {missing} that have not reported); "
+                      "they go out within minutes, in office hours.", added=added, units=len(recipients),
+                      missing=len(summary.units_missing))

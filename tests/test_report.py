@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from bot.conversation import Conversation
 from bot.settings import Settings
 from locales import lang
-from models import Assignment, ProgressUpdate, Task, Unit, session_scope
+from models import Assignment, Outbox, ProgressUpdate, Task, Unit, session_scope
 from models.organisation import Role
 from reports.docx import draft
 from reports.summary import Standing, summarise
@@ -158,3 +158,22 @@ async def test_a_manager_receives_both_files_over_telegram(engine: Engine, setti
     values = {row[0]: row[1] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)}
     assert values["III.4 — Số lớp đào tạo, bồi dưỡng đã tổ chức"] == 2
     assert "BÁO CÁO" in "\n".join(p.text for p in Document(BytesIO(files["bao-cao-tdc-2025.docx"])).paragraphs)
+
+
+def test_a_manager_reminds_the_units_that_have_not_reported_and_a_viewer_cannot(
+        conversation: Conversation, engine: Engine) -> None:
+    add_member(engine, "21040", 31_000)
+    add_member(engine, "21211", 31_001)
+    report(engine, "21211", "III.2", "done", datetime(2025, 10, 5))
+    viewer = Chat(conversation, user_id="41")
+    viewer.say(f"/start {invite(engine, 'SKHCN', Role.VIEWER)}")
+    assert "/baocao nhacnho" not in viewer.say("/baocao chua")
+    assert viewer.say("/baocao nhacnho") == "Chỉ cán bộ quản lý của Sở KH&CN mới nhắc được các đơn vị."
+    manager = Chat(conversation, user_id="42")
+    manager.say(f"/start {invite(engine, 'SKHCN', Role.MANAGER)}")
+    assert "/baocao nhacnho" in manager.say("/baocao chua")
+    assert manager.say("/baocao nhacnho").startswith("Đã xếp lịch nhắc 1 cán bộ của 1 đơn vị")
+    assert manager.say("/baocao nhacnho").startswith("Đã xếp lịch nhắc 0 cán bộ")  # once a day
+    with Session(engine) as session:
+        [nudge] = session.exec(select(Outbox).where(Outbox.kind == "nudge")).all()
+    assert nudge.chat_id == "31000" and "UBND xã Bình Sơn gửi báo cáo năm 2025" in nudge.text
