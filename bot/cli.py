@@ -31,6 +31,7 @@ from jobs.policy import DEFAULT_POLICY
 from locales import Lang, lang
 from models import Member, Plan, Task, Unit, init_db, make_engine, session_scope
 from models.organisation import Role
+from reports.chart import chart
 from reports.docx import draft
 from reports.summary import summarise
 from reports.xlsx import workbook
@@ -93,7 +94,7 @@ def _parser(speak: Lang) -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help=speak._("write the year's consolidated report as a file"))
     report.add_argument("--year", type=int, help=speak._("the year (default: this year)"))
-    report.add_argument("--format", choices=["xlsx", "docx"], default="xlsx", help=speak._("the kind of file"))
+    report.add_argument("--format", choices=["xlsx", "docx", "png"], default="xlsx", help=speak._("the kind of file"))
     report.add_argument("--output", metavar="PATH", help=speak._("where to write it (default: var/exports/)"))
     report.set_defaults(func=cmd_report)
 
@@ -296,7 +297,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings, engine: Engine, spe
     year = args.year or today.year
     with Session(engine) as session:
         summary = summarise(session, year, min(today, date(year, 12, 31)), settings.zone)
-    write = {"xlsx": workbook, "docx": draft}[args.format]
+    write = {"xlsx": workbook, "docx": draft, "png": chart}[args.format]
     path = Path(args.output or f"var/exports/tdc-{year}.{args.format}")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(write(summary, lang("vi") if args.format == "docx" else speak))

@@ -12,6 +12,7 @@ from jobs.text import fold
 from locales import lang
 from models import Unit
 from models.organisation import Role
+from reports.chart import chart
 from reports.docx import draft
 from reports.summary import STANDING_LABELS, Standing, YearSummary, summarise
 from reports.xlsx import workbook
@@ -20,6 +21,7 @@ READERS = (Role.MANAGER, Role.VIEWER, Role.ADMIN)
 REMINDERS = (Role.MANAGER, Role.ADMIN)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PNG = "image/png"
 MISSING_WORDS = {"chua", "chua bao cao", "chuabaocao", "missing"}
 NUDGE_WORDS = {"nhac", "nhacnho", "nhac nho", "remind"}
 MAX_LISTED = 40
@@ -38,6 +40,9 @@ def handle(ctx: FormContext, args: str) -> list[Reply]:
     if wanted in {"docx", "word"}:
         return [Reply(ctx.lang._("Draft of the consolidated report, {year}.", year=summary.year),
                       attachment=Attachment(f"bao-cao-tdc-{summary.year}.docx", draft(summary, lang("vi")), DOCX))]
+    if wanted in {"png", "chart", "bieudo", "bieu do"}:
+        return [Reply(ctx.lang._("Chart of the year {year}.", year=summary.year),
+                      attachment=Attachment(f"tdc-{summary.year}.png", chart(summary, ctx.lang), PNG))]
     if wanted in MISSING_WORDS:
         return [Reply(missing(ctx, summary))]
     if wanted in NUDGE_WORDS:
@@ -66,7 +71,7 @@ def overview(ctx: FormContext, summary: YearSummary) -> str:
         lines += [f"• {f.task_code} {f.label}: {ctx.lang.number(round(f.value, 1))} {f.unit}"
                   + (ctx.lang._(" (target {target})", target=ctx.lang.number(f.target)) if f.target is not None else "")
                   for f in figures]
-    lines += ["", ctx.lang._("More: /baocao UNIT NAME · /baocao III.1 · /baocao chua · /baocao xlsx · /baocao docx")]
+    lines += ["", ctx.lang._("More: /baocao UNIT NAME · /baocao III.1 · /baocao chua · /baocao xlsx · /baocao docx · /baocao png")]
     return "\n".join(lines)
 
 

@@ -155,9 +155,9 @@ class FakeTelegram:
                 self.sent.append(message)
                 self.sent_at.append(time.monotonic())
                 return message
-        if method == "sendDocument":
+        if method in ("sendDocument", "sendPhoto"):
             with self._lock:
-                document = params["document"]
+                document = params["document" if method == "sendDocument" else "photo"]
                 message = {"message_id": self._next_message, "date": int(time.time()), "from": BOT_USER,
                            "chat": {"id": int(params["chat_id"]), "type": "private"},
                            "document": {"file_id": f"doc{self._next_message}", "file_unique_id": "d",

@@ -143,7 +143,7 @@ def test_the_draft_opens_in_libreoffice_with_the_header_on_its_first_page(engine
     assert any("BÁO CÁO" == line.strip() for line in lines)
 
 
-async def test_a_manager_receives_both_files_over_telegram(engine: Engine, settings: Settings) -> None:
+async def test_a_manager_receives_the_files_over_telegram(engine: Engine, settings: Settings) -> None:
     report(engine, "SKHCN", "III.4", "done", datetime(2025, 10, 1), {"classes_held": 2})
     with FakeTelegram() as fake:
         manager = Officer(fake, 4242)
@@ -152,8 +152,11 @@ async def test_a_manager_receives_both_files_over_telegram(engine: Engine, setti
             assert "Đơn vị đã báo cáo: 1/113" in await manager.say("/baocao")
             assert "Bảng tổng hợp năm 2025." in await manager.say("/baocao xlsx")
             assert "Dự thảo báo cáo tổng hợp năm 2025." in await manager.say("/baocao docx")
+            assert "Biểu đồ năm 2025." in await manager.say("/baocao bieu do")
         files = {d["file_name"]: d["content"] for d in fake.documents if d["chat_id"] == 4242}
-    assert set(files) == {"tdc-2025.xlsx", "bao-cao-tdc-2025.docx"}
+        assert [method for method, _ in fake.calls].count("sendPhoto") == 1
+    assert set(files) == {"tdc-2025.xlsx", "bao-cao-tdc-2025.docx", "tdc-2025.png"}
+    assert files["tdc-2025.png"].startswith(b"\x89PNG")
     book = load_workbook(BytesIO(files["tdc-2025.xlsx"]))
     values = {row[0]: row[1] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)}
     assert values["III.4 — Số lớp đào tạo, bồi dưỡng đã tổ chức"] == 2
@@ -177,3 +180,17 @@ def test_a_manager_reminds_the_units_that_have_not_reported_and_a_viewer_cannot(
     with Session(engine) as session:
         [nudge] = session.exec(select(Outbox).where(Outbox.kind == "nudge")).all()
     assert nudge.chat_id == "31000" and "UBND xã Bình Sơn gửi báo cáo năm 2025" in nudge.text
+
+
+def test_the_chart_is_a_png_of_both_breakdowns(engine: Engine) -> None:
+    from PIL import Image
+
+    from reports.chart import chart
+
+    report(engine, "21040", "III.2", "done", datetime(2025, 10, 5))
+    with Session(engine) as session:
+        summary = summarise(session, 2025, TODAY)
+    image = Image.open(BytesIO(chart(summary, lang("vi"))))
+    assert image.format == "PNG" and image.size == (1320, 550)
+    kinds = {row.unit.kind for row in summary.rows}
+    assert {"department", "commune", "ward", "special_zone"} <= kinds

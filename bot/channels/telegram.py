@@ -77,8 +77,11 @@ def to_incoming(update: Update) -> Incoming | None:
 
 async def send(bot: Bot, chat_id: str, reply: Reply) -> None:
     if reply.attachment is not None:
-        document = InputFile(reply.attachment.content, filename=reply.attachment.filename)
-        await bot.send_document(chat_id=int(chat_id), document=document, caption=reply.text[:CAPTION_LIMIT])
+        upload = InputFile(reply.attachment.content, filename=reply.attachment.filename)
+        if reply.attachment.mime_type.startswith("image/"):
+            await bot.send_photo(chat_id=int(chat_id), photo=upload, caption=reply.text[:CAPTION_LIMIT])
+        else:
+            await bot.send_document(chat_id=int(chat_id), document=upload, caption=reply.text[:CAPTION_LIMIT])
         return
     chunks = split_text(reply.text, MESSAGE_LIMIT)
     markup = InlineKeyboardMarkup([[InlineKeyboardButton(c.label, callback_data=c.id)] for c in reply.choices]) \
