@@ -149,19 +149,16 @@ def _appendix(document: Document, summary: YearSummary, speak: Lang) -> None:
     tasks = summary.tasks()
     standing = {(row.unit.id, row.task.id): row.standing for row in summary.rows}
     units = summary.units_expected
-    table = document.add_table(rows=len(units) + 1, cols=len(tasks) + 1)
+    table = document.add_table(rows=1, cols=len(tasks) + 1)
     table.style = "Table Grid"
-    table.cell(0, 0).text = speak._("Unit")
+    document.styles["Table Grid"].font.size = Pt(9)  # one style, not a size on each of thousands of runs
+    header = table.rows[0].cells
+    header[0].text = speak._("Unit")
     for column, task in enumerate(tasks, start=1):
-        table.cell(0, column).text = task.code
-    for line, unit in enumerate(units, start=1):
-        cells = table.rows[line].cells
+        header[column].text = task.code
+    for unit in units:
+        cells = table.add_row().cells
         cells[0].text = unit.name
         for column, task in enumerate(tasks, start=1):
             value = standing.get((unit.id, task.id))
             cells[column].text = SHORT[value] if value is not None else ""
-    for row in table.rows:
-        for cell in row.cells:
-            for paragraph in cell.paragraphs:
-                for run in paragraph.runs:
-                    run.font.size = Pt(9)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timezone, tzinfo
+from datetime import date, datetime, timezone, tzinfo
 from enum import StrEnum
 from typing import Any
 
@@ -32,6 +32,21 @@ class Standing(StrEnum):
     NOT_REPORTED = "not_reported"
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A stored update as the reports read it: plain values, so a national year loads in seconds."""
+
+    id: int
+    assignment_id: int
+    status: str
+    percent: float | None
+    result: str
+    figures: dict[str, Any]
+    difficulties: str
+    channel: str
+    created_at: datetime
+
+
 @dataclass(frozen=True)
 class Row:
     """One assignment in the year: who, which task, in which role, and where it stands."""
@@ -41,7 +56,7 @@ class Row:
     role: str
     due: date | None  # what "on time" is measured against (deadline_for); None while an event is awaited
     standing: Standing
-    update: ProgressUpdate | None
+    update: Answer | None
 
 
 @dataclass(frozen=True)
@@ -61,7 +76,7 @@ class YearSummary:
     year: int
     today: date
     rows: list[Row]
-    updates: list[tuple[ProgressUpdate, Unit, Task, str]]  # every update of the year, superseded ones too
+    updates: list[tuple[Answer, Unit, Task, str]]  # every update of the year, superseded ones too
     sections: list[dict[str, Any]] = field(default_factory=list)
     annual_reports: list[tuple[AnnualReport, Unit]] = field(default_factory=list)  # the newest of each unit
 
@@ -118,37 +133,40 @@ def _unique(units: Any) -> list[Unit]:
 def summarise(session: Session, year: int, today: date, zone: tzinfo = VIETNAM) -> YearSummary:
     period = str(year)
     events = recorded_events(session)
-    history = session.exec(
-        select(ProgressUpdate, Assignment, Member)
+    plans = {p.id: p for p in session.exec(select(Plan))}
+    tasks: dict[int, Task] = {}
+    deadlines: dict[int, list[Deadline]] = {}  # the same for every unit: computed once a task
+    for task in session.exec(select(Task).order_by(col(Task.plan_id), col(Task.position))):
+        found = task_deadlines(task, plans[task.plan_id], year, events.get(task.id or 0))
+        if found or any(rule.get("kind") == "event" for rule in task.schedule_rules):
+            tasks[task.id or 0], deadlines[task.id or 0] = task, found
+    units = {u.id: u for u in session.exec(select(Unit))}
+    history = [(Answer(*row[:9]), row[9], row[10], row[11]) for row in session.exec(
+        select(ProgressUpdate.id, ProgressUpdate.assignment_id, ProgressUpdate.status, ProgressUpdate.percent,
+               ProgressUpdate.result, ProgressUpdate.figures, ProgressUpdate.difficulties, ProgressUpdate.channel,
+               ProgressUpdate.created_at, Assignment.unit_id, Assignment.task_id, Member.display_name)
         .join(Assignment, col(Assignment.id) == ProgressUpdate.assignment_id)
         .join(Member, col(Member.id) == ProgressUpdate.member_id)
         .where(ProgressUpdate.period == period).order_by(col(ProgressUpdate.created_at), col(ProgressUpdate.id))
-    ).all()
-    latest = {assignment.id: update for update, assignment, _ in history}
+    ).all()]
+    latest = {update.assignment_id: update for update, _, _, _ in history}
+    order = {task_id: n for n, task_id in enumerate(tasks)}
     rows: list[Row] = []
-    sections: list[dict[str, Any]] = []
-    tasks: dict[int, Task] = {}
-    for assignment, task, unit, plan in session.exec(
-            select(Assignment, Task, Unit, Plan).join(Task, col(Task.id) == Assignment.task_id)
-            .join(Unit, col(Unit.id) == Assignment.unit_id).join(Plan, col(Plan.id) == Task.plan_id)
-            .order_by(col(Task.plan_id), col(Task.position), col(Unit.name))).all():
-        sections = sections or plan.sections
-        deadlines = task_deadlines(task, plan, year, events.get(task.id or 0))
-        waits = any(rule.get("kind") == "event" for rule in task.schedule_rules)
-        if not deadlines and not waits:
-            continue
-        due = deadline_for(deadlines, assignment.role)
-        update = latest.get(assignment.id)
-        rows.append(Row(unit, task, assignment.role, due, standing(update, due, today, zone), update))
-        tasks[task.id or 0] = task
-    units = {row.unit.id: row.unit for row in rows}
-    updates = [(u, units[a.unit_id], tasks[a.task_id], m.display_name) for u, a, m in history
-               if a.unit_id in units and a.task_id in tasks]
+    assignments = session.exec(select(Assignment.id, Assignment.unit_id, Assignment.task_id, Assignment.role)).all()
+    for assignment_id, unit_id, task_id, role in sorted(
+            (a for a in assignments if a[2] in tasks), key=lambda a: (order[a[2]], units[a[1]].name)):
+        due = deadline_for(deadlines[task_id], role)
+        update = latest.get(assignment_id)
+        rows.append(Row(units[unit_id], tasks[task_id], role, due, standing(update, due, today, zone), update))
+    expected = {row.unit.id for row in rows}
+    updates = [(u, units[unit_id], tasks[task_id], who) for u, unit_id, task_id, who in history
+               if unit_id in expected and task_id in tasks]
     annual: dict[int, tuple[AnnualReport, Unit]] = {}
     for report in session.exec(select(AnnualReport).where(AnnualReport.period == period)
                                .order_by(col(AnnualReport.created_at), col(AnnualReport.id))).all():
-        if report.unit_id in units:
+        if report.unit_id in expected:
             annual[report.unit_id] = (report, units[report.unit_id])
+    sections = next(iter(plans.values())).sections if plans else []
     return YearSummary(year, today, rows, updates, sections, list(annual.values()))
 
 
@@ -161,7 +179,7 @@ def deadline_for(deadlines: list[Deadline], role: str) -> date | None:
     return max((d.due for d in deadlines), default=None)
 
 
-def standing(update: ProgressUpdate | None, due: date | None, today: date, zone: tzinfo = VIETNAM) -> Standing:
+def standing(update: Answer | None, due: date | None, today: date, zone: tzinfo = VIETNAM) -> Standing:
     if update is None:
         return Standing.NOT_REPORTED
     if update.status == Status.NOT_ARISEN:

@@ -9,9 +9,10 @@ from io import BytesIO
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet as Worksheet
 
 from locales import Lang
 from reports.summary import STANDING_LABELS, STATUS_LABELS, Standing, YearSummary
@@ -20,8 +21,8 @@ MAX_WIDTH = 60
 
 
 def workbook(summary: YearSummary, speak: Lang) -> bytes:
-    book = Workbook()
-    _summary_sheet(book.active, summary, speak)
+    book = Workbook(write_only=True)  # streamed: a national year is hundreds of thousands of rows
+    _summary_sheet(book.create_sheet(), summary, speak)
     _by_task(book.create_sheet(), summary, speak)
     _by_unit(book.create_sheet(), summary, speak)
     _updates(book.create_sheet(), summary, speak)
@@ -32,18 +33,21 @@ def workbook(summary: YearSummary, speak: Lang) -> bytes:
 
 
 def _table(sheet: Worksheet, title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Widths, the frozen header and the filter are set first: a streamed sheet cannot go back."""
     sheet.title = title[:31]
-    sheet.append(list(headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for row in rows:
-        sheet.append(list(row))
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(1, len(rows) + 1)}"
     for index, header in enumerate(headers, start=1):
         longest = max([len(str(header))] + [len(str(r[index - 1])) for r in rows[:500] if r[index - 1] is not None])
         sheet.column_dimensions[get_column_letter(index)].width = min(MAX_WIDTH, longest + 2)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(1, len(rows) + 1)}"
+    bold = []
+    for header in headers:
+        cell = WriteOnlyCell(sheet, value=header)
+        cell.font, cell.alignment = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+        bold.append(cell)
+    sheet.append(bold)
+    for row in rows:
+        sheet.append(list(row))
 
 
 def _standing_headers(speak: Lang) -> list[str]:

@@ -1,0 +1,113 @@
+"""Consolidation at scale: a synthetic year of the seed plan with 3 updates per assignment, at 1×, 4× and 16×
+of a tenth of the national scale (1,000, 4,000 and 16,000 units), timing the summary, the Excel workbook and
+the Word draft, with the peak memory of each step, so that growth shows. Each size runs in its own process.
+
+    .venv/bin/python bench/report.py [--tenth 1000] [--scales 1 4 16]
+
+Aims: at 10,000 units the summary under 2 s and the workbook under 30 s and 1 GiB; growth no worse than linear.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def build(url: str, units: int) -> None:
+    from sqlalchemy import insert, select
+
+    from bot.seed import seed
+    from models import Assignment, Member, ProgressUpdate, Unit, init_db, make_engine, session_scope
+
+    engine = make_engine(url)
+    init_db(engine)
+    with session_scope(engine) as session:
+        seed(session)
+        template = session.execute(select(Unit.id).where(Unit.code == "21040")).scalar_one()
+        roles = session.execute(select(Assignment.task_id, Assignment.role)
+                                .where(Assignment.unit_id == template)).all()
+        first = session.execute(select(Unit.id).order_by(Unit.id.desc())).scalars().first() + 1
+        ids = list(range(first, first + units))
+        session.execute(insert(Unit), [{"id": i, "code": f"S{i}", "name": f"UBND xã Tổng hợp {i}",
+                                        "kind": "commune", "aliases": [], "groups": []} for i in ids])
+        session.execute(insert(Member), [{"id": i, "unit_id": i, "role": "officer", "language": "vi",
+                                          "display_name": f"cb {i}", "created_at": datetime(2025, 9, 1)} for i in ids])
+        assignments = [{"task_id": t, "unit_id": i, "role": r} for i in ids for t, r in roles]
+        session.execute(insert(Assignment), assignments)
+        rows = session.execute(select(Assignment.id, Assignment.unit_id).where(Assignment.unit_id >= first)).all()
+        statuses = ("in_progress", "in_progress", "done")
+        session.execute(insert(ProgressUpdate), [
+            {"assignment_id": a, "period": "2025", "status": statuses[n], "percent": 30 * (n + 1) if n < 2 else None,
+             "result": "Đã triển khai", "figures": {"staff_trained_share": 20 + n}, "difficulties": "",
+             "member_id": u, "channel": "telegram", "created_at": datetime(2025, 10, 1) + timedelta(days=n)}
+            for a, u in rows for n in range(3)])
+
+
+def measure(url: str) -> dict[str, list[float]]:
+    from sqlmodel import Session
+
+    from locales import lang
+    from models import make_engine
+    from reports.docx import draft
+    from reports.summary import summarise
+    from reports.xlsx import workbook
+
+    engine = make_engine(url)
+    found: dict[str, list[float]] = {}
+    with Session(engine) as session:
+        started = time.perf_counter()
+        summary = summarise(session, 2025, date(2025, 11, 25))
+        summary.figures()
+        found["summary"] = [time.perf_counter() - started, _peak_mib()]
+    for name, write in (("xlsx", workbook), ("docx", draft)):
+        started = time.perf_counter()
+        size = len(write(summary, lang("vi")))
+        found[name] = [time.perf_counter() - started, _peak_mib(), size / 2**20]
+    return found
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tenth", type=int, default=1_000)
+    parser.add_argument("--scales", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument("--child", nargs=2, metavar=("URL", "UNITS"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        build(args.child[0], int(args.child[1]))
+        print(json.dumps(measure(args.child[0])))
+        return
+    print(f"{'units':>7} {'updates':>9}  {'summary s':>9} {'xlsx s':>7} {'docx s':>7}  {'peak MiB':>8}  "
+          f"{'xlsx MiB':>8} {'docx MiB':>8}")
+    previous: tuple[int, float] | None = None
+    for scale in args.scales:
+        units = args.tenth * scale
+        url = f"sqlite:///{tempfile.mkdtemp()}/report.sqlite3"
+        out = subprocess.run([sys.executable, __file__, "--child", url, str(units)], capture_output=True, text=True,
+                             check=True).stdout
+        figures = json.loads(out.strip().splitlines()[-1])
+        updates = units * 15 * 3
+        print(f"{units:>7} {updates:>9}  {figures['summary'][0]:>9.2f} {figures['xlsx'][0]:>7.2f} "
+              f"{figures['docx'][0]:>7.2f}  {figures['docx'][1]:>8.0f}  {figures['xlsx'][2]:>8.1f} "
+              f"{figures['docx'][2]:>8.1f}")
+        total = figures["summary"][0] + figures["xlsx"][0] + figures["docx"][0]
+        if previous:
+            print(f"        ×{units / previous[0]:.0f} units → ×{total / previous[1]:.1f} time")
+        previous = (units, total)
+
+
+if __name__ == "__main__":
+    main()
