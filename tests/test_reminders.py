@@ -213,3 +213,18 @@ async def test_the_scheduler_runs_the_cycle_at_half_past_eight_vietnam_time_on_w
         assert scheduler.get_job("catch-up") is None  # started before today's run time: nothing to catch up
     finally:
         scheduler.shutdown(wait=False)
+
+
+def test_a_submitted_annual_report_stops_its_reminders(engine: Engine) -> None:
+    from jobs.reminders import due_on
+    from models import AnnualReport
+
+    member = add_member(engine, "21040", 200)
+    before_14 = date(2025, 11, 5)  # 14 days before 19/11/2025
+    with Session(engine) as session:
+        keys = [d.deadline.key for d in due_on(session, before_14, DEFAULT_POLICY, CALENDAR)]
+    assert keys == [f"annual:{unit_id(engine, '21040')}:2025"]
+    with session_scope(engine) as session:
+        session.add(AnnualReport(unit_id=unit_id(engine, "21040"), period="2025", member_id=member, channel="telegram"))
+    with Session(engine) as session:
+        assert due_on(session, before_14, DEFAULT_POLICY, CALENDAR) == []
