@@ -7,12 +7,13 @@ helpful answer; nothing goes unanswered.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, tzinfo
 
 from sqlmodel import Session, select
 
 from handlers import help as help_
-from handlers import annual, events, my_tasks, progress, registration, reminders, report
+from handlers import annual, events, menu, my_tasks, progress, registration, reminders, report
 from handlers.forms import FormContext, FormEngine
 from handlers.messages import Incoming, InputKind, Reply
 from jobs.calendar import CALENDAR, VIETNAM
@@ -61,7 +62,9 @@ def dispatch(session: Session, incoming: Incoming, now: datetime, default_langua
     unit = session.get(Unit, member.unit_id) if member else None
     assert member is not None and unit is not None
     ctx = FormContext(session, member, unit, lang(member.language), now, incoming.channel, zone)
-    return _route(ctx, incoming)
+    if incoming.kind is InputKind.CHOICE and (command := menu.command_for(ctx, incoming.choice)):
+        incoming = replace(incoming, kind=InputKind.TEXT, text=command, choice="")
+    return menu.attach(ctx, _route(ctx, incoming))
 
 
 def _route(ctx: FormContext, incoming: Incoming) -> list[Reply]:

@@ -55,7 +55,16 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Action:
+    """A button that runs a command as if typed: "/baocao chua". Its command never leaves the server."""
+
+    label: str
+    command: str
+
+
+@dataclass(frozen=True)
 class Reply:
     text: str
     choices: tuple[Choice, ...] = field(default_factory=tuple)
     attachment: Attachment | None = None
+    actions: tuple[Action, ...] = field(default_factory=tuple)  # turned into choices by handlers/menu.py

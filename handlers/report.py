@@ -5,7 +5,7 @@ files (`/baocao xlsx`, `/baocao docx`). Everything is derived from the stored up
 from __future__ import annotations
 
 from handlers.forms import FormContext
-from handlers.messages import Attachment, Reply
+from handlers.messages import Action, Attachment, Reply
 from handlers.outbox import OutgoingMessage, enqueue
 from jobs.reminders import officers
 from jobs.text import fold
@@ -24,6 +24,8 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PNG = "image/png"
 MISSING_WORDS = {"chua", "chua bao cao", "chuabaocao", "missing"}
 NUDGE_WORDS = {"nhac", "nhacnho", "nhac nho", "remind"}
+TASK_WORDS = {"nhiemvu", "nhiem vu", "tasks"}
+BUTTON_TEXT = 40
 MAX_LISTED = 40
 
 
@@ -33,7 +35,12 @@ def handle(ctx: FormContext, args: str) -> list[Reply]:
     summary = summarise(ctx.session, ctx.today.year, ctx.today, ctx.zone)
     wanted = fold(args)
     if not wanted:
-        return [Reply(overview(ctx, summary))]
+        return [Reply(overview(ctx, summary), actions=(
+            Action(ctx.lang._("Not reported yet"), "/baocao chua"), Action(ctx.lang._("By task"), "/baocao nhiemvu"),
+            Action("Excel", "/baocao xlsx"), Action("Word", "/baocao docx"), Action(ctx.lang._("Chart"), "/baocao png")))]
+    if wanted in TASK_WORDS:
+        return [Reply(ctx.lang._("Which task?"), actions=tuple(
+            Action(f"{t.code} {t.content[:BUTTON_TEXT]}…", f"/baocao {t.code}") for t in summary.tasks()))]
     if wanted in {"xlsx", "excel"}:
         return [Reply(ctx.lang._("Consolidated workbook, {year}.", year=summary.year),
                       attachment=Attachment(f"tdc-{summary.year}.xlsx", workbook(summary, ctx.lang), XLSX))]
@@ -44,7 +51,8 @@ def handle(ctx: FormContext, args: str) -> list[Reply]:
         return [Reply(ctx.lang._("Chart of the year {year}.", year=summary.year),
                       attachment=Attachment(f"tdc-{summary.year}.png", chart(summary, ctx.lang), PNG))]
     if wanted in MISSING_WORDS:
-        return [Reply(missing(ctx, summary))]
+        remind = (Action(ctx.lang._("Remind them now"), "/baocao nhacnho"),) if ctx.member.role in REMINDERS else ()
+        return [Reply(missing(ctx, summary), actions=remind if summary.units_missing else ())]
     if wanted in NUDGE_WORDS:
         return [Reply(nudge(ctx, summary))]
     task = next((t for t in summary.tasks() if fold(t.code) == wanted), None)
@@ -108,8 +116,6 @@ def missing(ctx: FormContext, summary: YearSummary) -> str:
     lines += [f"• {u.name}" for u in units[:MAX_LISTED]]
     if len(units) > MAX_LISTED:
         lines.append(ctx.lang._("… and {n} more (see /baocao xlsx).", n=len(units) - MAX_LISTED))
-    if ctx.member.role in REMINDERS:
-        lines.append(ctx.lang._("To remind them now: /baocao nhacnho"))
     return "\n".join(lines)
 
 

@@ -4,12 +4,12 @@ from models.db import make_engine, init_db, session_scope
 from models.organisation import Unit, Member, ChannelAccount, Invite
 from models.plan import Plan, Task, Assignment
 from models.progress import AnnualReport, ProgressUpdate
-from models.conversation import FormState
+from models.conversation import FormState, MenuState
 from models.outbox import Event, Outbox
 
 __all__ = [
     "make_engine", "init_db", "session_scope",
     "Unit", "Member", "ChannelAccount", "Invite",
     "Plan", "Task", "Assignment",
-    "ProgressUpdate", "AnnualReport", "FormState", "Outbox", "Event",
+    "ProgressUpdate", "AnnualReport", "FormState", "MenuState", "Outbox", "Event",
 ]

@@ -20,3 +20,12 @@ class FormState(SQLModel, table=True):
     history: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     offered: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # [token, value] of the buttons last shown
     updated_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class MenuState(SQLModel, table=True):
+    """The buttons last shown outside a form (report drill-down): opaque token → the command it runs."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", unique=True)
+    offered: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    updated_at: NaiveDatetime = Field(default_factory=utcnow)

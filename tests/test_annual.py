@@ -109,6 +109,8 @@ async def test_three_units_report_the_year_and_a_manager_consolidates(engine: En
             overview = await manager.say("/baocao")
             assert "Đơn vị đã báo cáo: 3/113" in overview
             assert "• III.2 Tỷ lệ công chức, viên chức được tham gia đào tạo, cập nhật kiến thức: 40 % (chỉ tiêu 35)" in overview
+            missing = await manager.press("Chưa báo cáo")  # an inline button under the overview
+            assert missing.startswith("Còn 110 đơn vị chưa báo cáo:") and manager.buttons() == ["Nhắc ngay"]
             unit = await manager.say("/baocao tinh khe")
             assert "UBND xã Tịnh Khê, năm 2025:" in unit and "• V.3: Hoàn thành đúng hạn" in unit
             task = await manager.say("/baocao V.1")

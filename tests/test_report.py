@@ -170,13 +170,24 @@ def test_a_manager_reminds_the_units_that_have_not_reported_and_a_viewer_cannot(
     report(engine, "21211", "III.2", "done", datetime(2025, 10, 5))
     viewer = Chat(conversation, user_id="41")
     viewer.say(f"/start {invite(engine, 'SKHCN', Role.VIEWER)}")
-    assert "/baocao nhacnho" not in viewer.say("/baocao chua")
+    viewer.say("/baocao")
+    viewer.press("Chưa báo cáo")
+    assert viewer.last[0].text.startswith("Còn 112 đơn vị chưa báo cáo:") and viewer.buttons() == []
     assert viewer.say("/baocao nhacnho") == "Chỉ cán bộ quản lý của Sở KH&CN mới nhắc được các đơn vị."
     manager = Chat(conversation, user_id="42")
     manager.say(f"/start {invite(engine, 'SKHCN', Role.MANAGER)}")
-    assert "/baocao nhacnho" in manager.say("/baocao chua")
-    assert manager.say("/baocao nhacnho").startswith("Đã xếp lịch nhắc 1 cán bộ của 1 đơn vị")
+    manager.say("/baocao")
+    assert manager.buttons() == ["Chưa báo cáo", "Theo nhiệm vụ", "Excel", "Word", "Biểu đồ"]
+    manager.press("Chưa báo cáo")
+    assert manager.buttons() == ["Nhắc ngay"]
+    remind_token = manager.last[0].choices[0].id
+    assert "biểu mẫu đã đóng" in viewer.press_id(remind_token)  # another member's button is nothing to a viewer
+    assert manager.press("Nhắc ngay").startswith("Đã xếp lịch nhắc 1 cán bộ của 1 đơn vị")
     assert manager.say("/baocao nhacnho").startswith("Đã xếp lịch nhắc 0 cán bộ")  # once a day
+    manager.say("/baocao")
+    manager.press("Theo nhiệm vụ")
+    assert len(manager.buttons()) == 20
+    assert manager.press(next(b for b in manager.buttons() if b.startswith("III.2 "))).startswith("III.2. Thường xuyên")
     with Session(engine) as session:
         [nudge] = session.exec(select(Outbox).where(Outbox.kind == "nudge")).all()
     assert nudge.chat_id == "31000" and "UBND xã Bình Sơn gửi báo cáo năm 2025" in nudge.text
