@@ -32,8 +32,8 @@ MAX_LISTED = 40
 def handle(ctx: FormContext, args: str) -> list[Reply]:
     if ctx.member.role not in READERS:
         return [Reply(ctx.lang._("This command is for managers of Sở KH&CN."))]
-    summary = summarise(ctx.session, ctx.today.year, ctx.today, ctx.zone)
     wanted = fold(args)
+    summary = summarise(ctx.session, ctx.today.year, ctx.today, ctx.zone, history=wanted in {"xlsx", "excel"})
     if not wanted:
         return [Reply(overview(ctx, summary), actions=(
             Action(ctx.lang._("Not reported yet"), "/baocao chua"), Action(ctx.lang._("By task"), "/baocao nhiemvu"),

@@ -12,7 +12,7 @@ from datetime import date, datetime, timezone, tzinfo
 from enum import StrEnum
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from jobs.calendar import VIETNAM
 from jobs.deadlines import recorded_events, task_deadlines
@@ -112,8 +112,12 @@ class YearSummary:
 
     def figures(self) -> list[FigureTotal]:
         totals: list[FigureTotal] = []
+        reported: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for row in self.rows:
+            if row.update is not None and row.update.figures:
+                reported[row.task.id or 0].append(row.update.figures)
         for task in self.tasks():
-            values = [row.update.figures for row in self.rows if row.task.id == task.id and row.update is not None]
+            values = reported[task.id or 0]
             for figure in task.figures:
                 given = [float(v[figure["key"]]) for v in values if v.get(figure["key"]) is not None]
                 kind = figure.get("kind", "count")
@@ -130,7 +134,10 @@ def _unique(units: Any) -> list[Unit]:
     return sorted(seen.values(), key=lambda u: (u.kind not in ("department", "agency"), u.name))
 
 
-def summarise(session: Session, year: int, today: date, zone: tzinfo = VIETNAM) -> YearSummary:
+def summarise(session: Session, year: int, today: date, zone: tzinfo = VIETNAM,
+              history: bool = True) -> YearSummary:
+    """The year's picture. Without `history` only the update in force of each assignment is read (what the
+    chat overview needs); the workbook lists every update, superseded ones too."""
     period = str(year)
     events = recorded_events(session)
     plans = {p.id: p for p in session.exec(select(Plan))}
@@ -141,26 +148,20 @@ def summarise(session: Session, year: int, today: date, zone: tzinfo = VIETNAM) 
         if found or any(rule.get("kind") == "event" for rule in task.schedule_rules):
             tasks[task.id or 0], deadlines[task.id or 0] = task, found
     units = {u.id: u for u in session.exec(select(Unit))}
-    history = [(Answer(*row[:9]), row[9], row[10], row[11]) for row in session.exec(
-        select(ProgressUpdate.id, ProgressUpdate.assignment_id, ProgressUpdate.status, ProgressUpdate.percent,
-               ProgressUpdate.result, ProgressUpdate.figures, ProgressUpdate.difficulties, ProgressUpdate.channel,
-               ProgressUpdate.created_at, Assignment.unit_id, Assignment.task_id, Member.display_name)
-        .join(Assignment, col(Assignment.id) == ProgressUpdate.assignment_id)
-        .join(Member, col(Member.id) == ProgressUpdate.member_id)
-        .where(ProgressUpdate.period == period).order_by(col(ProgressUpdate.created_at), col(ProgressUpdate.id))
-    ).all()]
-    latest = {update.assignment_id: update for update, _, _, _ in history}
+    answers = _answers(session, period, only_latest=not history)
+    latest = {update.assignment_id: update for update, _, _, _ in answers}
     order = {task_id: n for n, task_id in enumerate(tasks)}
     rows: list[Row] = []
     assignments = session.exec(select(Assignment.id, Assignment.unit_id, Assignment.task_id, Assignment.role)).all()
+    names = {unit_id: unit.name for unit_id, unit in units.items()}
     for assignment_id, unit_id, task_id, role in sorted(
-            (a for a in assignments if a[2] in tasks), key=lambda a: (order[a[2]], units[a[1]].name)):
+            (a for a in assignments if a[2] in tasks), key=lambda a: (order[a[2]], names[a[1]])):
         due = deadline_for(deadlines[task_id], role)
         update = latest.get(assignment_id)
         rows.append(Row(units[unit_id], tasks[task_id], role, due, standing(update, due, today, zone), update))
     expected = {row.unit.id for row in rows}
-    updates = [(u, units[unit_id], tasks[task_id], who) for u, unit_id, task_id, who in history
-               if unit_id in expected and task_id in tasks]
+    updates = [(u, units[unit_id], tasks[task_id], who) for u, unit_id, task_id, who in answers
+               if unit_id in expected and task_id in tasks] if history else []
     annual: dict[int, tuple[AnnualReport, Unit]] = {}
     for report in session.exec(select(AnnualReport).where(AnnualReport.period == period)
                                .order_by(col(AnnualReport.created_at), col(AnnualReport.id))).all():
@@ -168,6 +169,24 @@ def summarise(session: Session, year: int, today: date, zone: tzinfo = VIETNAM) 
             annual[report.unit_id] = (report, units[report.unit_id])
     sections = next(iter(plans.values())).sections if plans else []
     return YearSummary(year, today, rows, updates, sections, list(annual.values()))
+
+
+def _answers(session: Session, period: str, only_latest: bool) -> list[tuple[Answer, int, int, str]]:
+    """Every update of the period in order, or only the newest of each assignment (a window function, so
+    superseded rows never leave the database)."""
+    query = (select(ProgressUpdate.id, ProgressUpdate.assignment_id, ProgressUpdate.status, ProgressUpdate.percent,
+                    ProgressUpdate.result, ProgressUpdate.figures, ProgressUpdate.difficulties, ProgressUpdate.channel,
+                    ProgressUpdate.created_at, Assignment.unit_id, Assignment.task_id, Member.display_name)
+             .join(Assignment, col(Assignment.id) == ProgressUpdate.assignment_id)
+             .join(Member, col(Member.id) == ProgressUpdate.member_id)
+             .where(ProgressUpdate.period == period)
+             .order_by(col(ProgressUpdate.created_at), col(ProgressUpdate.id)))
+    if only_latest:
+        newest = func.row_number().over(partition_by=ProgressUpdate.assignment_id,
+                                        order_by=(col(ProgressUpdate.created_at).desc(), col(ProgressUpdate.id).desc()))
+        ranked = select(ProgressUpdate.id, newest.label("rank")).where(ProgressUpdate.period == period).subquery()
+        query = query.join(ranked, ranked.c.id == ProgressUpdate.id).where(ranked.c.rank == 1)
+    return [(Answer(*row[:9]), row[9], row[10], row[11]) for row in session.exec(query).all()]
 
 
 def deadline_for(deadlines: list[Deadline], role: str) -> date | None:
