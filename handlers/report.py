@@ -4,6 +4,8 @@ files (`/baocao xlsx`, `/baocao docx`). Everything is derived from the stored up
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from handlers.forms import FormContext
 from handlers.messages import Action, Attachment, Reply
 from handlers.outbox import OutgoingMessage, enqueue
@@ -22,43 +24,73 @@ REMINDERS = (Role.MANAGER, Role.ADMIN)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PNG = "image/png"
-MISSING_WORDS = {"chua", "chua bao cao", "chuabaocao", "missing"}
-NUDGE_WORDS = {"nhac", "nhacnho", "nhac nho", "remind"}
-TASK_WORDS = {"nhiemvu", "nhiem vu", "tasks"}
 BUTTON_TEXT = 40
 MAX_LISTED = 40
+
+View = Callable[[FormContext, YearSummary], list[Reply]]
 
 
 def handle(ctx: FormContext, args: str) -> list[Reply]:
     if ctx.member.role not in READERS:
         return [Reply(ctx.lang._("This command is for managers of Sở KH&CN."))]
     wanted = fold(args)
-    summary = summarise(ctx.session, ctx.today.year, ctx.today, ctx.zone, history=wanted in {"xlsx", "excel"})
-    if not wanted:
-        return [Reply(overview(ctx, summary), actions=(
-            Action(ctx.lang._("Not reported yet"), "/baocao chua"), Action(ctx.lang._("By task"), "/baocao nhiemvu"),
-            Action("Excel", "/baocao xlsx"), Action("Word", "/baocao docx"), Action(ctx.lang._("Chart"), "/baocao png")))]
-    if wanted in TASK_WORDS:
-        return [Reply(ctx.lang._("Which task?"), actions=tuple(
-            Action(f"{t.code} {t.content[:BUTTON_TEXT]}…", f"/baocao {t.code}") for t in summary.tasks()))]
-    if wanted in {"xlsx", "excel"}:
-        return [Reply(ctx.lang._("Consolidated workbook, {year}.", year=summary.year),
-                      attachment=Attachment(f"tdc-{summary.year}.xlsx", workbook(summary, ctx.lang), XLSX))]
-    if wanted in {"docx", "word"}:
-        return [Reply(ctx.lang._("Draft of the consolidated report, {year}.", year=summary.year),
-                      attachment=Attachment(f"bao-cao-tdc-{summary.year}.docx", draft(summary, lang("vi")), DOCX))]
-    if wanted in {"png", "chart", "bieudo", "bieu do"}:
-        return [Reply(ctx.lang._("Chart of the year {year}.", year=summary.year),
-                      attachment=Attachment(f"tdc-{summary.year}.png", chart(summary, ctx.lang), PNG))]
-    if wanted in MISSING_WORDS:
-        remind = (Action(ctx.lang._("Remind them now"), "/baocao nhacnho"),) if ctx.member.role in REMINDERS else ()
-        return [Reply(missing(ctx, summary), actions=remind if summary.units_missing else ())]
-    if wanted in NUDGE_WORDS:
-        return [Reply(nudge(ctx, summary))]
+    view, history = next(((view, history) for words, view, history in VIEWS if wanted in words), (None, False))
+    summary = summarise(ctx.session, ctx.today.year, ctx.today, ctx.zone, history=history)
+    if view is not None:
+        return view(ctx, summary)
     task = next((t for t in summary.tasks() if fold(t.code) == wanted), None)
     if task is not None:
         return [Reply(by_task(ctx, summary, task.code))]
     return [Reply(by_unit(ctx, summary, wanted))]
+
+
+def _overview(ctx: FormContext, summary: YearSummary) -> list[Reply]:
+    return [Reply(overview(ctx, summary), actions=(
+        Action(ctx.lang._("Not reported yet"), "/baocao chua"), Action(ctx.lang._("By task"), "/baocao nhiemvu"),
+        Action("Excel", "/baocao xlsx"), Action("Word", "/baocao docx"), Action(ctx.lang._("Chart"), "/baocao png")))]
+
+
+def _task_menu(ctx: FormContext, summary: YearSummary) -> list[Reply]:
+    return [Reply(ctx.lang._("Which task?"), actions=tuple(
+        Action(f"{t.code} {t.content[:BUTTON_TEXT]}…", f"/baocao {t.code}") for t in summary.tasks()))]
+
+
+def _xlsx(ctx: FormContext, summary: YearSummary) -> list[Reply]:
+    return [Reply(ctx.lang._("Consolidated workbook, {year}.", year=summary.year),
+                  attachment=Attachment(f"tdc-{summary.year}.xlsx", workbook(summary, ctx.lang), XLSX))]
+
+
+def _docx(ctx: FormContext, summary: YearSummary) -> list[Reply]:
+    # An official document to the provincial People's Committee: Vietnamese whatever the member's language.
+    return [Reply(ctx.lang._("Draft of the consolidated report, {year}.", year=summary.year),
+                  attachment=Attachment(f"bao-cao-tdc-{summary.year}.docx", draft(summary, lang("vi")), DOCX))]
+
+
+def _png(ctx: FormContext, summary: YearSummary) -> list[Reply]:
+    return [Reply(ctx.lang._("Chart of the year {year}.", year=summary.year),
+                  attachment=Attachment(f"tdc-{summary.year}.png", chart(summary, ctx.lang), PNG))]
+
+
+def _missing(ctx: FormContext, summary: YearSummary) -> list[Reply]:
+    remind = ctx.member.role in REMINDERS and summary.units_missing
+    return [Reply(missing(ctx, summary),
+                  actions=(Action(ctx.lang._("Remind them now"), "/baocao nhacnho"),) if remind else ())]
+
+
+def _nudge(ctx: FormContext, summary: YearSummary) -> list[Reply]:
+    return [Reply(nudge(ctx, summary))]
+
+
+# (words after /baocao, view, whether it lists every update and not only those in force)
+VIEWS: list[tuple[set[str], View, bool]] = [
+    ({""}, _overview, False),
+    ({"nhiemvu", "nhiem vu", "tasks"}, _task_menu, False),
+    ({"xlsx", "excel"}, _xlsx, True),
+    ({"docx", "word"}, _docx, False),
+    ({"png", "chart", "bieudo", "bieu do"}, _png, False),
+    ({"chua", "chua bao cao", "chuabaocao", "missing"}, _missing, False),
+    ({"nhac", "nhacnho", "nhac nho", "remind"}, _nudge, False),
+]
 
 
 def _tally(ctx: FormContext, counts: dict[Standing, int]) -> str:
