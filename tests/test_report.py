@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import shutil
 import subprocess
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 

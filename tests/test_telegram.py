@@ -12,7 +12,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from telegram.ext import Application
 
-from bot.channels.telegram import build_application, split_text
+from bot.channels.telegram import build_application
+from bot.channels.text import split_text
 from bot.conversation import Conversation
 from bot.settings import Settings
 from models import ProgressUpdate

@@ -12,6 +12,7 @@ from typing import TextIO
 
 from sqlmodel import select
 
+from bot.channels.text import numbered
 from bot.conversation import Conversation
 from handlers.messages import Incoming, InputKind, Reply
 from locales import lang
@@ -46,8 +47,7 @@ def render(reply: Reply) -> str:
         path = EXPORTS / reply.attachment.filename
         path.write_bytes(reply.attachment.content)
         lines.append(f"  → {path}")
-    lines += [f"  {number}. {choice.label}" for number, choice in enumerate(reply.choices, start=1)]
-    return "\n".join(lines)
+    return numbered(Reply("\n".join(lines), reply.choices), indent="  ")
 
 
 def run_console(conversation: Conversation, user_id: str, stdin: TextIO = sys.stdin,

@@ -14,6 +14,7 @@ from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, 
     MessageHandler, filters
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
+from bot.channels.text import split_text
 from bot.conversation import Conversation
 from bot.ratelimit import SteadyRateLimiter
 from bot.sender import TryLater, Unreachable
@@ -90,19 +91,6 @@ async def send(bot: Bot, chat_id: str, reply: Reply) -> None:
         last = index == len(chunks) - 1
         # An int, as Telegram's ids are: PTB's rate limiter takes a string chat id for a group's @username.
         await bot.send_message(chat_id=int(chat_id), text=chunk, reply_markup=markup if last else None)
-
-
-def split_text(text: str, limit: int) -> list[str]:
-    """Pieces under the platform's limit, cut at paragraph, then line, then word boundaries."""
-    pieces: list[str] = []
-    rest = text or " "
-    while len(rest) > limit:
-        window = rest[:limit]
-        cut = next((at for at in (window.rfind(sep) for sep in ("\n\n", "\n", " ")) if at > limit // 2), limit)
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    pieces.append(rest)
-    return pieces
 
 
 def deliverer(bot: Bot) -> Callable[[str, str], Awaitable[None]]:
