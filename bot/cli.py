@@ -16,6 +16,9 @@ from sqlmodel import Session, col, select
 from telegram.ext import Application
 
 from bot.channels.telegram import CHANNEL, deliverer
+from bot.channels.zalo import CHANNEL as ZALO
+from bot.channels.zalo import ZaloClient, ZaloPoller
+from bot.channels.zalo import deliverer as zalo_deliverer
 from bot.conversation import Conversation
 from bot.scheduler import ReminderCycle
 from bot.sender import Sender
@@ -214,25 +217,46 @@ def cmd_run(args: argparse.Namespace, settings: Settings, engine: Engine, speak:
     report = ensure_seeded(engine)
     if report is not None:
         print(speak._("First run: the database was created and the plan and units were loaded."))
-    if settings.telegram_token is None:
+    if settings.telegram_token is None and settings.zalo_token is None:
         with Session(engine) as session:
             demo = session.exec(select(Unit).where(Unit.kind == "commune").order_by(col(Unit.name))).first()
         assert demo is not None
         print(speak._("TDC_TELEGRAM_TOKEN is not set: opening the console chat as {unit} "
                       "(another unit: python -m bot console --unit CODE).", unit=demo.name))
         return cmd_console(argparse.Namespace(unit=demo.code), settings, engine, speak)
+    conversation = Conversation(engine, settings)
+    zalo = ZaloClient(settings.zalo_api_url, settings.zalo_token.get_secret_value()) if settings.zalo_token else None
+    if settings.telegram_token is None:
+        print(speak._("Starting on Zalo (polling)."))
+        asyncio.run(_serve_zalo_only(engine, settings, conversation, zalo))  # type: ignore[arg-type]
+        return 0
     from bot.channels.telegram import build_application
 
-    print(speak._("Starting on Telegram (long polling)."))
-    application = build_application(settings, Conversation(engine, settings))
+    print(speak._("Starting on Telegram (long polling).") + (" " + speak._("Zalo too.") if zalo else ""))
+    application = build_application(settings, conversation)
 
-    async def start_reminders(app: Application) -> None:
-        sender = Sender(engine, {CHANNEL: deliverer(app.bot)})
-        app.bot_data["scheduler"] = ReminderCycle(engine, sender, settings.now).start(settings.timezone)
+    async def start_background(app: Application) -> None:
+        channels = {CHANNEL: deliverer(app.bot)}
+        if zalo is not None:
+            channels[ZALO] = zalo_deliverer(zalo, settings.language)
+            app.bot_data["zalo"] = asyncio.get_running_loop().create_task(
+                ZaloPoller(zalo, conversation).run(asyncio.Event()))
+        app.bot_data["scheduler"] = ReminderCycle(engine, Sender(engine, channels), settings.now).start(
+            settings.timezone)
 
-    application.post_init = start_reminders
+    application.post_init = start_background
     application.run_polling()
     return 0
+
+
+async def _serve_zalo_only(engine: Engine, settings: Settings, conversation: Conversation, zalo: ZaloClient) -> None:
+    sender = Sender(engine, {ZALO: zalo_deliverer(zalo, settings.language)})
+    scheduler = ReminderCycle(engine, sender, settings.now).start(settings.timezone)
+    try:
+        await ZaloPoller(zalo, conversation).run(asyncio.Event())
+    finally:
+        scheduler.shutdown(wait=False)
+        await zalo.close()
 
 
 def cmd_remind(args: argparse.Namespace, settings: Settings, engine: Engine, speak: Lang) -> int:

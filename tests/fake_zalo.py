@@ -1,0 +1,114 @@
+"""A fake Zalo Bot API server on 127.0.0.1, shaped as the public clients describe the real one: JSON POSTs to
+/bot<token>/<method>, `{"ok", "result"}` answers, getUpdates giving one update at a time with no update id
+(and 408 when a long poll ends empty), plain-text sendMessage."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client hanging up mid long-poll when the test ends is not the test's concern
+
+
+class FakeZalo:
+    def __init__(self, token: str = "zalo-test-token") -> None:
+        self.token = token
+        self._lock = threading.Condition()
+        self._pending: list[dict[str, Any]] = []
+        self._next = 1
+        self.sent: list[dict[str, Any]] = []  # {"chat_id", "text"}
+        self.calls: list[str] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:  # noqa: N802
+                prefix = f"/bot{fake.token}/"
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if not self.path.startswith(prefix):
+                    self._reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+                    return
+                status, payload = fake._call(self.path[len(prefix):], json.loads(body or b"{}"))
+                self._reply(status, payload)
+
+            def _reply(self, status: int, payload: Any) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/bot"
+
+    def __enter__(self) -> FakeZalo:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def send_text(self, user_id: str, text: str, message_id: str | None = None) -> None:
+        self._push("message.text.received", user_id, {"text": text}, message_id)
+
+    def send_sticker(self, user_id: str) -> None:
+        self._push("message.sticker.received", user_id, {"sticker": "abc"}, None)
+
+    def _push(self, event: str, user_id: str, content: dict[str, Any], message_id: str | None) -> None:
+        with self._lock:
+            message = {"message_id": message_id or f"m{self._next}", "date": int(time.time() * 1000),
+                       "from": {"id": user_id, "name": "Phạm Thị Dung"}, "chat": {"id": user_id, "chat_type": "PRIVATE"},
+                       **content}
+            self._next += 1
+            self._pending.append({"event_name": event, "message": message})
+            self._lock.notify_all()
+
+    def messages_to(self, chat_id: str) -> list[str]:
+        with self._lock:
+            return [m["text"] for m in self.sent if m["chat_id"] == chat_id]
+
+    def wait_for_replies(self, chat_id: str, since: int, quiet: float = 0.15, timeout: float = 15) -> list[str]:
+        deadline, seen, changed = time.monotonic() + timeout, since, time.monotonic()
+        while time.monotonic() < deadline:
+            count = len(self.messages_to(chat_id))
+            if count != seen:
+                seen, changed = count, time.monotonic()
+            elif count > since and time.monotonic() - changed >= quiet:
+                return self.messages_to(chat_id)[since:]
+            time.sleep(0.02)
+        raise AssertionError(f"nothing was sent to {chat_id} within {timeout}s")
+
+    def _call(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            self.calls.append(method)
+            if method == "getMe":
+                return 200, {"ok": True, "result": {"id": "bot1", "name": "tdc-bot"}}
+            if method == "getUpdates":
+                if not self._pending:
+                    self._lock.wait(min(float(params.get("timeout") or 0), 1.0))
+                if not self._pending:
+                    return 408, {"ok": False, "error_code": 408, "description": "Request timeout"}
+                return 200, {"ok": True, "result": self._pending.pop(0)}  # one at a time
+            if method == "sendMessage":
+                if not isinstance(params.get("text"), str) or not params.get("chat_id"):
+                    return 400, {"ok": False, "error_code": 400, "description": "Bad request"}
+                self.sent.append({"chat_id": str(params["chat_id"]), "text": params["text"]})
+                return 200, {"ok": True, "result": {"message_id": f"s{len(self.sent)}", "date": int(time.time() * 1000)}}
+            return 200, {"ok": True, "result": True}

@@ -1,0 +1,100 @@
+"""The officer's journey over a fake Zalo Bot API: no buttons, numbered choices answered by number or by words,
+stored exactly as over Telegram."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot.channels.zalo import CHANNEL, ZaloClient, ZaloPoller, deliverer
+from bot.conversation import Conversation
+from bot.sender import Sender
+from bot.settings import Settings
+from handlers.outbox import OutgoingMessage, enqueue
+from models import ProgressUpdate, session_scope
+from models.organisation import Role
+from tests.conftest import NOW, add_member, invite
+from tests.fake_zalo import FakeZalo
+
+
+@asynccontextmanager
+async def polling(fake: FakeZalo, engine: Engine, settings: Settings) -> AsyncIterator[ZaloClient]:
+    client = ZaloClient(fake.api_url, fake.token)
+    stop = asyncio.Event()
+    task = asyncio.create_task(ZaloPoller(client, Conversation(engine, settings, clock=lambda: NOW)).run(stop))
+    try:
+        yield client
+    finally:
+        stop.set()
+        task.cancel()
+        await client.close()
+
+
+class Phone:
+    def __init__(self, fake: FakeZalo, user: str) -> None:
+        self.fake, self.user = fake, user
+
+    async def say(self, text: str, message_id: str | None = None) -> str:
+        before = len(self.fake.messages_to(self.user))
+        self.fake.send_text(self.user, text, message_id)
+        return "\n".join(await asyncio.to_thread(self.fake.wait_for_replies, self.user, before))
+
+
+async def test_an_officer_registers_and_reports_over_zalo_with_numbers_and_words(engine: Engine,
+                                                                                 settings: Settings) -> None:
+    code = invite(engine, "21040")
+    with FakeZalo() as fake:
+        phone = Phone(fake, "zalo-user-1")
+        async with polling(fake, engine, settings):
+            assert "Bạn chưa đăng ký" in await phone.say("xin chao")
+            assert "đăng ký thành công cho UBND xã Bình Sơn" in await phone.say(code.lower())
+            tasks = await phone.say("/nhiemvu")
+            assert "I.1. Tiếp tục tổ chức quán triệt" in tasks
+            asked = await phone.say("/capnhat")
+            assert "Bạn cập nhật nhiệm vụ nào?\n1. I.1 " in asked  # choices as numbered lines
+            statuses = await phone.say("iii.2")
+            assert statuses.endswith("1. Đã hoàn thành\n2. Đang thực hiện\n3. Chưa thực hiện\n4. Không phát sinh")
+            assert "bao nhiêu phần trăm" in await phone.say("dang thuc hien")  # words, no diacritics
+            await phone.say("50%")
+            await phone.say("Đã cử 3 công chức đi tập huấn")
+            await phone.say("30")
+            summary = await phone.say("/boqua")
+            assert summary.endswith("1. Lưu\n2. Quay lại\n3. Hủy")
+            assert "Đã lưu: cập nhật số 1 cho nhiệm vụ III.2" in await phone.say("luu")
+    with Session(engine) as session:
+        [update] = session.exec(select(ProgressUpdate)).all()
+    assert (update.status, update.percent, update.figures, update.channel) == ("in_progress", 50,
+                                                                              {"staff_trained_share": 30}, "zalo")
+    assert update.result == "Đã cử 3 công chức đi tập huấn"
+
+
+async def test_a_redelivered_message_is_answered_once_and_files_are_described(engine: Engine,
+                                                                               settings: Settings) -> None:
+    with FakeZalo() as fake:
+        phone = Phone(fake, "zalo-manager")
+        async with polling(fake, engine, settings):
+            await phone.say(invite(engine, "SKHCN", Role.MANAGER))
+            first = await phone.say("/baocao docx", message_id="same-id")
+            assert "Dự thảo báo cáo tổng hợp năm 2025." in first
+            assert "Tệp bao-cao-tdc-2025.docx không gửi được qua Zalo" in first
+            before = len(fake.messages_to("zalo-manager"))
+            fake.send_text("zalo-manager", "/baocao docx", "same-id")  # the platform delivers it again
+            await phone.say("/help")
+            replies = fake.messages_to("zalo-manager")[before:]
+            assert len(replies) == 1 and replies[0].startswith("tdc-bot —")
+
+
+async def test_reminders_reach_zalo_through_the_one_sender(engine: Engine) -> None:
+    member = add_member(engine, "21040", 0, channel=CHANNEL)
+    with session_scope(engine) as session:
+        enqueue(session, [OutgoingMessage("r1", "reminder", member, CHANNEL, "0", "Nhắc việc: còn 7 ngày.")])
+    with FakeZalo() as fake:
+        client = ZaloClient(fake.api_url, fake.token)
+        report = await Sender(engine, {CHANNEL: deliverer(client)}).drain()
+        await client.close()
+        assert fake.messages_to("0") == ["Nhắc việc: còn 7 ngày."]
+    assert report.sent == 1
