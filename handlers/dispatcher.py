@@ -13,7 +13,7 @@ from datetime import datetime, tzinfo
 from sqlmodel import Session, select
 
 from handlers import help as help_
-from handlers import annual, events, menu, my_tasks, progress, registration, reminders, report
+from handlers import annual, events, language, menu, my_tasks, progress, registration, reminders, report
 from handlers.forms import FormContext, FormEngine
 from handlers.messages import Incoming, InputKind, Reply
 from jobs.calendar import CALENDAR, VIETNAM
@@ -43,6 +43,7 @@ _TABLE: list[tuple[tuple[str, ...], Command, bool]] = [
     (("nhacnho", "reminders"), lambda ctx, args: [Reply(reminders.upcoming_text(ctx, DEFAULT_POLICY, CALENDAR))], False),
     (("sukien", "event"), events.handle, False),
     (("baocao", "report"), report.handle, False),
+    (("ngonngu", "language"), language.handle, False),
     (("help", "trogiup", "start"), help_.show, False),
 ]
 COMMANDS: dict[str, Command] = {name: handler for names, handler, _ in _TABLE for name in names}

@@ -17,6 +17,7 @@ def show(ctx: FormContext, args: str = "") -> list[Reply]:
         "/quaylai — go back one question\n"
         "/boqua — skip an optional question\n"
         "/huy — cancel the form\n"
+        "/ngonngu — Tiếng Việt / English\n"
         "/help — this help\n"
         "/baocao — (managers) the year's consolidated picture and its files\n"
         "/sukien — (managers) record that an awaited event happened\n\n"

@@ -132,7 +132,8 @@ def _reported(session: Session, period: str) -> dict[int, str]:
 
 
 def officers(session: Session, unit_ids: set[int] | None = None, role: Role = Role.OFFICER) -> dict[int, list[Recipient]]:
-    """Reachable members of each unit with the given role, by unit."""
+    """Reachable members of each unit with the given role, by unit: each on the channel they used last, so a
+    member on both Telegram and Zalo is reminded once."""
     rows = session.exec(
         select(Member.id, Member.unit_id, Member.display_name, Member.language, ChannelAccount.channel,
                ChannelAccount.chat_id)
@@ -140,11 +141,14 @@ def officers(session: Session, unit_ids: set[int] | None = None, role: Role = Ro
         .where(Member.role == role, col(ChannelAccount.blocked).is_(False),
                col(ChannelAccount.channel).in_(PUSH_CHANNELS),
                True if unit_ids is None else col(Member.unit_id).in_(unit_ids))
-        .order_by(col(Member.id))
+        .order_by(col(Member.id), col(ChannelAccount.last_seen_at).desc())
     ).all()
     found: dict[int, list[Recipient]] = defaultdict(list)
+    seen: set[int] = set()
     for member_id, unit_id, name, language, channel, chat_id in rows:
-        found[unit_id].append(Recipient(member_id, unit_id, name, language, channel, chat_id))
+        if member_id not in seen:
+            seen.add(member_id)
+            found[unit_id].append(Recipient(member_id, unit_id, name, language, channel, chat_id))
     return found
 
 

@@ -212,3 +212,18 @@ async def test_quick_successive_messages_of_one_chat_are_answered_in_order(offic
     assert [r[0].text.splitlines()[0] for r in replies] == [
         "Bạn cập nhật nhiệm vụ nào?", "Tình hình thực hiện nhiệm vụ?",
         "Đã thực hiện được bao nhiêu phần trăm? Ví dụ: 60%", "Kết quả đã thực hiện? Một, hai câu ngắn (tối đa 1.000 ký tự)."]
+
+
+def test_an_officer_switches_to_english_and_back(officer: Chat) -> None:
+    assert officer.say("/ngonngu").startswith("Ngôn ngữ: Tiếng Việt. Chọn:")
+    assert officer.buttons() == ["Tiếng Việt", "English"]
+    assert officer.press("English") == "From now on I will write to you in English."
+    tasks = officer.say("/tasks")
+    assert "Tasks of UBND xã Bình Sơn in 2025: leading 3, cooperating on 12." in tasks
+    assert "I.1. Tiếp tục tổ chức quán triệt" in tasks  # the plan's wording stays as written
+    assert "Due: 30 Sep 2025 · Not reported, overdue" in tasks
+    officer.say("/update III.2")
+    assert officer.buttons() == ["Done", "In progress", "Not started", "Nothing arose this year"]
+    officer.say("/cancel")
+    assert officer.say("/language tieng viet") == "Từ nay tôi sẽ trả lời bạn bằng tiếng Việt."
+    assert "Nhiệm vụ năm 2025 của UBND xã Bình Sơn" in officer.say("/nhiemvu")

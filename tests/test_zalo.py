@@ -98,3 +98,21 @@ async def test_reminders_reach_zalo_through_the_one_sender(engine: Engine) -> No
         await client.close()
         assert fake.messages_to("0") == ["Nhắc việc: còn 7 ngày."]
     assert report.sent == 1
+
+
+def test_a_member_on_both_channels_is_reminded_once_on_the_one_used_last(engine: Engine) -> None:
+    from datetime import datetime
+
+    from jobs.calendar import CALENDAR
+    from jobs.policy import DEFAULT_POLICY
+    from jobs.reminders import due_on
+    from models import ChannelAccount
+
+    member = add_member(engine, "21040", 900, channel="telegram")
+    with session_scope(engine) as session:
+        session.add(ChannelAccount(member_id=member, channel=CHANNEL, external_id="z900", chat_id="z900",
+                                   last_seen_at=datetime(2030, 1, 1)))
+    with Session(engine) as session:
+        due = due_on(session, NOW.date().replace(day=16, month=9), DEFAULT_POLICY, CALENDAR)
+    assert [(d.recipient.member_id, d.recipient.channel, d.recipient.chat_id) for d in due] == [
+        (member, CHANNEL, "z900")]
