@@ -26,13 +26,14 @@ from bot.seed import SeedReport, seed
 from bot.settings import Settings
 from handlers.assignments import unit_tasks
 from handlers.events import event_tasks, record_event
+from handlers.members import CannotLink, link
 from handlers.registration import create_invite, pretty_code
 from handlers.reminders import scan, simulate
 from jobs.calendar import CALENDAR
 from jobs.deadlines import recorded_events, task_deadlines
 from jobs.policy import DEFAULT_POLICY
 from locales import Lang, lang
-from models import Member, Plan, Task, Unit, init_db, make_engine, session_scope
+from models import ChannelAccount, Member, Plan, Task, Unit, init_db, make_engine, session_scope
 from models.organisation import Role
 from reports.chart import chart
 from reports.docx import draft
@@ -100,6 +101,15 @@ def _parser(speak: Lang) -> argparse.ArgumentParser:
     report.add_argument("--format", choices=["xlsx", "docx", "png"], default="xlsx", help=speak._("the kind of file"))
     report.add_argument("--output", metavar="PATH", help=speak._("where to write it (default: var/exports/)"))
     report.set_defaults(func=cmd_report)
+
+    members = sub.add_parser("members", help=speak._("list the registered members and their channels"))
+    members.add_argument("--unit", metavar="CODE", help=speak._("only this unit"))
+    members.set_defaults(func=cmd_members)
+
+    link = sub.add_parser("link", help=speak._("merge one person's registrations on two channels into one member"))
+    link.add_argument("--member", type=int, required=True, help=speak._("the member to merge (it disappears)"))
+    link.add_argument("--into", type=int, required=True, help=speak._("the member that remains"))
+    link.set_defaults(func=cmd_link)
 
     console = sub.add_parser("console", help=speak._("chat with the bot in this terminal"))
     console.add_argument("--unit", metavar="CODE", help=speak._(
@@ -327,6 +337,36 @@ def cmd_report(args: argparse.Namespace, settings: Settings, engine: Engine, spe
     path.write_bytes(write(summary, lang("vi") if args.format == "docx" else speak))
     print(speak._("Written: {path} ({reported}/{expected} units reported in {year}).", path=path,
                   reported=len(summary.units_reported), expected=len(summary.units_expected), year=year))
+    return 0
+
+
+def cmd_members(args: argparse.Namespace, settings: Settings, engine: Engine, speak: Lang) -> int:
+    ensure_seeded(engine)
+    with Session(engine) as session:
+        query = select(Member, Unit).join(Unit, col(Unit.id) == Member.unit_id).order_by(col(Member.id))
+        if args.unit:
+            query = query.where(Unit.code == args.unit)
+        accounts: dict[int, list[str]] = {}
+        for account in session.exec(select(ChannelAccount)).all():
+            state = speak._("blocked") if account.blocked else account.last_seen_at.strftime("%d/%m/%Y")
+            accounts.setdefault(account.member_id, []).append(f"{account.channel}:{account.external_id} ({state})")
+        rows = session.exec(query).all()
+    for member, unit in rows:
+        print(f"#{member.id:<5} {unit.code:<7} {member.role:<8} {member.display_name[:30]:<30} "
+              + ", ".join(accounts.get(member.id or 0, [])))
+    print(speak._("{n} members", n=len(rows)))
+    return 0
+
+
+def cmd_link(args: argparse.Namespace, settings: Settings, engine: Engine, speak: Lang) -> int:
+    try:
+        with session_scope(engine) as session:
+            moved = link(session, args.member, args.into)
+    except CannotLink as error:
+        print(speak._(error.msgid, **error.values), file=sys.stderr)
+        return 2
+    print(speak._("Member {a} is now part of member {b}: {n} channel accounts moved.", a=args.member, b=args.into,
+                  n=moved))
     return 0
 
 

@@ -116,3 +116,47 @@ def test_a_member_on_both_channels_is_reminded_once_on_the_one_used_last(engine:
         due = due_on(session, NOW.date().replace(day=16, month=9), DEFAULT_POLICY, CALENDAR)
     assert [(d.recipient.member_id, d.recipient.channel, d.recipient.chat_id) for d in due] == [
         (member, CHANNEL, "z900")]
+
+
+async def test_one_person_registered_on_both_channels_is_linked_and_reminded_once(
+        engine: Engine, settings: Settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from jobs.calendar import CALENDAR
+    from jobs.policy import DEFAULT_POLICY
+    from jobs.reminders import due_on
+    from tests.conftest import Chat
+
+    conversation = Conversation(engine, settings, clock=lambda: NOW)
+    on_telegram = Chat(conversation, user_id="t-1", channel="telegram")
+    on_telegram.say(f"/start {invite(engine, '21040')}")
+    on_zalo = Chat(conversation, user_id="z-1", channel=CHANNEL)
+    on_zalo.say(f"/start {invite(engine, '21040')}")
+    on_zalo.say("/capnhat III.2")
+    on_zalo.say("4")
+    on_zalo.say("/boqua")
+    on_zalo.say("/boqua")
+    on_zalo.say("1")
+    september = NOW.date().replace(day=16, month=9)
+    with Session(engine) as session:
+        assert len(due_on(session, september, DEFAULT_POLICY, CALENDAR)) == 2  # two members, two reminders
+    env = {**os.environ, "TDC_DATABASE_URL": settings.database_url}
+    root = Path(__file__).resolve().parents[1]
+    listed = subprocess.run([sys.executable, "-m", "bot", "members", "--unit", "21040"], cwd=root, env=env,
+                            capture_output=True, text=True).stdout
+    assert "telegram:t-1" in listed and "zalo:z-1" in listed
+    refused = subprocess.run([sys.executable, "-m", "bot", "link", "--member", "2", "--into", "2"], cwd=root, env=env,
+                             capture_output=True, text=True)
+    assert refused.returncode == 2 and "hai số thành viên khác nhau" in refused.stderr
+    linked = subprocess.run([sys.executable, "-m", "bot", "link", "--member", "2", "--into", "1"], cwd=root, env=env,
+                            capture_output=True, text=True)
+    assert "Đã gộp thành viên 2 vào thành viên 1: chuyển 1 tài khoản kênh." in linked.stdout, linked.stderr
+    with Session(engine) as session:
+        due = due_on(session, september, DEFAULT_POLICY, CALENDAR)
+        [update] = session.exec(select(ProgressUpdate)).all()
+    assert [(d.recipient.member_id, d.recipient.channel) for d in due] == [(1, CHANNEL)]  # Zalo was used last
+    assert update.member_id == 1  # what was reported on Zalo is the same person's history
+    assert "Không phát sinh" in on_telegram.say("/nhiemvu")

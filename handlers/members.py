@@ -1,0 +1,42 @@
+"""One person, one member: an admin merges the registrations a person made on Telegram and on Zalo, so that
+they are reminded once, on the channel they used last, and everything they reported stays theirs."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select, update
+
+from locales import N_
+from models import AnnualReport, ChannelAccount, FormState, Invite, Member, MenuState, Outbox, ProgressUpdate
+
+
+class CannotLink(Exception):
+    """Why two members cannot be merged; the message is an msgid with its values."""
+
+    def __init__(self, msgid: str, **values: object) -> None:
+        super().__init__(msgid)
+        self.msgid, self.values = msgid, values
+
+
+def link(session: Session, source_id: int, target_id: int) -> int:
+    """Moves everything of `source` to `target` and removes `source`; returns how many accounts moved."""
+    source, target = session.get(Member, source_id), session.get(Member, target_id)
+    if source is None or target is None or source_id == target_id:
+        raise CannotLink(N_("Give two different member numbers (see: python -m bot members)."))
+    if source.unit_id != target.unit_id:
+        raise CannotLink(N_("Members {a} and {b} belong to different units; they cannot be one person."),
+                         a=source_id, b=target_id)
+    for table in (ProgressUpdate, AnnualReport, Outbox):
+        session.exec(update(table).where(col(table.member_id) == source_id)  # type: ignore[call-overload]
+                     .values(member_id=target_id))
+    session.exec(update(Invite).where(col(Invite.used_by_member_id) == source_id)  # type: ignore[call-overload]
+                 .values(used_by_member_id=target_id))
+    accounts = session.exec(select(ChannelAccount).where(ChannelAccount.member_id == source_id)).all()
+    for account in accounts:
+        account.member_id = target_id
+        session.add(account)
+    for table in (FormState, MenuState):
+        for row in session.exec(select(table).where(table.member_id == source_id)).all():
+            session.delete(row)
+    session.flush()
+    session.delete(source)
+    return len(accounts)
