@@ -160,3 +160,26 @@ async def test_one_person_registered_on_both_channels_is_linked_and_reminded_onc
     assert [(d.recipient.member_id, d.recipient.channel) for d in due] == [(1, CHANNEL)]  # Zalo was used last
     assert update.member_id == 1  # what was reported on Zalo is the same person's history
     assert "Không phát sinh" in on_telegram.say("/nhiemvu")
+
+
+async def test_the_annual_report_over_zalo(engine: Engine, settings: Settings) -> None:
+    from models import AnnualReport
+
+    with FakeZalo() as fake:
+        phone = Phone(fake, "zalo-press")
+        async with polling(fake, engine, settings):
+            await phone.say(invite(engine, "BAOQNG"))
+            first = await phone.say("/baocaonam")
+            assert "Nhiệm vụ 1/1: I.2." in first and first.endswith("4. Không phát sinh")
+            await phone.say("hoan thanh")
+            await phone.say("Đăng 24 tin bài về tiêu chuẩn, đo lường")
+            await phone.say("24 tin/bài")
+            await phone.say("/boqua")
+            summary = await phone.say("Chưa có phóng viên chuyên trách")
+            assert "Gửi báo cáo năm này?\n1. Lưu" in summary
+            assert "Đã nhận báo cáo năm 2025 của Báo và Phát thanh, Truyền hình Quảng Ngãi" in await phone.say("1")
+    with Session(engine) as session:
+        [report] = session.exec(select(AnnualReport)).all()
+        [update] = session.exec(select(ProgressUpdate)).all()
+    assert (report.channel, report.proposals, report.difficulties) == ("zalo", "Chưa có phóng viên chuyên trách", "")
+    assert (update.status, update.figures) == ("done", {"propaganda_items": 24})
