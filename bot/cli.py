@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from datetime import date, datetime, timedelta
+from typing import Any
 from pathlib import Path
 
 import httpx
@@ -236,6 +237,14 @@ def cmd_run(args: argparse.Namespace, settings: Settings, engine: Engine, speak:
         return cmd_console(argparse.Namespace(unit=demo.code), settings, engine, speak)
     conversation = Conversation(engine, settings)
     zalo = ZaloClient(settings.zalo_api_url, settings.zalo_token.get_secret_value()) if settings.zalo_token else None
+    if settings.telegram_webhook_url:
+        if settings.webhook_secret is None:
+            print(speak._("Webhook mode needs TDC_WEBHOOK_SECRET: the platforms send it with every call, and calls "
+                          "without it are refused."), file=sys.stderr)
+            return 2
+        print(speak._("Starting in webhook mode on {listen}.", listen=settings.listen))
+        asyncio.run(serve_webhooks(engine, settings, conversation, zalo))
+        return 0
     if settings.telegram_token is None:
         print(speak._("Starting on Zalo (polling)."))
         asyncio.run(_serve_zalo_only(engine, settings, conversation, zalo))  # type: ignore[arg-type]
@@ -257,6 +266,37 @@ def cmd_run(args: argparse.Namespace, settings: Settings, engine: Engine, speak:
     application.post_init = start_background
     application.run_polling()
     return 0
+
+
+async def serve_webhooks(engine: Engine, settings: Settings, conversation: Conversation,
+                         zalo: ZaloClient | None) -> None:
+    from bot.channels.telegram import build_application
+    from bot.webhooks import server
+
+    assert settings.telegram_webhook_url and settings.webhook_secret
+    base, secret = settings.telegram_webhook_url.rstrip("/"), settings.webhook_secret.get_secret_value()
+    application = build_application(settings, conversation, polling=False) if settings.telegram_token else None
+    channels: dict[str, Any] = {}
+    if application is not None:
+        await application.initialize()
+        await application.start()
+        await application.bot.set_webhook(f"{base}/telegram", secret_token=secret)
+        channels[CHANNEL] = deliverer(application.bot)
+    if zalo is not None:
+        await zalo.call("setWebhook", url=f"{base}/zalo", secret_token=secret)
+        channels[ZALO] = zalo_deliverer(zalo, settings.language)
+    scheduler = ReminderCycle(engine, Sender(engine, channels), settings.now).start(settings.timezone)
+    host, _, port = settings.listen.rpartition(":")
+    http = server(engine, secret, application, ZaloPoller(zalo, conversation) if zalo else None, lambda: scheduler)
+    http.listen(int(port), host or None)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        http.stop()
+        scheduler.shutdown(wait=False)
+        if application is not None:
+            await application.stop()
+            await application.shutdown()
 
 
 async def _serve_zalo_only(engine: Engine, settings: Settings, conversation: Conversation, zalo: ZaloClient) -> None:

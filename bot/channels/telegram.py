@@ -26,10 +26,12 @@ MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
 
 
-def build_application(settings: Settings, conversation: Conversation) -> Application:
+def build_application(settings: Settings, conversation: Conversation, polling: bool = True) -> Application:
+    """With `polling` off, updates arrive through bot/webhooks.py into the application's queue."""
     assert settings.telegram_token is not None
+    builder = ApplicationBuilder() if polling else ApplicationBuilder().updater(None)
     application = (
-        ApplicationBuilder()
+        builder
         .token(settings.telegram_token.get_secret_value())
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_api_url.replace("/bot", "/file/bot"))

@@ -103,9 +103,10 @@ class ZaloPoller:
                 backoff = min(backoff * 2, 60)
                 continue
             for update in result if isinstance(result, list) else [result] if result else []:
-                await self._handle(update)
+                await self.handle(update)
 
-    async def _handle(self, update: dict[str, Any]) -> None:
+    async def handle(self, update: dict[str, Any]) -> None:
+        """One update, from polling or from a webhook call."""
         incoming = to_incoming(update)
         if incoming is None or self._already_seen(incoming.update_id):
             return
