@@ -9,24 +9,18 @@ from __future__ import annotations
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from collections.abc import Callable
 from typing import Any
 from email.parser import BytesParser
 from email.policy import HTTP
 from urllib.parse import parse_qs
 
+from tests.fake_http import FakePlatform, JsonHandler
+
 BOT_USER = {"id": 999000, "is_bot": True, "first_name": "tdc-bot", "username": "tdc_test_bot"}
 
 
-class _QuietServer(ThreadingHTTPServer):
-    request_queue_size = 256  # the default backlog of 5 drops connections when many bots poll and send at once
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a client hanging up mid long-poll when the bot stops is not the test's concern
-
-
-class FakeTelegram:
+class FakeTelegram(FakePlatform):
     def __init__(self, token: str = "123456:TEST-TOKEN") -> None:
         self.token = token
         self._lock = threading.Condition()
@@ -39,21 +33,7 @@ class FakeTelegram:
         self.documents: list[dict[str, Any]] = []  # files sent: chat_id, file_name, content  # time.monotonic() of each accepted sendMessage
         # A test may refuse a call: given (method, params), return (HTTP status, body) to answer with instead.
         self.fault: Callable[[str, dict[str, Any]], tuple[int, dict[str, Any]] | None] | None = None
-        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def api_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/bot"
-
-    def __enter__(self) -> FakeTelegram:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(self._handler())
 
     # -- what users do ------------------------------------------------------------------------------------
 
@@ -96,19 +76,6 @@ class FakeTelegram:
 
     def buttons(self, message: dict[str, Any]) -> list[str]:
         return [b["text"] for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
-
-    def wait_for_replies(self, chat_id: int, since: int, quiet: float = 0.3, timeout: float = 15) -> list[dict[str, Any]]:
-        """The messages sent to a chat after the first `since` ones, once the bot has gone quiet."""
-        deadline = time.monotonic() + timeout
-        seen, last_change = since, time.monotonic()
-        while time.monotonic() < deadline:
-            count = len(self.messages_to(chat_id))
-            if count != seen:
-                seen, last_change = count, time.monotonic()
-            elif count > since and time.monotonic() - last_change >= quiet:
-                return self.messages_to(chat_id)[since:]
-            time.sleep(0.02)
-        raise AssertionError(f"the bot sent nothing to {chat_id} within {timeout}s")
 
     def pending(self) -> int:
         with self._lock:
@@ -170,11 +137,10 @@ class FakeTelegram:
                 return {k: v for k, v in message.items() if k != "text"}
         return True  # deleteWebhook, answerCallbackQuery, setMyCommands …
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
+    def _handler(self) -> type[JsonHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive, as the real API: a new connection per call costs more than the call
+        class Handler(JsonHandler):
             def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
                 prefix = f"/bot{fake.token}/"
                 if not self.path.startswith(prefix):
@@ -190,17 +156,6 @@ class FakeTelegram:
                 self._reply(200, {"ok": True, "result": fake._call(method, params)})
 
             do_GET = do_POST
-
-            def _reply(self, status: int, payload: Any) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
 
         return Handler
 

@@ -7,16 +7,12 @@ from __future__ import annotations
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-
-class _QuietServer(ThreadingHTTPServer):
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a client hanging up mid long-poll when the test ends is not the test's concern
+from tests.fake_http import FakePlatform, JsonHandler
 
 
-class FakeZalo:
+class FakeZalo(FakePlatform):
     def __init__(self, token: str = "zalo-test-token") -> None:
         self.token = token
         self._lock = threading.Condition()
@@ -26,8 +22,7 @@ class FakeZalo:
         self.calls: list[str] = []
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+        class Handler(JsonHandler):
 
             def do_POST(self) -> None:  # noqa: N802
                 prefix = f"/bot{fake.token}/"
@@ -38,32 +33,7 @@ class FakeZalo:
                 status, payload = fake._call(self.path[len(prefix):], json.loads(body or b"{}"))
                 self._reply(status, payload)
 
-            def _reply(self, status: int, payload: Any) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = _QuietServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def api_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/bot"
-
-    def __enter__(self) -> FakeZalo:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(Handler)
 
     def send_text(self, user_id: str, text: str, message_id: str | None = None) -> None:
         self._push("message.text.received", user_id, {"text": text}, message_id)
@@ -83,17 +53,6 @@ class FakeZalo:
     def messages_to(self, chat_id: str) -> list[str]:
         with self._lock:
             return [m["text"] for m in self.sent if m["chat_id"] == chat_id]
-
-    def wait_for_replies(self, chat_id: str, since: int, quiet: float = 0.15, timeout: float = 15) -> list[str]:
-        deadline, seen, changed = time.monotonic() + timeout, since, time.monotonic()
-        while time.monotonic() < deadline:
-            count = len(self.messages_to(chat_id))
-            if count != seen:
-                seen, changed = count, time.monotonic()
-            elif count > since and time.monotonic() - changed >= quiet:
-                return self.messages_to(chat_id)[since:]
-            time.sleep(0.02)
-        raise AssertionError(f"nothing was sent to {chat_id} within {timeout}s")
 
     def _call(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         with self._lock:

@@ -41,7 +41,7 @@ class Phone:
     async def say(self, text: str, message_id: str | None = None) -> str:
         before = len(self.fake.messages_to(self.user))
         self.fake.send_text(self.user, text, message_id)
-        return "\n".join(await asyncio.to_thread(self.fake.wait_for_replies, self.user, before))
+        return "\n".join(await asyncio.to_thread(self.fake.wait_for_replies, self.user, before, 0.15))
 
 
 async def test_an_officer_registers_and_reports_over_zalo_with_numbers_and_words(engine: Engine,
