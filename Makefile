@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test catalogs clean
+.PHONY: run test test-sqlite test-postgres catalogs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +15,15 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/python -m bot run
 
-test: $(STAMP)
-	$(BIN)/python -m pytest
+# The whole suite twice: on SQLite files, then on a throwaway PostgreSQL server (.ci/postgres starts it,
+# installing Debian's postgresql first if needed). PYTEST_ARGS passes options through: PYTEST_ARGS="-x -k zalo".
+test: test-sqlite test-postgres
+
+test-sqlite: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres: $(STAMP)
+	TDC_TEST_DATABASE_URL="$$(.ci/postgres)" $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Re-extract user-facing strings and merge them into the catalogs (see README, "Translations").
 catalogs: $(STAMP)

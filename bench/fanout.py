@@ -80,7 +80,7 @@ async def push(engine, api_url: str, count: int, rate: float) -> tuple[float, in
                                           "Nhắc việc: còn 14 ngày đến hạn 30/09/2025.") for m in members])
     settings = Settings(database_url=str(engine.url), telegram_token=TOKEN, telegram_api_url=api_url,
                         rate_limit=rate, _env_file=None)
-    application = build_application(settings, Conversation(engine, settings))
+    application = build_application(settings)
     async with application:
         started = time.perf_counter()
         report = await Sender(engine, {CHANNEL: deliverer(application.bot)}).drain()

@@ -14,13 +14,11 @@ import httpx
 from babel.dates import format_date
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
-from telegram.ext import Application
 
 from bot.channels.telegram import CHANNEL, deliverer
-from bot.channels.zalo import CHANNEL as ZALO
-from bot.channels.zalo import ZaloClient, ZaloPoller
-from bot.channels.zalo import deliverer as zalo_deliverer
 from bot.conversation import Conversation
+from bot.logs import setup as setup_logs
+from bot.maintenance import add_commands as add_maintenance
 from bot.scheduler import ReminderCycle
 from bot.sender import Sender
 from bot.seed import SeedReport, seed
@@ -35,6 +33,7 @@ from jobs.deadlines import recorded_events, task_deadlines
 from jobs.policy import DEFAULT_POLICY
 from locales import Lang, lang
 from models import ChannelAccount, Member, Plan, Task, Unit, init_db, make_engine, session_scope
+from models.migrate import SchemaBehind
 from models.organisation import Role
 from reports.chart import chart
 from reports.docx import draft
@@ -46,10 +45,16 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     speak = lang(settings.language)
     args = _parser(speak).parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.command == "run" else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    setup_logs(settings, logging.INFO if args.command == "run" else logging.WARNING)
     engine = make_engine(settings.database_url)
-    init_db(engine)
+    if args.command != "db":
+        try:
+            init_db(engine)
+        except SchemaBehind as behind:
+            print(speak._("The database is at schema version {current}; this version of tdc-bot needs {head}. "
+                          "Back it up (python -m bot backup), then run: python -m bot db upgrade",
+                          current=behind.current or "-", head=behind.head), file=sys.stderr)
+            return 2
     return int(args.func(args, settings, engine, speak) or 0)
 
 
@@ -111,6 +116,8 @@ def _parser(speak: Lang) -> argparse.ArgumentParser:
     link.add_argument("--member", type=int, required=True, help=speak._("the member to merge (it disappears)"))
     link.add_argument("--into", type=int, required=True, help=speak._("the member that remains"))
     link.set_defaults(func=cmd_link)
+
+    add_maintenance(sub, speak)
 
     console = sub.add_parser("console", help=speak._("chat with the bot in this terminal"))
     console.add_argument("--unit", metavar="CODE", help=speak._(
@@ -186,7 +193,7 @@ def cmd_invite(args: argparse.Namespace, settings: Settings, engine: Engine, spe
         unit = _unit(session, args.unit, speak)
         if unit is None:
             return 2
-        code, invite = create_invite(session, unit, Role(args.role), timedelta(days=args.days))
+        code, invite = create_invite(session, unit, Role(args.role), timedelta(days=args.days))  # audited as "cli"
     print(speak._("Invitation for {unit} ({role}), valid until {date}:", unit=unit.name, role=args.role,
                   date=invite.expires_at.strftime("%d/%m/%Y %H:%M UTC")))
     print(f"  {pretty_code(code)}")
@@ -235,78 +242,19 @@ def cmd_run(args: argparse.Namespace, settings: Settings, engine: Engine, speak:
         print(speak._("TDC_TELEGRAM_TOKEN is not set: opening the console chat as {unit} "
                       "(another unit: python -m bot console --unit CODE).", unit=demo.name))
         return cmd_console(argparse.Namespace(unit=demo.code), settings, engine, speak)
-    conversation = Conversation(engine, settings)
-    zalo = ZaloClient(settings.zalo_api_url, settings.zalo_token.get_secret_value()) if settings.zalo_token else None
-    if settings.telegram_webhook_url:
-        if settings.webhook_secret is None:
-            print(speak._("Webhook mode needs TDC_WEBHOOK_SECRET: the platforms send it with every call, and calls "
-                          "without it are refused."), file=sys.stderr)
-            return 2
-        print(speak._("Starting in webhook mode on {listen}.", listen=settings.listen))
-        asyncio.run(serve_webhooks(engine, settings, conversation, zalo))
-        return 0
-    if settings.telegram_token is None:
-        print(speak._("Starting on Zalo (polling)."))
-        asyncio.run(_serve_zalo_only(engine, settings, conversation, zalo))  # type: ignore[arg-type]
-        return 0
-    from bot.channels.telegram import build_application
+    if settings.telegram_webhook_url and settings.webhook_secret is None:
+        print(speak._("Webhook mode needs TDC_WEBHOOK_SECRET: the platforms send it with every call, and calls "
+                      "without it are refused."), file=sys.stderr)
+        return 2
+    from bot.service import serve
 
-    print(speak._("Starting on Telegram (long polling).") + (" " + speak._("Zalo too.") if zalo else ""))
-    application = build_application(settings, conversation)
-
-    async def start_background(app: Application) -> None:
-        channels = {CHANNEL: deliverer(app.bot)}
-        if zalo is not None:
-            channels[ZALO] = zalo_deliverer(zalo, settings.language)
-            app.bot_data["zalo"] = asyncio.get_running_loop().create_task(
-                ZaloPoller(zalo, conversation).run(asyncio.Event()))
-        app.bot_data["scheduler"] = ReminderCycle(engine, Sender(engine, channels), settings.now).start(
-            settings.timezone)
-
-    application.post_init = start_background
-    application.run_polling()
+    mode = speak._("webhook mode on {listen}", listen=settings.listen) if settings.telegram_webhook_url \
+        else speak._("long polling")
+    channels = " + ".join(name for name, token in (("Telegram", settings.telegram_token),
+                                                   ("Zalo", settings.zalo_token)) if token)
+    print(speak._("Starting on {channels} ({mode}).", channels=channels, mode=mode))
+    asyncio.run(serve(engine, settings))
     return 0
-
-
-async def serve_webhooks(engine: Engine, settings: Settings, conversation: Conversation,
-                         zalo: ZaloClient | None) -> None:
-    from bot.channels.telegram import build_application
-    from bot.webhooks import server
-
-    assert settings.telegram_webhook_url and settings.webhook_secret
-    base, secret = settings.telegram_webhook_url.rstrip("/"), settings.webhook_secret.get_secret_value()
-    application = build_application(settings, conversation, polling=False) if settings.telegram_token else None
-    channels: dict[str, Any] = {}
-    if application is not None:
-        await application.initialize()
-        await application.start()
-        await application.bot.set_webhook(f"{base}/telegram", secret_token=secret)
-        channels[CHANNEL] = deliverer(application.bot)
-    if zalo is not None:
-        await zalo.call("setWebhook", url=f"{base}/zalo", secret_token=secret)
-        channels[ZALO] = zalo_deliverer(zalo, settings.language)
-    scheduler = ReminderCycle(engine, Sender(engine, channels), settings.now).start(settings.timezone)
-    host, _, port = settings.listen.rpartition(":")
-    http = server(engine, secret, application, ZaloPoller(zalo, conversation) if zalo else None, lambda: scheduler)
-    http.listen(int(port), host or None)
-    try:
-        await asyncio.Event().wait()
-    finally:
-        http.stop()
-        scheduler.shutdown(wait=False)
-        if application is not None:
-            await application.stop()
-            await application.shutdown()
-
-
-async def _serve_zalo_only(engine: Engine, settings: Settings, conversation: Conversation, zalo: ZaloClient) -> None:
-    sender = Sender(engine, {ZALO: zalo_deliverer(zalo, settings.language)})
-    scheduler = ReminderCycle(engine, sender, settings.now).start(settings.timezone)
-    try:
-        await ZaloPoller(zalo, conversation).run(asyncio.Event())
-    finally:
-        scheduler.shutdown(wait=False)
-        await zalo.close()
 
 
 def cmd_remind(args: argparse.Namespace, settings: Settings, engine: Engine, speak: Lang) -> int:
@@ -323,7 +271,7 @@ async def _remind(settings: Settings, engine: Engine, speak: Lang, now: datetime
             queued = scan(session, now, DEFAULT_POLICY, CALENDAR)
         print(speak._("{n} messages written to the outbox; set TDC_TELEGRAM_TOKEN to send them.", n=queued))
         return 0
-    application = build_application(settings, Conversation(engine, settings))
+    application = build_application(settings)
     async with application:
         cycle = ReminderCycle(engine, Sender(engine, {CHANNEL: deliverer(application.bot)}), lambda: now)
         if not cycle.open_now(now):

@@ -1,26 +1,37 @@
-"""The bridge every channel crosses: one Incoming in, replies out, in its own database transaction.
+"""The bridge every channel crosses: an update is journaled, processed once in its own transaction, answered.
 
-Runs the pure, blocking dispatcher in a worker thread so the event loop keeps serving other chats, and
-serialises messages of one chat so a quick double answer cannot race itself through a form.
+    receive(incoming)  store it in the inbound journal (a redelivery is ignored), then answer it
+    store(incoming)    only the journal: a webhook acknowledges once this returns
+    answer(entry)      process it once, send the replies through the channel's `send`, mark it answered
+    recover()          on start: process what a crash left pending, send replies it kept from going out
+
+The dispatcher is pure and blocking: it runs in a worker thread, so the event loop keeps serving other chats
+(bench/rush.py measures the loop's lag), and messages of one chat are serialised so a quick double answer
+cannot race itself through a form. A handler that raises leaves its update marked failed with the error;
+the member gets a short apology, and the updates behind it go on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import traceback
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
+from bot import journal
 from bot.settings import Settings
 from handlers.dispatcher import dispatch
 from handlers.messages import Incoming, Reply
 from locales import lang
 from models import session_scope
+from models.inbound import InboundStatus
 
 log = logging.getLogger("tdc.conversation")
+Send = Callable[[str, Reply], Awaitable[None]]  # (chat id, reply): how a channel delivers one reply
 
 
 class Conversation:
@@ -28,21 +39,85 @@ class Conversation:
         self.engine = engine
         self.settings = settings
         self.clock = clock or settings.now  # the province's local time; tests pass a fixed one
+        self.channels: dict[str, Send] = {}
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
+    def connect(self, channel: str, send: Send) -> None:
+        self.channels[channel] = send
+
     def handle_sync(self, incoming: Incoming) -> list[Reply]:
+        """Journal and process in the calling thread; the caller shows the replies (console, tests)."""
+        entry_id = journal.record(self.engine, incoming)
+        if entry_id is None:
+            return []
+        replies = self.process(entry_id)
+        journal.mark_answered(self.engine, entry_id)
+        return replies
+
+    def process(self, entry_id: int) -> list[Reply]:
+        """Runs the update through the dispatcher once: its effects, its replies and "done" commit together."""
         try:
             with session_scope(self.engine) as session:
-                return dispatch(session, incoming, self.clock(), self.settings.language, self.settings.zone)
-        except Exception:
-            log.exception("handler failed", extra={"channel": incoming.channel, "update": incoming.update_id})
-            return [Reply(lang(self.settings.language)._(
+                entry = journal.claim(session, entry_id)
+                if entry is None:  # processed already, by another worker or before a crash
+                    return []
+                incoming = journal.incoming_of(entry)
+                replies = dispatch(session, incoming, self.clock(), self.settings.language, self.settings.zone)
+                journal.finish(entry, InboundStatus.DONE, replies)
+                return replies
+        except Exception as error:  # noqa: BLE001 (any handler failure is recorded and answered, not raised)
+            log.exception("handler failed", extra={"entry": entry_id})
+            apology = [Reply(lang(self.settings.language)._(
                 "Sorry, something went wrong and your last message was not saved. Please try again in a moment."))]
+            with session_scope(self.engine) as session:
+                entry = journal.claim(session, entry_id)
+                if entry is not None:
+                    detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+                    journal.finish(entry, InboundStatus.FAILED, apology, detail)
+            return apology
 
-    async def handle(self, incoming: Incoming) -> list[Reply]:
-        key = f"{incoming.channel}:{incoming.chat_id}"
+    async def store(self, incoming: Incoming) -> int | None:
+        return await asyncio.to_thread(journal.record, self.engine, incoming)
+
+    async def receive(self, incoming: Incoming) -> None:
+        """Store and answer; messages of one chat are taken in the order they arrive."""
+        async with self._lock(f"{incoming.channel}:{incoming.chat_id}"):
+            entry_id = await self.store(incoming)
+            if entry_id is not None:
+                await self._process_and_send(entry_id, incoming.channel, incoming.chat_id)
+
+    async def answer(self, entry_id: int, channel: str, chat_id: str) -> None:
+        """Answer a stored update; callers start these in the order the updates were stored."""
+        async with self._lock(f"{channel}:{chat_id}"):
+            await self._process_and_send(entry_id, channel, chat_id)
+
+    async def _process_and_send(self, entry_id: int, channel: str, chat_id: str) -> None:
+        replies = await asyncio.to_thread(self.process, entry_id)
+        await self._send(entry_id, channel, chat_id, replies)
+
+    async def recover(self) -> int:
+        """What a crash left: pending updates are processed, replies kept from going out are sent."""
+        left = await asyncio.to_thread(journal.unfinished, self.engine)
+        for entry_id, status, channel in left:
+            if channel not in self.channels:
+                continue  # another channel's process will see to it
+            _, chat_id, replies = await asyncio.to_thread(journal.stored, self.engine, entry_id)
+            if status == InboundStatus.PENDING:
+                await self.answer(entry_id, channel, chat_id)
+            else:
+                await self._send(entry_id, channel, chat_id, replies)
+        if left:
+            log.info("recovered", extra={"updates": len(left)})
+        return len(left)
+
+    async def _send(self, entry_id: int, channel: str, chat_id: str, replies: list[Reply]) -> None:
+        send = self.channels[channel]
+        for reply in replies:
+            await send(chat_id, reply)
+        await asyncio.to_thread(journal.mark_answered, self.engine, entry_id)
+
+    def _lock(self, key: str) -> asyncio.Lock:
         lock = self._locks.get(key)
         if lock is None:  # kept only while a message of this chat is in flight, then forgotten
             lock = self._locks[key] = asyncio.Lock()
-        async with lock:
-            return await asyncio.to_thread(self.handle_sync, incoming)
+        return lock

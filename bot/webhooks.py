@@ -3,7 +3,8 @@ platforms and a health check.
 
     POST /telegram   Telegram updates; X-Telegram-Bot-Api-Secret-Token must equal TDC_WEBHOOK_SECRET
     POST /zalo       Zalo updates; X-Bot-Api-Secret-Token must equal TDC_WEBHOOK_SECRET
-    GET  /healthz    200 when the database answers and the scheduler runs, 503 otherwise
+    GET  /healthz    200 when the database answers and the scheduler runs (here or in another process of the
+                     bot, see bot/leader.py), 503 otherwise
 
 A call without the right secret gets 401 and is not processed. The webhooks are registered at
 TDC_TELEGRAM_WEBHOOK_URL + "/telegram" and + "/zalo": the one public address of this server.
@@ -17,15 +18,15 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from telegram import Update
-from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 from tornado.web import Application as Web
 from tornado.web import RequestHandler
 
+from bot.channels.telegram import TelegramInbox
+from bot.leader import SchedulerLeader
 from bot.channels.zalo import ZaloPoller
 
 log = logging.getLogger("tdc.webhooks")
@@ -64,30 +65,30 @@ class ZaloHook(_Secured):
 
 
 class Health(RequestHandler):
-    def initialize(self, engine: Engine, scheduler: Callable[[], BaseScheduler | None]) -> None:
-        self.engine, self.scheduler = engine, scheduler
+    def initialize(self, engine: Engine, leader: SchedulerLeader) -> None:
+        self.engine, self.leader = engine, leader
 
     def get(self) -> None:
-        checks = {"database": _database_ok(self.engine), "scheduler": bool(self.scheduler() and self.scheduler().running)}
-        self.set_status(200 if all(checks.values()) else 503)
-        self.finish(checks)
+        database, scheduler = _checks(self.engine, self.leader)
+        self.set_status(200 if database and scheduler != "nowhere" else 503)
+        self.finish({"database": database, "scheduler": scheduler})
 
 
-def _database_ok(engine: Engine) -> bool:
+def _checks(engine: Engine, leader: SchedulerLeader) -> tuple[bool, str]:
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-        return True
+        return True, leader.where()
     except Exception:  # noqa: BLE001 (any failure means "not healthy", which is the answer)
-        return False
+        return False, "unknown"
 
 
-def server(engine: Engine, secret: str, telegram: Application | None, zalo: ZaloPoller | None,
-           scheduler: Callable[[], BaseScheduler | None]) -> HTTPServer:
-    routes: list[Any] = [("/healthz", Health, {"engine": engine, "scheduler": scheduler})]
+def server(engine: Engine, secret: str, telegram: TelegramInbox | None, zalo: ZaloPoller | None,
+           leader: SchedulerLeader) -> HTTPServer:
+    routes: list[Any] = [("/healthz", Health, {"engine": engine, "leader": leader})]
     if telegram is not None:
         async def accept_telegram(data: dict[str, Any]) -> None:
-            await telegram.update_queue.put(Update.de_json(data, telegram.bot))
+            await telegram.accept(Update.de_json(data, telegram.bot))  # stored before the 200 goes back
 
         routes.append(("/telegram", TelegramHook, {"secret": secret, "accept": accept_telegram}))
     if zalo is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from handlers import audit
 from handlers.assignments import AssignedTask, describe_status, unit_tasks
 from handlers.forms import Choice, Form, FormContext, FormEngine, Percent, Text
 from handlers.forms.steps import Answers, Confirm, Step, StepGroup, figure_steps
@@ -89,6 +90,8 @@ def submit(ctx: FormContext, answers: Answers) -> list[Reply]:
                           tasks_updated=updated, tasks_kept=kept, channel=ctx.channel, created_at=ctx.recorded_at)
     ctx.session.add(report)
     ctx.session.flush()
+    audit.record(ctx.session, audit.member(ctx.member), "annual.submitted", f"annual_report:{report.id}",
+                 unit=ctx.unit.code, year=report.period, updated=updated, kept=kept, channel=ctx.channel)
     return [Reply(ctx.lang._("Received: the {year} report of {unit}, receipt no. {id}, at {time}. Tasks answered: "
                              "{updated} updated, {kept} kept as they were. You can send it again later; the newest "
                              "report counts.", year=report.period, unit=ctx.unit.name, id=report.id,

@@ -13,7 +13,8 @@ from datetime import datetime, tzinfo
 from sqlmodel import Session, select
 
 from handlers import help as help_
-from handlers import annual, events, language, menu, my_tasks, progress, registration, reminders, report
+from handlers import annual, events, invites, language, menu, my_tasks, progress, registration, reminders, report
+from handlers.access import Permission, can, refusal
 from handlers.forms import FormContext, FormEngine
 from handlers.messages import Incoming, InputKind, Reply
 from jobs.calendar import CALENDAR, VIETNAM
@@ -31,23 +32,27 @@ def _form(action: Callable[[FormContext], list[Reply]]) -> Command:
     return lambda ctx, args: action(ctx)
 
 
-# (names, handler, belongs to the form flow). Vietnamese names first; English aliases after.
-_TABLE: list[tuple[tuple[str, ...], Command, bool]] = [
-    (("nhiemvu", "tasks"), my_tasks.show, False),
-    (("capnhat", "update"), lambda ctx, args: ENGINE.start(ctx, "progress", progress.preset(ctx, args)), True),
-    (("baocaonam", "annual"), _form(lambda ctx: annual.start(ctx, ENGINE)), True),
-    (("tiep", "continue"), _form(ENGINE.resume), True),
-    (("quaylai", "back"), _form(ENGINE.back), True),
-    (("boqua", "skip"), _form(ENGINE.skip), True),
-    (("huy", "cancel"), _form(ENGINE.cancel), True),
-    (("nhacnho", "reminders"), lambda ctx, args: [Reply(reminders.upcoming_text(ctx, DEFAULT_POLICY, CALENDAR))], False),
-    (("sukien", "event"), events.handle, False),
-    (("baocao", "report"), report.handle, False),
-    (("ngonngu", "language"), language.handle, False),
-    (("help", "trogiup", "start"), help_.show, False),
+OWN, ALL = Permission.OWN_UNIT, Permission.READ_ALL
+# (names, permission needed, handler, belongs to the form flow). Vietnamese names first; English aliases after.
+_TABLE: list[tuple[tuple[str, ...], Permission, Command, bool]] = [
+    (("nhiemvu", "tasks"), OWN, my_tasks.show, False),
+    (("capnhat", "update"), OWN, lambda ctx, args: ENGINE.start(ctx, "progress", progress.preset(ctx, args)), True),
+    (("baocaonam", "annual"), OWN, _form(lambda ctx: annual.start(ctx, ENGINE)), True),
+    (("tiep", "continue"), OWN, _form(ENGINE.resume), True),
+    (("quaylai", "back"), OWN, _form(ENGINE.back), True),
+    (("boqua", "skip"), OWN, _form(ENGINE.skip), True),
+    (("huy", "cancel"), OWN, _form(ENGINE.cancel), True),
+    (("nhacnho", "reminders"), OWN,
+     lambda ctx, args: [Reply(reminders.upcoming_text(ctx, DEFAULT_POLICY, CALENDAR))], False),
+    (("sukien", "event"), Permission.RECORD_EVENTS, events.handle, False),
+    (("baocao", "report"), ALL, report.handle, False),
+    (("moi", "invite"), Permission.ADMINISTER, invites.handle, False),
+    (("ngonngu", "language"), OWN, language.handle, False),
+    (("help", "trogiup", "start"), OWN, help_.show, False),
 ]
-COMMANDS: dict[str, Command] = {name: handler for names, handler, _ in _TABLE for name in names}
-FORM_COMMANDS = {name for names, _, in_form in _TABLE if in_form for name in names}
+COMMANDS: dict[str, tuple[Permission, Command]] = {
+    name: (permission, handler) for names, permission, handler, _ in _TABLE for name in names}
+FORM_COMMANDS = {name for names, _, _, in_form in _TABLE if in_form for name in names}
 
 
 def dispatch(session: Session, incoming: Incoming, now: datetime, default_language: str = "vi",
@@ -56,7 +61,7 @@ def dispatch(session: Session, incoming: Incoming, now: datetime, default_langua
     account = session.exec(select(ChannelAccount).where(
         ChannelAccount.channel == incoming.channel, ChannelAccount.external_id == incoming.user_id)).first()
     if account is None:
-        return registration.answer_stranger(session, incoming, lang(default_language), now)
+        return registration.answer_stranger(session, incoming, lang(default_language), now, zone)
     account.chat_id = incoming.chat_id
     account.last_seen_at = utcnow()
     member = session.get(Member, account.member_id)
@@ -71,11 +76,12 @@ def dispatch(session: Session, incoming: Incoming, now: datetime, default_langua
 def _route(ctx: FormContext, incoming: Incoming) -> list[Reply]:
     open_form = ENGINE.state(ctx) is not None
     if incoming.command:
-        handler = COMMANDS.get(incoming.command)
-        if handler is None:
+        found = COMMANDS.get(incoming.command)
+        if found is None:
             return [Reply(ctx.lang._("I do not know the command /{command}. Type /help to see what I can do.",
                                      command=incoming.command[:50]))]
-        replies = handler(ctx, incoming.args)
+        permission, handler = found
+        replies = handler(ctx, incoming.args) if can(ctx.member, permission) else refusal(ctx, permission)
         if open_form and incoming.command not in FORM_COMMANDS:
             replies.append(Reply(ctx.lang._("You have an unfinished form. Type /tiep to continue it.")))
         return replies

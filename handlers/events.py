@@ -8,12 +8,12 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
+from handlers import audit
 from handlers.forms import FormContext
 from handlers.messages import Reply
 from jobs.schedule import Rule, RuleKind
 from jobs.text import fold
 from models import Event, Task
-from models.organisation import Role
 
 MAX_DAYS = 366
 _ARGS = re.compile(r"^\s*(\S+)\s+(\d{1,4})(?:\s+(\d{1,2})/(\d{1,2})/(\d{4}))?\s*(.*)$")
@@ -30,12 +30,12 @@ def record_event(session: Session, task: Task, occurred_on: date, days: int, mem
                   recorded_by_member_id=member_id)
     session.add(event)
     session.flush()
+    audit.record(session, f"member:{member_id}" if member_id else audit.CLI, "event.recorded", f"event:{event.id}",
+                 task=task.code, occurred_on=occurred_on.isoformat(), days=days)
     return event
 
 
 def handle(ctx: FormContext, args: str) -> list[Reply]:
-    if ctx.member.role not in (Role.MANAGER, Role.ADMIN):
-        return [Reply(ctx.lang._("Only managers of Sở KH&CN can record events."))]
     tasks = {fold(t.code): t for t in event_tasks(ctx.session)}
     match = _ARGS.match(args)
     if not match:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select, update
 
+from handlers import audit
 from locales import N_
 from models import AnnualReport, ChannelAccount, FormState, Invite, Member, MenuState, Outbox, ProgressUpdate
 
@@ -39,4 +40,5 @@ def link(session: Session, source_id: int, target_id: int) -> int:
             session.delete(row)
     session.flush()
     session.delete(source)
+    audit.record(session, audit.CLI, "member.linked", f"member:{target_id}", merged=source_id, accounts=len(accounts))
     return len(accounts)

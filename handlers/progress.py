@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from handlers import audit
 from handlers.assignments import unit_tasks
 from handlers.forms import Choice, Figures, Form, FormContext, Option, Percent, Text
 from handlers.forms.steps import Answers
@@ -70,6 +71,8 @@ def save(ctx: FormContext, answers: Answers) -> list[Reply]:
         created_at=ctx.recorded_at)
     ctx.session.add(update)
     ctx.session.flush()
+    audit.record(ctx.session, audit.member(ctx.member), "update.saved", f"progress_update:{update.id}",
+                 task=task.code, unit=ctx.unit.code, status=update.status, channel=ctx.channel)
     return [Reply(ctx.lang._("Saved: update no. {id} on task {code} for {year}, at {time}.\n\n{answers}",
                              id=update.id, code=task.code, year=update.period,
                              time=ctx.now.strftime("%H:%M ") + ctx.lang.date(ctx.today),

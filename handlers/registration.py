@@ -1,7 +1,9 @@
 """Invitations: an admin creates a one-time code for a unit and a role; the officer sends it to the bot.
 
-Codes are 12 characters from an alphabet without look-alikes (no 0/O, 1/I/L), about 59 bits: not guessable.
-Only a SHA-256 of the code is stored; a code expires and works once.
+Codes are 12 characters from an alphabet without look-alikes (no 0/O, 1/I/L), about 59 bits: not guessable,
+the less so as five wrong codes from one account in an hour lock it out for the rest of that hour.
+Only a SHA-256 of the code is stored; a code expires and works once. Every code created, used or refused goes
+to the audit log, which is also what the lockout counts.
 """
 
 from __future__ import annotations
@@ -9,21 +11,26 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone, tzinfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+
+from handlers import audit
 
 from handlers.messages import Incoming, Reply
 from handlers.outbox import enqueue
 from handlers.reminders import kickoff_for
 from jobs.text import fold
 from locales import N_, Lang
-from models import ChannelAccount, Invite, Member, Unit
+from jobs.calendar import VIETNAM
+from models import AuditLog, ChannelAccount, Invite, Member, Unit
 from models.db import utcnow
 from models.organisation import Role
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12
+MAX_WRONG_CODES = 5
+LOCKOUT = timedelta(hours=1)
 _LOOKS_LIKE_CODE = re.compile(rf"^[{ALPHABET}]{{{CODE_LENGTH}}}$")
 
 
@@ -43,26 +50,53 @@ def pretty_code(code: str) -> str:
     return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
 
 
-def create_invite(session: Session, unit: Unit, role: Role, valid_for: timedelta) -> tuple[str, Invite]:
+def create_invite(session: Session, unit: Unit, role: Role, valid_for: timedelta,
+                  actor: str = audit.CLI) -> tuple[str, Invite]:
     """A new code (returned once, never stored) and its invitation row."""
     code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
     invite = Invite(code_hash=hash_code(code), unit_id=unit.id, role=role, expires_at=utcnow() + valid_for)
     session.add(invite)
     session.flush()
+    audit.record(session, actor, "invite.created", f"invite:{invite.id}", unit=unit.code, role=str(role),
+                 expires_at=invite.expires_at.isoformat(timespec="minutes"))
     return code, invite
 
 
-def register(session: Session, incoming: Incoming, code: str, lang: Lang, now: datetime) -> list[Reply]:
+def locked_until(session: Session, incoming: Incoming) -> datetime | None:
+    """When an account that sent too many wrong codes may try again (naive UTC), or None if it may now."""
+    since = utcnow() - LOCKOUT
+    actor = audit.account(incoming.channel, incoming.user_id)
+    if audit.count_since(session, actor, "code.refused", since) < MAX_WRONG_CODES:
+        return None
+    last = session.exec(select(AuditLog.at).where(AuditLog.actor == actor, AuditLog.action == "code.refused")
+                        .order_by(col(AuditLog.at).desc())).first()
+    return (last or utcnow()) + LOCKOUT
+
+
+def _refuse(session: Session, incoming: Incoming, reason: str, message: str) -> list[Reply]:
+    audit.record(session, audit.account(incoming.channel, incoming.user_id), "code.refused", reason=reason)
+    return [Reply(message)]
+
+
+def register(session: Session, incoming: Incoming, code: str, lang: Lang, now: datetime,
+             zone: tzinfo = VIETNAM) -> list[Reply]:
     """Bind this platform account to the invitation's unit, or say plainly why the code does not work."""
+    until = locked_until(session, incoming)
+    if until is not None:
+        local = until.replace(tzinfo=timezone.utc).astimezone(zone)
+        return [Reply(lang._("Too many wrong invitation codes. Please try again after {time}, or ask Sở KH&CN "
+                             "for help.", time=local.strftime("%H:%M ") + lang.date(local.date())))]
     invite = session.exec(select(Invite).where(Invite.code_hash == hash_code(code))).first()
     if invite is None:
-        return [Reply(lang._("This invitation code is not valid. Please check it, or ask Sở KH&CN for a new one."))]
+        return _refuse(session, incoming, "unknown", lang._(
+            "This invitation code is not valid. Please check it, or ask Sở KH&CN for a new one."))
     if invite.used_at is not None:
-        return [Reply(lang._("This invitation code has already been used. Each code works once; "
-                             "please ask Sở KH&CN for a new one."))]
+        return _refuse(session, incoming, "used", lang._(
+            "This invitation code has already been used. Each code works once; please ask Sở KH&CN for a new one."))
     if invite.expires_at < utcnow():
-        return [Reply(lang._("This invitation code expired on {date}. Please ask Sở KH&CN for a new one.",
-                             date=lang.date(invite.expires_at.date())))]
+        return _refuse(session, incoming, "expired", lang._(
+            "This invitation code expired on {date}. Please ask Sở KH&CN for a new one.",
+            date=lang.date(invite.expires_at.date())))
     unit = session.get(Unit, invite.unit_id)
     assert unit is not None
     member = Member(unit_id=unit.id, role=invite.role, language=lang.code, display_name=incoming.name[:200])
@@ -73,6 +107,8 @@ def register(session: Session, incoming: Incoming, code: str, lang: Lang, now: d
     session.add(account)
     invite.used_at = utcnow()
     invite.used_by_member_id = member.id
+    audit.record(session, audit.member(member), "invite.used", f"invite:{invite.id}", unit=unit.code,
+                 role=invite.role, channel=incoming.channel)
     # The unit's tasks come with the welcome; recorded as the member's kick-off so no scan sends them again.
     kickoff = kickoff_for(session, member, unit, account, now)
     enqueue(session, kickoff, already_sent=True)
@@ -89,11 +125,12 @@ def greet_stranger(lang: Lang) -> list[Reply]:
                          "(12 letters and digits), or open the invitation link."))]
 
 
-def answer_stranger(session: Session, incoming: Incoming, lang: Lang, now: datetime) -> list[Reply]:
+def answer_stranger(session: Session, incoming: Incoming, lang: Lang, now: datetime,
+                    zone: tzinfo = VIETNAM) -> list[Reply]:
     """Anyone not yet registered may only present a code; everything else gets the same short guidance."""
     code = incoming.args if incoming.command == "start" else incoming.text
     if code and (incoming.command == "start" or looks_like_code(code)):
-        return register(session, incoming, code, lang, now)
+        return register(session, incoming, code, lang, now, zone)
     return greet_stranger(lang)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from handlers.access import Permission, can, refusal
 from handlers.forms import FormContext
 from handlers.messages import Action, Attachment, Reply
 from handlers.outbox import OutgoingMessage, enqueue
@@ -13,14 +14,11 @@ from jobs.reminders import officers
 from jobs.text import fold
 from locales import lang
 from models import Unit
-from models.organisation import Role
 from reports.chart import chart
 from reports.docx import draft
 from reports.summary import STANDING_LABELS, Standing, YearSummary, summarise
 from reports.xlsx import workbook
 
-READERS = (Role.MANAGER, Role.VIEWER, Role.ADMIN)
-REMINDERS = (Role.MANAGER, Role.ADMIN)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PNG = "image/png"
@@ -31,13 +29,14 @@ View = Callable[[FormContext, YearSummary], list[Reply]]
 
 
 def handle(ctx: FormContext, args: str) -> list[Reply]:
-    if ctx.member.role not in READERS:
-        return [Reply(ctx.lang._("This command is for managers of Sở KH&CN."))]
+    """Reading is checked by the dispatcher (Permission.READ_ALL); views that do more declare it in VIEWS."""
     wanted = fold(args)
-    view, history = next(((view, history) for words, view, history in VIEWS if wanted in words), (None, False))
-    summary = summarise(ctx.session, ctx.today.year, ctx.today, ctx.zone, history=history)
-    if view is not None:
-        return view(ctx, summary)
+    found = next(((view, permission, history) for words, view, permission, history in VIEWS if wanted in words), None)
+    if found is not None and not can(ctx.member, found[1]):
+        return refusal(ctx, found[1])
+    summary = summarise(ctx.session, ctx.today.year, ctx.today, ctx.zone, history=bool(found and found[2]))
+    if found is not None:
+        return found[0](ctx, summary)
     task = next((t for t in summary.tasks() if fold(t.code) == wanted), None)
     if task is not None:
         return [Reply(by_task(ctx, summary, task.code))]
@@ -72,7 +71,7 @@ def _png(ctx: FormContext, summary: YearSummary) -> list[Reply]:
 
 
 def _missing(ctx: FormContext, summary: YearSummary) -> list[Reply]:
-    remind = ctx.member.role in REMINDERS and summary.units_missing
+    remind = can(ctx.member, Permission.REMIND) and summary.units_missing
     return [Reply(missing(ctx, summary),
                   actions=(Action(ctx.lang._("Remind them now"), "/baocao nhacnho"),) if remind else ())]
 
@@ -81,15 +80,16 @@ def _nudge(ctx: FormContext, summary: YearSummary) -> list[Reply]:
     return [Reply(nudge(ctx, summary))]
 
 
-# (words after /baocao, view, whether it lists every update and not only those in force)
-VIEWS: list[tuple[set[str], View, bool]] = [
-    ({""}, _overview, False),
-    ({"nhiemvu", "nhiem vu", "tasks"}, _task_menu, False),
-    ({"xlsx", "excel"}, _xlsx, True),
-    ({"docx", "word"}, _docx, False),
-    ({"png", "chart", "bieudo", "bieu do"}, _png, False),
-    ({"chua", "chua bao cao", "chuabaocao", "missing"}, _missing, False),
-    ({"nhac", "nhacnho", "nhac nho", "remind"}, _nudge, False),
+READ = Permission.READ_ALL
+# (words after /baocao, view, permission needed, whether it lists every update and not only those in force)
+VIEWS: list[tuple[set[str], View, Permission, bool]] = [
+    ({""}, _overview, READ, False),
+    ({"nhiemvu", "nhiem vu", "tasks"}, _task_menu, READ, False),
+    ({"xlsx", "excel"}, _xlsx, READ, True),
+    ({"docx", "word"}, _docx, READ, False),
+    ({"png", "chart", "bieudo", "bieu do"}, _png, READ, False),
+    ({"chua", "chua bao cao", "chuabaocao", "missing"}, _missing, READ, False),
+    ({"nhac", "nhacnho", "nhac nho", "remind"}, _nudge, Permission.REMIND, False),
 ]
 
 
@@ -153,8 +153,6 @@ def missing(ctx: FormContext, summary: YearSummary) -> str:
 
 def nudge(ctx: FormContext, summary: YearSummary) -> str:
     """Managers remind every officer of a unit that has not reported, once a day at most."""
-    if ctx.member.role not in REMINDERS:
-        return ctx.lang._("Only managers of Sở KH&CN can remind units.")
     recipients = officers(ctx.session, {u.id or 0 for u in summary.units_missing})
     names = {u.id: u.name for u in summary.units_missing}
     messages = [OutgoingMessage(f"nudge:{r.member_id}:{summary.year}:{ctx.today.isoformat()}", "nudge", r.member_id,

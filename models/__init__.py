@@ -6,10 +6,12 @@ from models.plan import Plan, Task, Assignment
 from models.progress import AnnualReport, ProgressUpdate
 from models.conversation import FormState, MenuState
 from models.outbox import Event, Outbox
+from models.inbound import InboundUpdate
+from models.audit import AuditLog
 
 __all__ = [
     "make_engine", "init_db", "session_scope",
     "Unit", "Member", "ChannelAccount", "Invite",
     "Plan", "Task", "Assignment",
-    "ProgressUpdate", "AnnualReport", "FormState", "MenuState", "Outbox", "Event",
+    "ProgressUpdate", "AnnualReport", "FormState", "MenuState", "Outbox", "Event", "InboundUpdate", "AuditLog",
 ]

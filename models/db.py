@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 
 def utcnow() -> datetime:
@@ -36,9 +36,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 
 
 def init_db(engine: Engine) -> None:
-    import models  # noqa: F401  (registers every table on the metadata)
+    """Makes the database ready for this code: created at the newest schema when new, refused when behind."""
+    from models.migrate import ensure_current
 
-    SQLModel.metadata.create_all(engine)
+    ensure_current(engine)
 
 
 @contextmanager

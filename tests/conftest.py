@@ -1,46 +1,41 @@
-"""Shared fixtures: a seeded SQLite file per test (copied from one seeded once), settings, a chat helper."""
+"""Shared fixtures: a seeded database per test (SQLite, or PostgreSQL with TDC_TEST_DATABASE_URL; see
+tests/databases.py), settings, a chat helper."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from bot.conversation import Conversation
-from bot.seed import seed
 from bot.settings import Settings
 from handlers.messages import Incoming, InputKind, Reply
 from handlers.registration import create_invite
-from models import Unit, init_db, make_engine, session_scope
+from models import Unit, make_engine, session_scope
 from models.organisation import Role
+from tests.databases import BACKEND, Databases
 
 # A fixed clock inside the plan's first reporting year: 15 October 2025, 09:30 in Quảng Ngãi.
 NOW = datetime(2025, 10, 15, 9, 30)
 
 
+def pytest_report_header() -> str:
+    return f"database: {BACKEND}"
+
+
 @pytest.fixture(scope="session")
-def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "seeded.sqlite3"
-    engine = make_engine(f"sqlite:///{path}")
-    init_db(engine)
-    with session_scope(engine) as session:
-        seed(session)
-    with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return path
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Databases:
+    return Databases(tmp_path_factory.mktemp("databases"))
 
 
 @pytest.fixture
-def db_url(seeded_template: Path, tmp_path: Path) -> str:
-    path = tmp_path / "tdc.sqlite3"
-    shutil.copy(seeded_template, path)
-    return f"sqlite:///{path}"
+def db_url(databases: Databases) -> Iterator[str]:
+    url = databases.copy()
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture

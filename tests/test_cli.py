@@ -1,4 +1,4 @@
-"""The admin's command line and the console chat, run as real processes on a real SQLite file."""
+"""The admin's command line and the console chat, run as real processes on a real database."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from models import ProgressUpdate, make_engine
+from tests.databases import Databases
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,8 +23,8 @@ def run(db_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess
                           cwd=ROOT, env=env, timeout=120)
 
 
-def test_a_new_database_is_created_and_seeded_by_the_first_command(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'new' / 'tdc.sqlite3'}"
+def test_a_new_database_is_created_and_seeded_by_the_first_command(databases: Databases) -> None:
+    url = databases.empty()
     units = run(url, "units")
     assert units.returncode == 0, units.stderr
     assert re.search(r"^21040\s+commune\s+UBND xã Bình Sơn$", units.stdout, re.M)

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from bot.conversation import Conversation
 from bot.settings import Settings
-from handlers.messages import Incoming
+from handlers.messages import Incoming, Reply
 from models import ChannelAccount, FormState, Invite, Member, ProgressUpdate, Task, Assignment
 from models.db import utcnow
 from tests.conftest import NOW, Chat, invite
@@ -208,8 +208,14 @@ async def test_quick_successive_messages_of_one_chat_are_answered_in_order(offic
     def message(text: str) -> Incoming:
         return Incoming(channel=officer.channel, chat_id=officer.user_id, user_id=officer.user_id, time=NOW, text=text)
 
-    replies = await asyncio.gather(*(conversation.handle(message(t)) for t in ("/capnhat", "III.2", "2", "60%")))
-    assert [r[0].text.splitlines()[0] for r in replies] == [
+    shown: list[str] = []
+
+    async def send(chat_id: str, reply: Reply) -> None:
+        shown.append(reply.text)
+
+    conversation.connect(officer.channel, send)
+    await asyncio.gather(*(conversation.receive(message(t)) for t in ("/capnhat", "III.2", "2", "60%")))
+    assert [text.splitlines()[0] for text in shown] == [
         "Bạn cập nhật nhiệm vụ nào?", "Tình hình thực hiện nhiệm vụ?",
         "Đã thực hiện được bao nhiêu phần trăm? Ví dụ: 60%", "Kết quả đã thực hiện? Một, hai câu ngắn (tối đa 1.000 ký tự)."]
 

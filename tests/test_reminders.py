@@ -3,7 +3,6 @@ the task is done."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -20,6 +19,7 @@ from jobs.reminders import unit_deadlines
 from models import Assignment, Outbox, ProgressUpdate, Task, Unit, make_engine, session_scope
 from models.organisation import Role
 from tests.conftest import Chat, add_member, invite
+from tests.databases import Databases
 
 NINE = DEFAULT_POLICY.scan_at
 
@@ -56,12 +56,12 @@ def record(engine: Engine, code: str, occurred: date, days: int) -> None:
 
 
 @pytest.fixture(scope="module")
-def year_engine(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    path = tmp_path_factory.mktemp("year") / "tdc.sqlite3"
-    shutil.copy(seeded_template, path)
-    engine = make_engine(f"sqlite:///{path}")
+def year_engine(databases: Databases) -> Iterator[Engine]:
+    url = databases.copy()
+    engine = make_engine(url)
     yield engine
     engine.dispose()
+    databases.drop(url)
 
 
 @pytest.fixture(scope="module")

@@ -70,8 +70,8 @@ def test_officers_and_strangers_are_refused_and_viewers_may_read(conversation: C
     assert "chưa đăng ký" in stranger.say("/baocao")
     officer = Chat(conversation, user_id="12")
     officer.say(f"/start {invite(engine, '21040')}")
-    assert officer.say("/baocao") == "Lệnh này dành cho cán bộ quản lý của Sở KH&CN."
-    assert officer.say("/report xlsx") == "Lệnh này dành cho cán bộ quản lý của Sở KH&CN."
+    assert officer.say("/baocao") == "Lệnh này dành cho cán bộ quản lý và theo dõi của Sở KH&CN."
+    assert officer.say("/report xlsx") == "Lệnh này dành cho cán bộ quản lý và theo dõi của Sở KH&CN."
     viewer = Chat(conversation, user_id="13")
     viewer.say(f"/start {invite(engine, 'SKHCN', Role.VIEWER)}")
     assert "Đơn vị đã báo cáo: 0/113" in viewer.say("/baocao")

@@ -68,7 +68,7 @@ async def test_a_fan_out_to_300_members_through_429s_and_500s(engine: Engine, se
         fake.fault = fault
         settings = Settings(database_url=settings.database_url, telegram_token=fake.token,
                             telegram_api_url=fake.api_url, rate_limit=RATE, _env_file=None)
-        application = build_application(settings, Conversation(engine, settings))
+        application = build_application(settings)
         async with application:
             sender = Sender(engine, {CHANNEL: deliverer(application.bot)}, backoff=0.05)
             report = await sender.drain()
@@ -93,7 +93,7 @@ async def test_one_chat_gets_at_most_one_message_a_second(engine: Engine, settin
     with FakeTelegram() as fake:
         settings = Settings(database_url=settings.database_url, telegram_token=fake.token,
                             telegram_api_url=fake.api_url, _env_file=None)
-        application = build_application(settings, Conversation(engine, settings))
+        application = build_application(settings)
         async with application:
             await Sender(engine, {CHANNEL: deliverer(application.bot)}).drain()
         gaps = [b - a for a, b in zip(fake.sent_at, fake.sent_at[1:])]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -12,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from telegram.ext import Application
 
-from bot.channels.telegram import build_application
+from bot.channels.telegram import TelegramInbox, build_application
 from bot.channels.text import split_text
 from bot.conversation import Conversation
 from bot.settings import Settings
@@ -32,17 +33,20 @@ def telegram() -> FakeTelegram:
 @asynccontextmanager
 async def running_bot(fake: FakeTelegram, engine: Engine, settings: Settings,
                       now: datetime = NOW) -> AsyncIterator[Application]:
+    """The bot's Telegram side as `python -m bot run` wires it: the journal-first long-polling inbox."""
     settings = Settings(database_url=settings.database_url, telegram_token=fake.token, telegram_api_url=fake.api_url,
                         _env_file=None)
-    application = build_application(settings, Conversation(engine, settings, clock=lambda: now))
+    application = build_application(settings)
     async with application:
-        await application.start()
-        await application.updater.start_polling(poll_interval=0.0, timeout=1)
+        inbox = TelegramInbox(application.bot, Conversation(engine, settings, clock=lambda: now))
+        stop = asyncio.Event()
+        polling = asyncio.create_task(inbox.poll(stop))
         try:
             yield application
         finally:
-            await application.updater.stop()
-            await application.stop()
+            stop.set()
+            await polling
+            await inbox.drain()
 
 
 class Officer:
@@ -159,5 +163,9 @@ def test_the_bot_process_starts_on_telegram_with_its_scheduler_and_answers(
     finally:
         process.terminate()
         output = process.communicate(timeout=30)[0]
-    assert "Đang khởi động trên Telegram" in output
-    assert "Scheduler started" in output or "Added job" in output, output[-2000:]
+    first, *log_lines = output.splitlines()
+    assert first == "Đang khởi động trên Telegram (long polling)."
+    events = [json.loads(line) for line in log_lines]  # structured: one JSON object per line
+    assert {"logger": "tdc.leader", "event": "scheduler started"}.items() <= events[-1].items() or any(
+        e["event"] == "scheduler started" for e in events), output
+    assert telegram.token not in output and telegram.token.split(":")[1] not in output

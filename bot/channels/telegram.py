@@ -1,4 +1,8 @@
-"""Telegram through python-telegram-bot: long polling, inline buttons, one steady rate limit.
+"""Telegram through python-telegram-bot: long polling or a webhook, inline buttons, one steady rate limit.
+
+Polling is our own short loop over PTB's `get_updates` rather than PTB's Updater, because an update must be
+in the inbound journal before Telegram is told it arrived: the next `get_updates` call, whose offset
+acknowledges the batch before it, is made only once the whole batch is stored.
 
 The Bot API base URL comes from TDC_TELEGRAM_API_URL, which is how the tests point the real client at a
 fake server on 127.0.0.1.
@@ -6,13 +10,15 @@ fake server on 127.0.0.1.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, \
-    MessageHandler, filters
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.ext import Application, ApplicationBuilder
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.channels.text import split_text
 from bot.conversation import Conversation
@@ -24,39 +30,80 @@ from handlers.messages import Incoming, InputKind, Reply
 CHANNEL = "telegram"
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
+POLL_SECONDS = 30
+ALLOWED_UPDATES = ["message", "callback_query"]
+log = logging.getLogger("tdc.telegram")
 
 
-def build_application(settings: Settings, conversation: Conversation, polling: bool = True) -> Application:
-    """With `polling` off, updates arrive through bot/webhooks.py into the application's queue."""
+def build_application(settings: Settings) -> Application:
+    """PTB's application for its Bot client (HTTP, rate limiter); updates come through TelegramInbox."""
     assert settings.telegram_token is not None
-    builder = ApplicationBuilder() if polling else ApplicationBuilder().updater(None)
-    application = (
-        builder
+    return (
+        ApplicationBuilder()
+        .updater(None)
         .token(settings.telegram_token.get_secret_value())
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_api_url.replace("/bot", "/file/bot"))
         .rate_limiter(SteadyRateLimiter(settings.rate_limit))
-        .concurrent_updates(True)  # Conversation serialises each chat; chats run side by side
         .build()
     )
-    adapter = TelegramAdapter(conversation)
-    application.add_handler(CallbackQueryHandler(adapter.on_update))
-    application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, adapter.on_update))
-    return application
 
 
-class TelegramAdapter:
-    def __init__(self, conversation: Conversation) -> None:
-        self.conversation = conversation
+class TelegramInbox:
+    """Takes updates from long polling or from the webhook into the journal, then answers them."""
 
-    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    def __init__(self, bot: Bot, conversation: Conversation) -> None:
+        self.bot, self.conversation = bot, conversation
+        self._tasks: set[asyncio.Task[None]] = set()
+        conversation.connect(CHANNEL, lambda chat_id, reply: send(bot, chat_id, reply))
+
+    async def poll(self, stop: asyncio.Event) -> None:
+        offset: int | None = None
+        backoff = 1.0
+        while not stop.is_set():
+            try:
+                updates = await self.bot.get_updates(offset=offset, timeout=POLL_SECONDS,
+                                                     allowed_updates=ALLOWED_UPDATES)
+                backoff = 1.0
+            except RetryAfter as error:
+                await asyncio.sleep(_seconds(error.retry_after))
+                continue
+            except TelegramError as error:
+                log.warning("getUpdates failed", extra={"error": type(error).__name__})
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 60)
+                continue
+            for update in updates:
+                await self.accept(update)
+                offset = update.update_id + 1  # acknowledged by the next call, once the batch is stored
+
+    async def accept(self, update: Update) -> None:
+        """Stores the update (a redelivery is ignored), then answers it in the background."""
         incoming = to_incoming(update)
         if incoming is None:
             return
+        entry_id = await self.conversation.store(incoming)
         if update.callback_query is not None:
-            await update.callback_query.answer()
-        for reply in await self.conversation.handle(incoming):
-            await send(context.bot, incoming.chat_id, reply)
+            try:
+                await update.callback_query.answer()
+            except TelegramError:
+                pass  # only the button's spinner: the answer itself still goes out
+        if entry_id is not None:
+            self._spawn(self.conversation.answer(entry_id, CHANNEL, incoming.chat_id))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:  # kept in the journal; sent again at restart
+            log.warning("reply not sent", extra={"error": type(task.exception()).__name__})
+
+    async def drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
 
 def to_incoming(update: Update) -> Incoming | None:

@@ -7,16 +7,15 @@ POSTs; answers are `{"ok", "result", "error_code", "description"}` (the claw gat
 `getUpdates` takes `timeout` and gives an update with `event_name` ("message.text.received",
 "message.image.received", "message.sticker.received", "message.unsupported.received") and `message`
 (`message_id`, `from.id`, `from.name`, `chat.id`, `chat.chat_type`, `date`, `text`) — no update id, so
-messages are deduplicated by `message_id`. We accept a list of updates as well as a single one. Messages are
+messages are journaled and deduplicated by `message_id`. We accept a list of updates as well as a single one. Messages are
 plain text without buttons: choices go out as numbered lines. `sendPhoto` takes a photo URL, not bytes, so
-files (xlsx, docx, png) are described in text instead of sent. Webhook mode is not built yet.
+files (xlsx, docx, png) are described in text instead of sent. Webhook calls arrive through bot/webhooks.py.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from datetime import datetime, timezone
 from typing import Any
 
@@ -31,7 +30,6 @@ from locales import lang
 CHANNEL = "zalo"
 MESSAGE_LIMIT = 2000  # a conservative limit: the public clients do not state one
 POLL_SECONDS = 30
-SEEN = 10_000  # message ids remembered for deduplication
 log = logging.getLogger("tdc.zalo")
 
 
@@ -87,7 +85,7 @@ class ZaloPoller:
 
     def __init__(self, client: ZaloClient, conversation: Conversation) -> None:
         self.client, self.conversation = client, conversation
-        self._seen: OrderedDict[str, None] = OrderedDict()
+        conversation.connect(CHANNEL, self.send)
 
     async def run(self, stop: asyncio.Event) -> None:
         backoff = 1.0
@@ -106,23 +104,18 @@ class ZaloPoller:
                 await self.handle(update)
 
     async def handle(self, update: dict[str, Any]) -> None:
-        """One update, from polling or from a webhook call."""
+        """One update, from polling or from a webhook call: journaled (a redelivery is ignored), answered."""
         incoming = to_incoming(update)
-        if incoming is None or self._already_seen(incoming.update_id):
+        if incoming is None:
             return
-        for reply in await self.conversation.handle(incoming):
-            for piece in render(reply, self.conversation.settings.language):
-                await self.client.call("sendMessage", chat_id=incoming.chat_id, text=piece)
+        try:
+            await self.conversation.receive(incoming)
+        except ZaloError as error:  # the answer stays in the journal and goes out at the next start
+            log.warning("reply not sent", extra={"status": error.status})
 
-    def _already_seen(self, message_id: str) -> bool:
-        if not message_id:
-            return False
-        if message_id in self._seen:
-            return True
-        self._seen[message_id] = None
-        if len(self._seen) > SEEN:
-            self._seen.popitem(last=False)
-        return False
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        for piece in render(reply, self.conversation.settings.language):
+            await self.client.call("sendMessage", chat_id=chat_id, text=piece)
 
 
 def deliverer(client: ZaloClient, default_language: str = "vi") -> Any:

@@ -176,6 +176,8 @@ class Text(Step):
     def parse(self, ctx: FormContext, answers: Answers, text: str) -> str:
         if not text.strip():
             raise Invalid(N_("The answer is empty. Please type a few words."))
+        if "\x00" in text:  # no phone keyboard types it, and PostgreSQL cannot store it in text
+            raise Invalid(N_("That answer contains a null character, which cannot be stored. Please type it again."))
         if len(text) > self.max_len:
             raise Invalid(N_("That answer has {length} characters; at most {limit} fit here. Please shorten it."),
                           length=ctx.lang.number(len(text)), limit=ctx.lang.number(self.max_len))

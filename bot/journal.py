@@ -1,0 +1,97 @@
+"""The inbound journal's operations (the table is models/inbound.py): record an update before it is
+acknowledged, claim it for processing once, keep its replies until they are sent, list what a crash left."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from handlers.messages import Choice, Incoming, InputKind, Reply
+from models import InboundUpdate, session_scope
+from models.db import utcnow
+from models.inbound import InboundStatus
+
+ERROR_LENGTH = 2000
+
+
+def record(engine: Engine, incoming: Incoming) -> int | None:
+    """Stores the update; returns its journal id, or None when this update was recorded before (redelivered)."""
+    update_id = incoming.update_id or uuid.uuid4().hex  # console and tests: every line is new
+    values = dict(channel=incoming.channel, update_id=update_id, chat_id=incoming.chat_id,
+                  incoming=to_json(incoming), status=InboundStatus.PENDING, replies=[], error="",
+                  received_at=utcnow())
+    dialect = engine.dialect.name
+    statement: Any = (pg_insert if dialect == "postgresql" else sqlite_insert if dialect == "sqlite" else insert)(
+        InboundUpdate).values(**values)
+    if dialect in ("postgresql", "sqlite"):
+        statement = statement.on_conflict_do_nothing(index_elements=["channel", "update_id"])
+    with session_scope(engine) as session:
+        result = session.execute(statement.returning(col(InboundUpdate.id)))
+        row = result.first()
+    return int(row[0]) if row else None
+
+
+def claim(session: Session, entry_id: int) -> InboundUpdate | None:
+    """The row, locked until the transaction ends (PostgreSQL), if it still waits to be processed."""
+    entry = session.exec(select(InboundUpdate).where(InboundUpdate.id == entry_id).with_for_update()).first()
+    return entry if entry is not None and entry.status == InboundStatus.PENDING else None
+
+
+def finish(entry: InboundUpdate, status: InboundStatus, replies: list[Reply], error: str = "") -> None:
+    entry.status, entry.replies = status, [reply_to_json(r) for r in replies]
+    entry.error, entry.processed_at = error[:ERROR_LENGTH], utcnow()
+
+
+def mark_answered(engine: Engine, entry_id: int) -> None:
+    with session_scope(engine) as session:
+        entry = session.get(InboundUpdate, entry_id)
+        if entry is not None and entry.status == InboundStatus.DONE:
+            entry.status = InboundStatus.ANSWERED
+
+
+def unfinished(engine: Engine) -> list[tuple[int, str, str]]:
+    """(id, status, channel) of what a crash left: pending updates and done ones whose replies were not sent."""
+    with Session(engine) as session:
+        rows = session.exec(select(InboundUpdate.id, InboundUpdate.status, InboundUpdate.channel)
+                            .where(col(InboundUpdate.status).in_([InboundStatus.PENDING, InboundStatus.DONE]))
+                            .order_by(col(InboundUpdate.id))).all()
+    return [(int(i or 0), str(s), str(c)) for i, s, c in rows]
+
+
+def stored(engine: Engine, entry_id: int) -> tuple[str, str, list[Reply]]:
+    """(channel, chat id, replies) of a processed update, to send what a crash kept from being sent."""
+    with Session(engine) as session:
+        entry = session.get(InboundUpdate, entry_id)
+        assert entry is not None
+        return entry.channel, entry.chat_id, [reply_from_json(r) for r in entry.replies]
+
+
+def incoming_of(entry: InboundUpdate) -> Incoming:
+    data = dict(entry.incoming)
+    data["time"] = datetime.fromisoformat(data["time"])
+    data["kind"] = InputKind(data["kind"])
+    return Incoming(**data)
+
+
+def to_json(incoming: Incoming) -> dict[str, Any]:
+    return {**asdict(incoming), "kind": incoming.kind.value, "time": incoming.time.isoformat()}
+
+
+def reply_to_json(reply: Reply) -> dict[str, Any]:
+    """Text and buttons; a file is not kept (it is made again on request), only its name."""
+    data: dict[str, Any] = {"text": reply.text, "choices": [[c.id, c.label] for c in reply.choices]}
+    if reply.attachment is not None:
+        data["file"] = reply.attachment.filename
+    return data
+
+
+def reply_from_json(data: dict[str, Any]) -> Reply:
+    return Reply(data["text"], tuple(Choice(i, label) for i, label in data["choices"]))

@@ -1,0 +1,80 @@
+"""The inbound journal: an update is stored once, processed once, answered; a crash loses nothing, and a
+handler that fails is recorded, apologised for, and does not hold up the messages behind it."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot import journal
+from bot.conversation import Conversation
+from handlers import dispatcher
+from handlers.messages import Incoming, Reply
+from models import InboundUpdate, ProgressUpdate
+from models.inbound import InboundStatus
+from tests.conftest import NOW, Chat
+
+
+def message(officer: Chat, text: str, update_id: str) -> Incoming:
+    return Incoming(channel=officer.channel, chat_id=officer.user_id, user_id=officer.user_id, time=NOW, text=text,
+                    update_id=update_id)
+
+
+def statuses(engine: Engine) -> dict[str, str]:
+    with Session(engine) as session:
+        return {e.update_id: e.status for e in session.exec(select(InboundUpdate))}
+
+
+def test_a_redelivered_update_is_processed_once(officer: Chat, engine: Engine) -> None:
+    conversation = officer.conversation
+    for update_id, text in [("u1", "/capnhat III.2"), ("u2", "khong phat sinh"), ("u3", "/boqua")]:
+        conversation.handle_sync(message(officer, text, update_id))
+    assert "Lưu cập nhật này?" in conversation.handle_sync(message(officer, "/boqua", "u4"))[-1].text
+    saved = conversation.handle_sync(message(officer, "Lưu", "u9"))
+    assert saved[0].text.startswith("Đã lưu")
+    assert conversation.handle_sync(message(officer, "Lưu", "u9")) == []  # the platform sent it again
+    assert conversation.handle_sync(message(officer, "khong phat sinh", "u2")) == []
+    with Session(engine) as session:
+        assert len(session.exec(select(ProgressUpdate)).all()) == 1
+    assert set(statuses(engine).values()) == {InboundStatus.ANSWERED}
+
+
+def test_a_failing_handler_is_recorded_and_apologised_for_and_the_next_message_goes_on(
+        officer: Chat, engine: Engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def broken(ctx, args):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the tasks query broke")
+
+    monkeypatch.setitem(dispatcher.COMMANDS, "nhiemvu", (dispatcher.OWN, broken))
+    conversation = officer.conversation
+    apology = conversation.handle_sync(message(officer, "/nhiemvu", "f1"))
+    assert apology[0].text.startswith("Xin lỗi, hệ thống vừa gặp sự cố")
+    assert "Bạn cập nhật nhiệm vụ nào?" in conversation.handle_sync(message(officer, "/capnhat", "f2"))[0].text
+    with Session(engine) as session:
+        failed = session.exec(select(InboundUpdate).where(InboundUpdate.update_id == "f1")).one()
+    assert failed.status == InboundStatus.FAILED and "RuntimeError: the tasks query broke" in failed.error
+    assert statuses(engine)["f2"] == InboundStatus.ANSWERED
+
+
+async def test_after_a_crash_stored_updates_are_processed_and_kept_replies_sent(
+        officer: Chat, engine: Engine) -> None:
+    conversation: Conversation = officer.conversation
+    # The process died right after storing one update, and another one's replies never went out.
+    unsent = journal.record(engine, message(officer, "/capnhat III.2", "c1"))
+    assert unsent is not None
+    conversation.process(unsent)
+    pending = journal.record(engine, message(officer, "Hoàn thành", "c2"))
+    assert statuses(engine)["c1"] == InboundStatus.DONE and statuses(engine)["c2"] == InboundStatus.PENDING
+
+    restarted = Conversation(engine, conversation.settings, clock=lambda: NOW)
+    sent: list[str] = []
+
+    async def send(chat_id: str, reply: Reply) -> None:
+        sent.append(reply.text)
+
+    restarted.connect(officer.channel, send)
+    assert await restarted.recover() == 2
+    assert "Bạn cập nhật nhiệm vụ nào?" not in sent[0] and "Tình hình thực hiện nhiệm vụ?" in sent[0]
+    assert "Kết quả đã thực hiện?" in sent[-1]  # c2 was answered as the status, in order, once
+    assert statuses(engine) == {**statuses(engine), "c1": InboundStatus.ANSWERED, "c2": InboundStatus.ANSWERED}
+    assert pending is not None and journal.record(engine, message(officer, "Hoàn thành", "c2")) is None
+    assert await restarted.recover() == 0
