@@ -76,6 +76,8 @@ def dispatch(session: Session, incoming: Incoming, now: datetime, default_langua
 def _route(ctx: FormContext, incoming: Incoming) -> list[Reply]:
     open_form = ENGINE.state(ctx) is not None
     if incoming.command:
+        if "\x00" in incoming.text:  # a command's words are looked up, never stored; PostgreSQL refuses NUL
+            incoming = replace(incoming, text=incoming.text.replace("\x00", ""))
         found = COMMANDS.get(incoming.command)
         if found is None:
             return [Reply(ctx.lang._("I do not know the command /{command}. Type /help to see what I can do.",

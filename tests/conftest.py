@@ -67,8 +67,11 @@ class Chat:
         self.last: list[Reply] = []
 
     def say(self, text: str) -> str:
-        return self._send(Incoming(channel=self.channel, chat_id=self.user_id, user_id=self.user_id,
-                                   time=NOW, text=text, name="Trần Thị Bình"))
+        return self._send(self.incoming(text))
+
+    def incoming(self, text: str) -> Incoming:
+        return Incoming(channel=self.channel, chat_id=self.user_id, user_id=self.user_id, time=NOW, text=text,
+                        name="Trần Thị Bình")
 
     def press(self, label: str) -> str:
         for reply in reversed(self.last):

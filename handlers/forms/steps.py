@@ -90,7 +90,7 @@ class Choice(Step):
     def parse(self, ctx: FormContext, answers: Answers, text: str) -> str:
         options = self.options(ctx, answers)
         typed = fold(text).strip(" .")
-        if typed.isdigit():
+        if typed.isdecimal() and len(typed) <= 4:  # not "²", which isdigit() but int() refuses
             index = int(typed)
             if 1 <= index <= len(options):
                 return options[index - 1].value
@@ -159,13 +159,18 @@ def _strip_unit(text: str, unit: str) -> str:
     return match.group(1).replace(" ", "")
 
 
+LARGEST = Decimal(10) ** 15  # a thousand trillion: more than any count or amount in đồng a unit reports
+
+
 def _parse_number(text: str, locale: str) -> Decimal:
     # Officers write "1.500" for fifteen hundred whatever the language setting, so Vietnamese rules go first.
     for loc in dict.fromkeys(("vi", locale)):
         try:
-            return parse_decimal(text.strip(), locale=loc, strict=True)
+            value = parse_decimal(text.strip(), locale=loc, strict=True)
         except (NumberFormatError, InvalidOperation):
             continue
+        if value.is_finite() and abs(value) <= LARGEST:  # "NaN", "Infinity" and "1e308" are not figures
+            return value
     raise ValueError(text)
 
 

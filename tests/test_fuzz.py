@@ -1,0 +1,142 @@
+"""Anything a phone can send, at every form step and every command: arbitrary Unicode (NFD Vietnamese, emoji,
+right-to-left text, control characters), 10,000-character strings, SQL fragments, Markdown and HTML specials.
+
+Whatever arrives: nothing escapes as an error (the journal has no failed update), every reply is non-empty
+and fits one Telegram message, and free text is stored exactly as typed. Replies are sent as plain text (no
+parse mode), so no character can break their formatting; the test checks that no parse mode is set.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from bot.channels.telegram import build_application
+from bot.conversation import Conversation
+from bot.settings import Settings
+from handlers.messages import Reply
+from models import InboundUpdate, ProgressUpdate
+from models.inbound import InboundStatus
+from models.organisation import Role
+from tests.conftest import Chat, invite
+
+TELEGRAM_LIMIT = 4096
+NASTY = [
+    unicodedata.normalize("NFD", "Đã hoàn thành tập huấn đo lường"), "hoàn thành", "😀👍🏽🇻🇳", "مرحبا بالعالم",
+    "\u202eRTL override", "\x00\x07\x1b[31m", "\r\n\t", "'; DROP TABLE unit; --", "1 OR 1=1", "*bold* _it_ `code` [l](x)",
+    "<b>&amp;</b><script>", "%s %d {0} {name}", "\ufeff\u200b", "٣٠٪", "60%", "-1", "1e308", "NaN", "/", "@bot",
+]
+TEXT = st.one_of(
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=300),  # no lone surrogates: not valid UTF-8
+    st.sampled_from(NASTY),
+    st.lists(st.sampled_from(NASTY), min_size=2, max_size=6).map(" ".join),
+    st.sampled_from(["a", "Đ", "😀", "\u0301", "x' OR '1'='1"]).map(lambda s: (s * 10_000)[:10_000]),
+)
+FUZZ = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+# (the place, what leads there from a fresh start)
+STEPS = {
+    "task": ["/capnhat"],
+    "status": ["/capnhat III.2"],
+    "percent": ["/capnhat III.2", "Đang thực hiện"],
+    "result": ["/capnhat III.2", "Đang thực hiện", "60%"],
+    "figure": ["/capnhat III.2", "Đang thực hiện", "60%", "Đã cử 12 công chức"],
+    "difficulties": ["/capnhat III.2", "khong phat sinh", "/boqua"],
+    "confirm": ["/capnhat III.2", "khong phat sinh", "/boqua", "/boqua"],
+    "annual": ["/baocaonam"],
+    "idle": [],
+}
+
+
+@pytest.fixture
+def people(conversation: Conversation, engine: Engine) -> dict[str, Chat]:
+    chats = {"officer": Chat(conversation, user_id="fz-officer"), "manager": Chat(conversation, user_id="fz-manager"),
+             "admin": Chat(conversation, user_id="fz-admin")}
+    chats["officer"].say(f"/start {invite(engine, '21040')}")
+    chats["manager"].say(f"/start {invite(engine, 'SKHCN', Role.MANAGER)}")
+    chats["admin"].say(f"/start {invite(engine, 'SKHCN', Role.ADMIN)}")
+    return chats
+
+
+def check(replies: list[Reply]) -> None:
+    assert replies, "every message is answered"
+    for reply in replies:
+        assert reply.text.strip(), "no empty reply"
+        assert len(reply.text) <= TELEGRAM_LIMIT, len(reply.text)
+        for choice in reply.choices:
+            assert 0 < len(choice.id.encode()) <= 64 and choice.label.strip()  # Telegram's callback_data limit
+
+
+def failures(engine: Engine) -> Iterator[str]:
+    with Session(engine) as session:
+        yield from session.exec(select(InboundUpdate.error).where(InboundUpdate.status == InboundStatus.FAILED))
+
+
+@pytest.mark.parametrize("step", list(STEPS))
+def test_every_form_step_survives_anything(people: dict[str, Chat], engine: Engine, step: str) -> None:
+    officer = people["officer"]
+
+    @FUZZ
+    @given(text=TEXT)
+    def typed(text: str) -> None:
+        officer.say("/huy")
+        for answer in STEPS[step]:
+            officer.say(answer)
+        check(officer.conversation.handle_sync(officer.incoming(text)))
+        assert list(failures(engine)) == []
+
+    typed()
+
+
+@pytest.mark.parametrize("who, command", [
+    ("officer", "/capnhat "), ("officer", "/nhiemvu "), ("officer", "/ngonngu "), ("officer", "/"),
+    ("manager", "/baocao "), ("manager", "/sukien "), ("admin", "/moi "), ("stranger", "/start "),
+    ("stranger", ""),
+])
+def test_every_command_survives_any_arguments(people: dict[str, Chat], conversation: Conversation, engine: Engine,
+                                              who: str, command: str) -> None:
+    chat = people.get(who) or Chat(conversation, user_id="fz-stranger")
+
+    @FUZZ
+    @given(text=TEXT)
+    def typed(text: str) -> None:
+        check(conversation.handle_sync(chat.incoming(command + text)))
+        chat.say("/huy") if who != "stranger" else None
+        assert list(failures(engine)) == []
+
+    typed()
+
+
+def test_free_text_is_stored_exactly_as_typed(people: dict[str, Chat], engine: Engine) -> None:
+    officer = people["officer"]
+    stored = st.one_of(TEXT, st.text(min_size=1, max_size=1000)).filter(
+        lambda t: t.strip() and "\x00" not in t and len(t) <= 1000 and not t.startswith("/"))
+
+    @FUZZ
+    @given(text=stored)
+    def typed(text: str) -> None:
+        officer.say("/huy")
+        officer.say("/capnhat III.2")
+        officer.say("khong phat sinh")
+        officer.say(text)
+        officer.say("/boqua")
+        assert officer.say("Lưu").startswith("Đã lưu")
+        with Session(engine) as session:
+            latest = session.exec(select(ProgressUpdate).order_by(col(ProgressUpdate.id).desc())).first()
+        assert latest is not None and latest.result == text
+
+    typed()
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(ProgressUpdate)).one() >= 1
+
+
+def test_replies_go_out_as_plain_text(settings: Settings) -> None:
+    configured = Settings(database_url=settings.database_url, telegram_token="1:x", _env_file=None)
+    assert build_application(configured).bot.defaults is None  # no default parse mode: text is never markup
