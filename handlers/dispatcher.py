@@ -58,8 +58,10 @@ FORM_COMMANDS = {name for names, _, _, in_form in _TABLE if in_form for name in 
 def dispatch(session: Session, incoming: Incoming, now: datetime, default_language: str = "vi",
              zone: tzinfo = VIETNAM) -> list[Reply]:
     """The replies to one incoming message. `now` is the province's local time."""
+    # Locked until the transaction ends: webhook workers sharing PostgreSQL take one chat's messages one at a time.
     account = session.exec(select(ChannelAccount).where(
-        ChannelAccount.channel == incoming.channel, ChannelAccount.external_id == incoming.user_id)).first()
+        ChannelAccount.channel == incoming.channel, ChannelAccount.external_id == incoming.user_id)
+        .with_for_update()).first()
     if account is None:
         return registration.answer_stranger(session, incoming, lang(default_language), now, zone)
     account.chat_id = incoming.chat_id

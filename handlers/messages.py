@@ -30,8 +30,8 @@ class Incoming:
         """"capnhat" for "/capnhat@tdc_bot III.1"; empty when the text is not a command."""
         if self.kind is not InputKind.TEXT or not self.text.startswith("/"):
             return ""
-        head = self.text[1:].split(maxsplit=1)[0] if len(self.text) > 1 else ""
-        return head.split("@", 1)[0].lower()
+        words = self.text[1:].split(maxsplit=1)  # "/ " alone has no word
+        return words[0].split("@", 1)[0].lower() if words else ""
 
     @property
     def args(self) -> str:

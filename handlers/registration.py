@@ -86,7 +86,7 @@ def register(session: Session, incoming: Incoming, code: str, lang: Lang, now: d
         local = until.replace(tzinfo=timezone.utc).astimezone(zone)
         return [Reply(lang._("Too many wrong invitation codes. Please try again after {time}, or ask Sở KH&CN "
                              "for help.", time=local.strftime("%H:%M ") + lang.date(local.date())))]
-    invite = session.exec(select(Invite).where(Invite.code_hash == hash_code(code))).first()
+    invite = session.exec(select(Invite).where(Invite.code_hash == hash_code(code)).with_for_update()).first()
     if invite is None:
         return _refuse(session, incoming, "unknown", lang._(
             "This invitation code is not valid. Please check it, or ask Sở KH&CN for a new one."))

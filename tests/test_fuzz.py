@@ -31,7 +31,7 @@ TELEGRAM_LIMIT = 4096
 NASTY = [
     unicodedata.normalize("NFD", "Đã hoàn thành tập huấn đo lường"), "hoàn thành", "😀👍🏽🇻🇳", "مرحبا بالعالم",
     "\u202eRTL override", "\x00\x07\x1b[31m", "\r\n\t", "'; DROP TABLE unit; --", "1 OR 1=1", "*bold* _it_ `code` [l](x)",
-    "<b>&amp;</b><script>", "%s %d {0} {name}", "\ufeff\u200b", "٣٠٪", "60%", "-1", "1e308", "NaN", "/", "@bot",
+    "<b>&amp;</b><script>", "%s %d {0} {name}", "\ufeff\u200b", "٣٠٪", "60%", "-1", "1e308", "NaN", "/", "/ ", "/\u00a0x", "@bot",
 ]
 TEXT = st.one_of(
     st.text(st.characters(exclude_categories=("Cs",)), max_size=300),  # no lone surrogates: not valid UTF-8
