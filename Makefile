@@ -23,7 +23,10 @@ test-sqlite: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-postgres: $(STAMP)
-	TDC_TEST_DATABASE_URL="$$(.ci/postgres)" $(BIN)/python -m pytest $(PYTEST_ARGS)
+	@dir=$$(mktemp -d /tmp/tdc-pg.XXXXXX) && url=$$(.ci/postgres start $$dir) || exit 1; \
+	echo "PostgreSQL for the tests: $$url"; \
+	TDC_TEST_DATABASE_URL=$$url $(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	.ci/postgres stop $$dir; exit $$status
 
 # Re-extract user-facing strings and merge them into the catalogs (see README, "Translations").
 catalogs: $(STAMP)

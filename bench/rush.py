@@ -12,7 +12,8 @@ stall the event loop".
 
     .venv/bin/python bench/rush.py [--officers 500] [--window 60] [--database-url postgresql+psycopg://…]
 
-Without --database-url a throwaway PostgreSQL server is started with .ci/postgres.
+Without --database-url a throwaway PostgreSQL server is started with .ci/postgres (left running; its data
+is in /tmp/tdc-rush-*).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -50,8 +52,8 @@ FIRST_CHAT = 300_000
 
 
 def database(url: str | None) -> str:
-    server = url or subprocess.run([str(ROOT / ".ci" / "postgres")], capture_output=True, text=True,
-                                   check=True).stdout.strip()
+    server = url or subprocess.run([str(ROOT / ".ci" / "postgres"), "start", tempfile.mkdtemp(prefix="tdc-rush-")],
+                                   capture_output=True, text=True, check=True).stdout.strip()
     admin = make_engine(server)
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("DROP DATABASE IF EXISTS tdc_rush WITH (FORCE)"))
