@@ -20,6 +20,7 @@ def show(ctx: FormContext, args: str = "") -> list[Reply]:
         "/ngonngu — Tiếng Việt / English\n"
         "/help — this help\n"
         "/baocao — (managers) the year's consolidated picture and its files\n"
-        "/sukien — (managers) record that an awaited event happened\n\n"
+        "/sukien — (managers) record that an awaited event happened\n"
+        "/moi — (administrators) create an invitation code for a unit\n\n"
         "You can answer with the buttons, with a choice's number, or by typing; "
         "Vietnamese without diacritics is understood."))]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 from email.parser import BytesParser
@@ -30,6 +31,7 @@ class FakeTelegram(FakePlatform):
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.sent: list[dict[str, Any]] = []  # messages the bot sent, as the API returned them
         self.sent_at: list[float] = []
+        self.counts: Counter[int] = Counter()  # messages sent per chat: cheap to read in a busy loop
         self.documents: list[dict[str, Any]] = []  # files sent: chat_id, file_name, content  # time.monotonic() of each accepted sendMessage
         # A test may refuse a call: given (method, params), return (HTTP status, body) to answer with instead.
         self.fault: Callable[[str, dict[str, Any]], tuple[int, dict[str, Any]] | None] | None = None
@@ -120,6 +122,7 @@ class FakeTelegram(FakePlatform):
                 if params.get("reply_markup"):
                     message["reply_markup"] = params["reply_markup"]
                 self.sent.append(message)
+                self.counts[message["chat"]["id"]] += 1
                 self.sent_at.append(time.monotonic())
                 return message
         if method in ("sendDocument", "sendPhoto"):
@@ -132,6 +135,7 @@ class FakeTelegram(FakePlatform):
                            "caption": params.get("caption", ""), "text": params.get("caption", "")}
                 self._next_message += 1
                 self.sent.append(message)
+                self.counts[message["chat"]["id"]] += 1
                 self.sent_at.append(time.monotonic())
                 self.documents.append({"chat_id": int(params["chat_id"]), **document})
                 return {k: v for k, v in message.items() if k != "text"}
