@@ -70,6 +70,8 @@ def test_invite_then_the_whole_flow_in_the_console(db_url: str) -> None:
         [update] = session.exec(select(ProgressUpdate)).all()
     assert (update.status, update.percent, update.result, update.channel) == (
         "in_progress", 50, "hoan thanh buoc 1", "console")
+    later = run(db_url, "console", stdin="/nhiemvu\n")  # the next day's session: its lines are new updates too
+    assert "Nhiệm vụ năm" in later.stdout, later.stdout
 
 
 def test_an_event_recorded_from_the_cli_gives_the_task_its_deadline(db_url: str) -> None:

@@ -54,14 +54,13 @@ def run_console(conversation: Conversation, user_id: str, stdin: TextIO = sys.st
                 stdout: TextIO = sys.stdout) -> None:
     speak = lang(conversation.settings.language)
     print(speak._("Console chat. Type /help for commands; Ctrl-D to leave."), file=stdout, flush=True)
-    update = 0
     for line in stdin:
         text = line.rstrip("\n")
         if not text.strip():
             continue
-        update += 1
+        # No update id: a terminal never redelivers, so the journal gives every line an id of its own.
         incoming = Incoming(channel=CHANNEL, chat_id=user_id, user_id=user_id, name="console",
-                            kind=InputKind.TEXT, text=text, time=conversation.clock(), update_id=str(update))
+                            kind=InputKind.TEXT, text=text, time=conversation.clock())
         if not stdin.isatty():  # a transcript from a pipe reads better with the question shown
             print(f"> {text}", file=stdout)
         for reply in conversation.handle_sync(incoming):

@@ -7,8 +7,8 @@ POSTs; answers are `{"ok", "result", "error_code", "description"}` (the claw gat
 `getUpdates` takes `timeout` and gives an update with `event_name` ("message.text.received",
 "message.image.received", "message.sticker.received", "message.unsupported.received") and `message`
 (`message_id`, `from.id`, `from.name`, `chat.id`, `chat.chat_type`, `date`, `text`) — no update id, so
-messages are journaled and deduplicated by `message_id`. We accept a list of updates as well as a single one. Messages are
-plain text without buttons: choices go out as numbered lines. `sendPhoto` takes a photo URL, not bytes, so
+messages are journaled and deduplicated by `message_id`. We accept a list of updates as well as a single one.
+Messages are plain text without buttons: choices go out as numbered lines. `sendPhoto` takes a photo URL, not bytes, so
 files (xlsx, docx, png) are described in text instead of sent. Webhook calls arrive through bot/webhooks.py.
 """
 
