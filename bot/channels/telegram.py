@@ -62,8 +62,10 @@ class TelegramInbox:
         backoff = 1.0
         while not stop.is_set():
             try:
-                updates = await self.bot.get_updates(offset=offset, timeout=POLL_SECONDS,
-                                                     allowed_updates=ALLOWED_UPDATES)
+                updates = await _unless_stopped(stop, self.bot.get_updates(
+                    offset=offset, timeout=POLL_SECONDS, allowed_updates=ALLOWED_UPDATES))
+                if updates is None:
+                    return  # stopped while waiting: nothing was acknowledged, nothing is lost
                 backoff = 1.0
             except RetryAfter as error:
                 await asyncio.sleep(_seconds(error.retry_after))
@@ -104,6 +106,16 @@ class TelegramInbox:
     async def drain(self) -> None:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+async def _unless_stopped(stop: asyncio.Event, call: Coroutine[Any, Any, Any]) -> Any:
+    """The call's result, or None if `stop` is set first (the call is then cancelled)."""
+    call_task, stop_task = asyncio.ensure_future(call), asyncio.ensure_future(stop.wait())
+    done, _ = await asyncio.wait({call_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+    for task in (call_task, stop_task):
+        if task not in done:
+            task.cancel()
+    return call_task.result() if call_task in done else None
 
 
 def to_incoming(update: Update) -> Incoming | None:
