@@ -18,7 +18,7 @@ import logging
 import traceback
 import weakref
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
@@ -28,10 +28,12 @@ from handlers.dispatcher import dispatch
 from handlers.messages import Incoming, Reply
 from locales import lang
 from models import session_scope
+from models.db import utcnow
 from models.inbound import InboundStatus
 
 log = logging.getLogger("tdc.conversation")
 Send = Callable[[str, Reply], Awaitable[None]]  # (chat id, reply): how a channel delivers one reply
+SETTLED = timedelta(minutes=2)  # an update older than this that is not answered is not on its way any more
 
 
 class Conversation:
@@ -95,20 +97,36 @@ class Conversation:
         replies = await asyncio.to_thread(self.process, entry_id)
         await self._send(entry_id, channel, chat_id, replies)
 
-    async def recover(self) -> int:
-        """What a crash left: pending updates are processed, replies kept from going out are sent."""
-        left = await asyncio.to_thread(journal.unfinished, self.engine)
+    async def recover(self, settled: timedelta | None = None) -> int:
+        """What a crash left: pending updates are processed, replies kept from going out are sent. On start
+        everything is taken; while running (`settled`) only what is older than that, so as not to resend
+        what is still on its way. Returns how many were seen to."""
+        before = utcnow() - settled if settled is not None else None
+        left = await asyncio.to_thread(journal.unfinished, self.engine, before)
+        done = 0
         for entry_id, status, channel in left:
             if channel not in self.channels:
                 continue  # another channel's process will see to it
-            _, chat_id, replies = await asyncio.to_thread(journal.stored, self.engine, entry_id)
-            if status == InboundStatus.PENDING:
-                await self.answer(entry_id, channel, chat_id)
-            else:
-                await self._send(entry_id, channel, chat_id, replies)
+            try:
+                _, chat_id, replies = await asyncio.to_thread(journal.stored, self.engine, entry_id)
+                if status == InboundStatus.PENDING:
+                    await self.answer(entry_id, channel, chat_id)
+                else:
+                    await self._send(entry_id, channel, chat_id, replies)
+                done += 1
+            except Exception as error:  # noqa: BLE001 (the platform is away: the next round tries again)
+                log.warning("not recovered", extra={"entry": entry_id, "error": type(error).__name__})
         if left:
-            log.info("recovered", extra={"updates": len(left)})
-        return len(left)
+            log.info("recovered", extra={"updates": done, "left": len(left) - done})
+        return done
+
+    async def keep_recovering(self, stop: asyncio.Event, every: float = 60, settled: timedelta = SETTLED) -> None:
+        """Replies that could not be sent at the time (the platform was away) go out within minutes."""
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), every)
+            except TimeoutError:
+                await self.recover(settled)
 
     async def _send(self, entry_id: int, channel: str, chat_id: str, replies: list[Reply]) -> None:
         send = self.channels[channel]

@@ -57,12 +57,16 @@ def mark_answered(engine: Engine, entry_id: int) -> None:
             entry.status = InboundStatus.ANSWERED
 
 
-def unfinished(engine: Engine) -> list[tuple[int, str, str]]:
-    """(id, status, channel) of what a crash left: pending updates and done ones whose replies were not sent."""
+def unfinished(engine: Engine, received_before: datetime | None = None) -> list[tuple[int, str, str]]:
+    """(id, status, channel) of what a crash left: pending updates and done ones whose replies were not sent.
+    `received_before` (naive UTC) leaves out what may still be in flight."""
+    query = (select(InboundUpdate.id, InboundUpdate.status, InboundUpdate.channel)
+             .where(col(InboundUpdate.status).in_([InboundStatus.PENDING, InboundStatus.DONE]))
+             .order_by(col(InboundUpdate.id)))
+    if received_before is not None:
+        query = query.where(col(InboundUpdate.received_at) < received_before)
     with Session(engine) as session:
-        rows = session.exec(select(InboundUpdate.id, InboundUpdate.status, InboundUpdate.channel)
-                            .where(col(InboundUpdate.status).in_([InboundStatus.PENDING, InboundStatus.DONE]))
-                            .order_by(col(InboundUpdate.id))).all()
+        rows = session.exec(query).all()
     return [(int(i or 0), str(s), str(c)) for i, s, c in rows]
 
 

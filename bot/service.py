@@ -3,8 +3,9 @@
     polling  (no TDC_TELEGRAM_WEBHOOK_URL): Telegram and/or Zalo long polling
     webhook  (TDC_TELEGRAM_WEBHOOK_URL + TDC_WEBHOOK_SECRET): bot/webhooks.py on TDC_LISTEN
 
-Either way, on start the bot first processes what a crash left in the inbound journal, then serves; the
-reminder scheduler runs wherever bot/leader.py's lock is held. SIGTERM and SIGINT stop it cleanly.
+Either way, on start the bot first processes what a crash left in the inbound journal, then serves, and
+every minute sends replies that a platform outage kept back; the reminder scheduler runs wherever
+bot/leader.py's lock is held. SIGTERM and SIGINT stop it cleanly.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ async def serve(engine: Engine, settings: Settings) -> None:
     cycle = ReminderCycle(engine, Sender(engine, channels), settings.now)
     leader = SchedulerLeader(engine, lambda: cycle.start(settings.timezone))
     await conversation.recover()
-    work = [leader.run(stop)]
+    work = [leader.run(stop), conversation.keep_recovering(stop)]
     http = None
     if settings.telegram_webhook_url:
         http = await _webhooks(engine, settings, inbox, poller, zalo, leader)

@@ -3,6 +3,8 @@ handler that fails is recorded, apologised for, and does not hold up the message
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -78,3 +80,28 @@ async def test_after_a_crash_stored_updates_are_processed_and_kept_replies_sent(
     assert statuses(engine) == {**statuses(engine), "c1": InboundStatus.ANSWERED, "c2": InboundStatus.ANSWERED}
     assert pending is not None and journal.record(engine, message(officer, "Hoàn thành", "c2")) is None
     assert await restarted.recover() == 0
+
+
+async def test_replies_kept_back_by_an_outage_go_out_later_and_only_once(officer: Chat, engine: Engine) -> None:
+    conversation: Conversation = officer.conversation
+    sent: list[str] = []
+    outage = {"on": True}
+
+    async def send(chat_id: str, reply: Reply) -> None:
+        if outage["on"]:
+            raise ConnectionError("Telegram is away")
+        sent.append(reply.text)
+
+    conversation.connect(officer.channel, send)
+    try:
+        await conversation.receive(message(officer, "/nhiemvu", "o1"))
+    except ConnectionError:
+        pass  # the channel's task logs it; the journal keeps the replies
+    assert statuses(engine)["o1"] == InboundStatus.DONE and sent == []
+    assert await conversation.recover() == 0  # still away: nothing sent, nothing lost
+    outage["on"] = False
+    assert await conversation.recover(settled=timedelta(minutes=2)) == 0  # too recent: may still be on its way
+    assert await conversation.recover(settled=timedelta(0)) == 1
+    assert "Nhiệm vụ năm 2025 của UBND xã Bình Sơn" in sent[0]
+    assert statuses(engine)["o1"] == InboundStatus.ANSWERED
+    assert await conversation.recover(settled=timedelta(0)) == 0
