@@ -31,3 +31,7 @@ def account(channel: str, external_id: str) -> str:
 def count_since(session: Session, actor: str, action: str, since: datetime) -> int:
     return int(session.exec(select(func.count()).select_from(AuditLog).where(
         AuditLog.actor == actor, AuditLog.action == action, col(AuditLog.at) >= since)).one())
+
+
+def latest(session: Session, actor: str, action: str) -> datetime | None:
+    return session.exec(select(func.max(AuditLog.at)).where(AuditLog.actor == actor, AuditLog.action == action)).one()

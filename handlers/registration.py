@@ -13,7 +13,7 @@ import re
 import secrets
 from datetime import datetime, timedelta, timezone, tzinfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from handlers import audit
 
@@ -23,7 +23,7 @@ from handlers.reminders import kickoff_for
 from jobs.text import fold
 from locales import N_, Lang
 from jobs.calendar import VIETNAM
-from models import AuditLog, ChannelAccount, Invite, Member, Unit
+from models import ChannelAccount, Invite, Member, Unit
 from models.db import utcnow
 from models.organisation import Role
 
@@ -68,9 +68,7 @@ def locked_until(session: Session, incoming: Incoming) -> datetime | None:
     actor = audit.account(incoming.channel, incoming.user_id)
     if audit.count_since(session, actor, "code.refused", since) < MAX_WRONG_CODES:
         return None
-    last = session.exec(select(AuditLog.at).where(AuditLog.actor == actor, AuditLog.action == "code.refused")
-                        .order_by(col(AuditLog.at).desc())).first()
-    return (last or utcnow()) + LOCKOUT
+    return (audit.latest(session, actor, "code.refused") or utcnow()) + LOCKOUT
 
 
 def _refuse(session: Session, incoming: Incoming, reason: str, message: str) -> list[Reply]:
