@@ -81,6 +81,8 @@ async def test_invite_start_tasks_and_a_progress_update_over_telegram(
     officer = Officer(telegram, OFFICER)
     async with running_bot(telegram, engine, settings):
         assert "đăng ký thành công cho UBND xã Bình Sơn" in await officer.say(f"/start {code}")
+        first_calls = [method for method, _ in telegram.calls if method in ("deleteWebhook", "getUpdates")]
+        assert first_calls[0] == "deleteWebhook"  # a webhook left from another run would block polling
         tasks = await officer.say("/nhiemvu")
         assert "I.1. Tiếp tục tổ chức quán triệt" in tasks and "Hạn: 30/09/2025" in tasks
         assert all(len(m["text"]) <= 4096 for m in officer.last)

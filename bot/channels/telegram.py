@@ -58,6 +58,7 @@ class TelegramInbox:
         conversation.connect(CHANNEL, lambda chat_id, reply: send(bot, chat_id, reply))
 
     async def poll(self, stop: asyncio.Event) -> None:
+        await self.bot.delete_webhook()  # Telegram refuses getUpdates (409) while a webhook is set
         offset: int | None = None
         backoff = 1.0
         while not stop.is_set():
