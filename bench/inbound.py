@@ -65,7 +65,7 @@ async def run_ours(settings: Settings, engine: Engine, fake: FakeTelegram, users
         finally:
             stop.set()
             await polling
-            await inbox.drain()
+            await inbox.conversation.drain()
 
 
 async def run_app(app: Application, fake: FakeTelegram, users: list[int], steps: list[str]) -> tuple[float, list[float]]:

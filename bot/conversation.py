@@ -3,6 +3,7 @@
     receive(incoming)  store it in the inbound journal (a redelivery is ignored), then answer it
     store(incoming)    only the journal: a webhook acknowledges once this returns
     answer(entry)      process it once, send the replies through the channel's `send`, mark it answered
+    answer_later(…)    the same in the background, for an adapter that must acknowledge first; drain() waits
     recover()          on start: process what a crash left pending, send replies it kept from going out
 
 The dispatcher is pure and blocking: it runs in a worker thread, so the event loop keeps serving other chats
@@ -43,6 +44,7 @@ class Conversation:
         self.clock = clock or settings.now  # the province's local time; tests pass a fixed one
         self.channels: dict[str, Send] = {}
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._background: set[asyncio.Task[None]] = set()
 
     def connect(self, channel: str, send: Send) -> None:
         self.channels[channel] = send
@@ -92,6 +94,22 @@ class Conversation:
         """Answer a stored update; callers start these in the order the updates were stored."""
         async with self._lock(f"{channel}:{chat_id}"):
             await self._process_and_send(entry_id, channel, chat_id)
+
+    def answer_later(self, entry_id: int, channel: str, chat_id: str) -> None:
+        """Answers in order with the chat's other messages (the lock is taken in the order of these calls)."""
+        task = asyncio.get_running_loop().create_task(self.answer(entry_id, channel, chat_id))
+        self._background.add(task)
+        task.add_done_callback(self._answered)
+
+    def _answered(self, task: asyncio.Task[None]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:  # kept in the journal: keep_recovering sends it
+            log.warning("reply not sent", extra={"error": type(task.exception()).__name__})
+
+    async def drain(self) -> None:
+        """Waits for the answers still on their way (on shutdown)."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
 
     async def _process_and_send(self, entry_id: int, channel: str, chat_id: str) -> None:
         replies = await asyncio.to_thread(self.process, entry_id)

@@ -65,8 +65,7 @@ async def serve(engine: Engine, settings: Settings) -> None:
     finally:
         if http is not None:
             http.stop()
-        if inbox is not None:
-            await inbox.drain()
+        await conversation.drain()
         leader.release()
         if application is not None:
             await application.shutdown()

@@ -92,5 +92,5 @@ def server(engine: Engine, secret: str, telegram: TelegramInbox | None, zalo: Za
 
         routes.append(("/telegram", TelegramHook, {"secret": secret, "accept": accept_telegram}))
     if zalo is not None:
-        routes.append(("/zalo", ZaloHook, {"secret": secret, "accept": zalo.handle}))
+        routes.append(("/zalo", ZaloHook, {"secret": secret, "accept": zalo.accept}))
     return HTTPServer(Web(routes))

@@ -46,7 +46,7 @@ async def running_bot(fake: FakeTelegram, engine: Engine, settings: Settings,
         finally:
             stop.set()
             await polling
-            await inbox.drain()
+            await inbox.conversation.drain()
 
 
 class Officer:

@@ -87,8 +87,11 @@ async def test_secrets_are_checked_and_good_calls_are_answered(engine: Engine, s
                 assert again.status_code == 200 and len(telegram.messages_to(4321)) == answered_before
                 answered = await client.post(f"{base}/zalo", json=zalo_update("b", "xin chao"),
                                              headers={ZALO_HEADER: SECRET})
-                assert answered.status_code == 200 and "Bạn chưa đăng ký" in zalo_api.messages_to("z-77")[0]
+                assert answered.status_code == 200
+                await wait_until(lambda: zalo_api.messages_to("z-77"))
+                assert "Bạn chưa đăng ký" in zalo_api.messages_to("z-77")[0]
 
+                await conversation.drain()
                 assert journal(engine) == [("telegram", "2", "answered"), ("zalo", "b", "answered")]
 
                 health = await client.get(f"{base}/healthz")

@@ -54,7 +54,6 @@ class TelegramInbox:
 
     def __init__(self, bot: Bot, conversation: Conversation) -> None:
         self.bot, self.conversation = bot, conversation
-        self._tasks: set[asyncio.Task[None]] = set()
         conversation.connect(CHANNEL, lambda chat_id, reply: send(bot, chat_id, reply))
 
     async def poll(self, stop: asyncio.Event) -> None:
@@ -92,21 +91,7 @@ class TelegramInbox:
             except TelegramError:
                 pass  # only the button's spinner: the answer itself still goes out
         if entry_id is not None:
-            self._spawn(self.conversation.answer(entry_id, CHANNEL, incoming.chat_id))
-
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:  # kept in the journal; sent again at restart
-            log.warning("reply not sent", extra={"error": type(task.exception()).__name__})
-
-    async def drain(self) -> None:
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            self.conversation.answer_later(entry_id, CHANNEL, incoming.chat_id)
 
 
 async def _unless_stopped(stop: asyncio.Event, call: Coroutine[Any, Any, Any]) -> Any:

@@ -104,14 +104,23 @@ class ZaloPoller:
                 await self.handle(update)
 
     async def handle(self, update: dict[str, Any]) -> None:
-        """One update, from polling or from a webhook call: journaled (a redelivery is ignored), answered."""
+        """One update from polling: journaled (a redelivery is ignored) and answered before the next poll."""
         incoming = to_incoming(update)
         if incoming is None:
             return
         try:
             await self.conversation.receive(incoming)
-        except ZaloError as error:  # the answer stays in the journal and goes out at the next start
+        except ZaloError as error:  # the answer stays in the journal: keep_recovering sends it
             log.warning("reply not sent", extra={"status": error.status})
+
+    async def accept(self, update: dict[str, Any]) -> None:
+        """One update from a webhook call: journaled before the call is answered, then answered."""
+        incoming = to_incoming(update)
+        if incoming is None:
+            return
+        entry_id = await self.conversation.store(incoming)
+        if entry_id is not None:
+            self.conversation.answer_later(entry_id, CHANNEL, incoming.chat_id)
 
     async def send(self, chat_id: str, reply: Reply) -> None:
         for piece in render(reply, self.conversation.settings.language):
