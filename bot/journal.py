@@ -8,7 +8,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -51,10 +51,10 @@ def finish(entry: InboundUpdate, status: InboundStatus, replies: list[Reply], er
 
 
 def mark_answered(engine: Engine, entry_id: int) -> None:
-    with session_scope(engine) as session:
-        entry = session.get(InboundUpdate, entry_id)
-        if entry is not None and entry.status == InboundStatus.DONE:
-            entry.status = InboundStatus.ANSWERED
+    with engine.begin() as connection:  # one statement, on the hot path of every update
+        connection.execute(update(InboundUpdate).where(
+            col(InboundUpdate.id) == entry_id, col(InboundUpdate.status) == InboundStatus.DONE)
+            .values(status=InboundStatus.ANSWERED))
 
 
 def unfinished(engine: Engine, received_before: datetime | None = None) -> list[tuple[int, str, str]]:
