@@ -1,4 +1,5 @@
-"""Command line: `python -m bot [run|seed|units|tasks|invite|console] …`; `--help` on each."""
+"""Command line: `python -m bot COMMAND …` (run, seed, units, tasks, invite, remind, report, db, backup, audit …);
+`python -m bot --help` lists them all, and `--help` after each tells its options."""
 
 from bot.cli import main
 

@@ -1,4 +1,5 @@
-"""The admin's command line. Every command opens the database named by TDC_DATABASE_URL and creates it if new."""
+"""The admin's command line. Every command opens the database named by TDC_DATABASE_URL, creates it if new and
+refuses it if its schema is behind (`db upgrade` excepted); the maintenance commands are in bot/maintenance.py."""
 
 from __future__ import annotations
 
