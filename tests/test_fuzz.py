@@ -97,6 +97,8 @@ def test_every_form_step_survives_anything(people: dict[str, Chat], engine: Engi
 
 @pytest.mark.parametrize("who, command", [
     ("officer", "/capnhat "), ("officer", "/nhiemvu "), ("officer", "/ngonngu "), ("officer", "/"),
+    ("officer", "/baocaonam "), ("officer", "/tiep "), ("officer", "/quaylai "), ("officer", "/boqua "),
+    ("officer", "/huy "), ("officer", "/nhacnho "), ("officer", "/help "), ("officer", "/baocao "),
     ("manager", "/baocao "), ("manager", "/sukien "), ("admin", "/moi "), ("stranger", "/start "),
     ("stranger", ""),
 ])
