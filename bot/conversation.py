@@ -122,14 +122,14 @@ class Conversation:
         before = utcnow() - settled if settled is not None else None
         left = await asyncio.to_thread(journal.unfinished, self.engine, before)
         done = 0
-        for entry_id, status, channel in left:
+        for entry_id, status, channel, chat_id in left:
             if channel not in self.channels:
                 continue  # another channel's process will see to it
             try:
-                _, chat_id, replies = await asyncio.to_thread(journal.stored, self.engine, entry_id)
                 if status == InboundStatus.PENDING:
                     await self.answer(entry_id, channel, chat_id)
                 else:
+                    replies = await asyncio.to_thread(journal.stored_replies, self.engine, entry_id)
                     await self._send(entry_id, channel, chat_id, replies)
                 done += 1
             except Exception as error:  # noqa: BLE001 (the platform is away: the next round tries again)

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -28,11 +28,9 @@ def record(engine: Engine, incoming: Incoming) -> int | None:
     values = dict(channel=incoming.channel, update_id=update_id, chat_id=incoming.chat_id,
                   incoming=to_json(incoming), status=InboundStatus.PENDING, replies=[], error="",
                   received_at=utcnow())
-    dialect = engine.dialect.name
-    statement: Any = (pg_insert if dialect == "postgresql" else sqlite_insert if dialect == "sqlite" else insert)(
-        InboundUpdate).values(**values)
-    if dialect in ("postgresql", "sqlite"):
-        statement = statement.on_conflict_do_nothing(index_elements=["channel", "update_id"])
+    dialect_insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert  # the two we support
+    statement = dialect_insert(InboundUpdate).values(**values).on_conflict_do_nothing(
+        index_elements=["channel", "update_id"])
     with session_scope(engine) as session:
         result = session.execute(statement.returning(col(InboundUpdate.id)))
         row = result.first()
@@ -57,25 +55,25 @@ def mark_answered(engine: Engine, entry_id: int) -> None:
             .values(status=InboundStatus.ANSWERED))
 
 
-def unfinished(engine: Engine, received_before: datetime | None = None) -> list[tuple[int, str, str]]:
-    """(id, status, channel) of what a crash left: pending updates and done ones whose replies were not sent.
-    `received_before` (naive UTC) leaves out what may still be in flight."""
-    query = (select(InboundUpdate.id, InboundUpdate.status, InboundUpdate.channel)
+def unfinished(engine: Engine, received_before: datetime | None = None) -> list[tuple[int, str, str, str]]:
+    """(id, status, channel, chat id) of what a crash left: pending updates and done ones whose replies were
+    not sent. `received_before` (naive UTC) leaves out what may still be in flight."""
+    query = (select(InboundUpdate.id, InboundUpdate.status, InboundUpdate.channel, InboundUpdate.chat_id)
              .where(col(InboundUpdate.status).in_([InboundStatus.PENDING, InboundStatus.DONE]))
              .order_by(col(InboundUpdate.id)))
     if received_before is not None:
         query = query.where(col(InboundUpdate.received_at) < received_before)
     with Session(engine) as session:
         rows = session.exec(query).all()
-    return [(int(i or 0), str(s), str(c)) for i, s, c in rows]
+    return [(int(i or 0), str(s), str(c), str(chat)) for i, s, c, chat in rows]
 
 
-def stored(engine: Engine, entry_id: int) -> tuple[str, str, list[Reply]]:
-    """(channel, chat id, replies) of a processed update, to send what a crash kept from being sent."""
+def stored_replies(engine: Engine, entry_id: int) -> list[Reply]:
+    """The replies of a processed update, to send what a crash or an outage kept from being sent."""
     with Session(engine) as session:
         entry = session.get(InboundUpdate, entry_id)
         assert entry is not None
-        return entry.channel, entry.chat_id, [reply_from_json(r) for r in entry.replies]
+        return [reply_from_json(r) for r in entry.replies]
 
 
 def incoming_of(entry: InboundUpdate) -> Incoming:

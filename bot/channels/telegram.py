@@ -57,11 +57,13 @@ class TelegramInbox:
         conversation.connect(CHANNEL, lambda chat_id, reply: send(bot, chat_id, reply))
 
     async def poll(self, stop: asyncio.Event) -> None:
-        await self.bot.delete_webhook()  # Telegram refuses getUpdates (409) while a webhook is set
         offset: int | None = None
         backoff = 1.0
+        webhook_removed = False
         while not stop.is_set():
             try:
+                if not webhook_removed:  # Telegram refuses getUpdates (409) while a webhook is set
+                    webhook_removed = await self.bot.delete_webhook()
                 updates = await _unless_stopped(stop, self.bot.get_updates(
                     offset=offset, timeout=POLL_SECONDS, allowed_updates=ALLOWED_UPDATES))
                 if updates is None:
