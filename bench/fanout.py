@@ -36,7 +36,7 @@ from bot.seed import seed  # noqa: E402
 from bot.sender import Sender  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from handlers.outbox import OutgoingMessage, enqueue  # noqa: E402
-from handlers.reminders import reminder_messages, scan  # noqa: E402
+from handlers.notices import reminder_messages, scan  # noqa: E402
 from jobs.calendar import CALENDAR  # noqa: E402
 from jobs.policy import DEFAULT_POLICY  # noqa: E402
 from jobs.reminders import due_on  # noqa: E402

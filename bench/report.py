@@ -24,10 +24,10 @@ sys.path.insert(0, str(ROOT))
 
 
 def build(url: str, units: int) -> None:
-    from sqlalchemy import insert, select
+    from sqlalchemy import func, insert, select
 
     from bot.seed import seed
-    from models import Assignment, Member, ProgressUpdate, Unit, init_db, make_engine, session_scope
+    from models import Assignment, Member, ProgressUpdate, Unit, UpdateInForce, init_db, make_engine, session_scope
 
     engine = make_engine(url)
     init_db(engine)
@@ -51,6 +51,12 @@ def build(url: str, units: int) -> None:
              "result": "Đã triển khai", "figures": {"staff_trained_share": 20 + n}, "difficulties": "",
              "member_id": u, "channel": "telegram", "created_at": datetime(2025, 10, 1) + timedelta(days=n)}
             for a, u in rows for n in range(3)])
+        # The newest of each assignment is in force, as save_update would have left it.
+        newest = session.execute(select(func.max(ProgressUpdate.id), ProgressUpdate.assignment_id)
+                                 .where(ProgressUpdate.assignment_id >= rows[0][0])
+                                 .group_by(ProgressUpdate.assignment_id)).all()
+        session.execute(insert(UpdateInForce), [{"assignment_id": a, "period": "2025", "progress_update_id": u}
+                                                for u, a in newest])
 
 
 def measure(url: str) -> dict[str, list[float]]:

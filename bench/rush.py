@@ -84,7 +84,7 @@ def fill_annual_report(conversation: Conversation, chat: int) -> None:
     answer = "/baocaonam"
     for _ in range(200):
         replies = conversation.handle_sync(message(chat, answer))
-        buttons = [c.label for r in replies for c in r.choices]
+        buttons = [c.label for r in replies for c in r.buttons]
         if buttons[:1] == ["Lưu"]:
             return
         answer = "Không phát sinh" if "Không phát sinh" in buttons else "/boqua"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -16,7 +17,6 @@ from babel.dates import format_date
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.channels.telegram import CHANNEL, deliverer
 from bot.conversation import Conversation
 from bot.logs import setup as setup_logs
 from bot.maintenance import add_commands as add_maintenance
@@ -24,14 +24,14 @@ from bot.scheduler import ReminderCycle
 from bot.sender import Sender
 from bot.seed import SeedReport, seed
 from bot.settings import Settings
-from handlers.assignments import unit_tasks
+from handlers.assignments import describe_deadlines, describe_status
 from handlers.events import event_tasks, record_event
 from handlers.members import CannotLink, link
 from handlers.registration import create_invite, pretty_code
-from handlers.reminders import scan, simulate
+from handlers.notices import scan, simulate
 from jobs.calendar import CALENDAR
-from jobs.deadlines import recorded_events, task_deadlines
 from jobs.policy import DEFAULT_POLICY
+from jobs.year import task_years, unit_year
 from locales import Lang, lang
 from models import ChannelAccount, Member, Plan, Task, Unit, init_db, make_engine, session_scope
 from models.migrate import SchemaBehind
@@ -56,7 +56,11 @@ def main(argv: list[str] | None = None) -> int:
                           "Back it up (python -m bot backup), then run: python -m bot db upgrade",
                           current=behind.current or "-", head=behind.head), file=sys.stderr)
             return 2
-    return int(args.func(args, settings, engine, speak) or 0)
+    try:
+        return int(args.func(args, settings, engine, speak) or 0)
+    except BrokenPipeError:  # `python -m bot tasks | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+        return 0
 
 
 def _parser(speak: Lang) -> argparse.ArgumentParser:
@@ -74,6 +78,8 @@ def _parser(speak: Lang) -> argparse.ArgumentParser:
     tasks = sub.add_parser("tasks", help=speak._("list the tasks with their deadlines"))
     tasks.add_argument("--unit", metavar="CODE", help=speak._("only this unit's tasks"))
     tasks.add_argument("--year", type=int, help=speak._("the year (default: this year)"))
+    tasks.add_argument("--on", type=date.fromisoformat, metavar="YYYY-MM-DD", help=speak._(
+        "the day the standings are taken on (default: today; for a past year, its last day)"))
     tasks.set_defaults(func=cmd_tasks)
 
     invite = sub.add_parser("invite", help=speak._("create a one-time invitation code for a unit"))
@@ -84,7 +90,8 @@ def _parser(speak: Lang) -> argparse.ArgumentParser:
     invite.set_defaults(func=cmd_invite)
 
     remind = sub.add_parser("remind", help=speak._(
-        "run one reminder cycle now: write what is due to the outbox and send it (Telegram token needed to send)"))
+        "run one reminder cycle now: write what is due to the outbox and send it (a Telegram or Zalo token is "
+        "needed to send)"))
     remind.add_argument("--now", type=datetime.fromisoformat, metavar="YYYY-MM-DDTHH:MM",
                         help=speak._("pretend it is this local time (default: now)"))
     remind.set_defaults(func=cmd_remind)
@@ -160,30 +167,34 @@ def cmd_units(args: argparse.Namespace, settings: Settings, engine: Engine, spea
 
 def cmd_tasks(args: argparse.Namespace, settings: Settings, engine: Engine, speak: Lang) -> int:
     ensure_seeded(engine)
-    year = args.year or settings.now().year
+    today = settings.now().date()
+    year = args.year or (args.on or today).year
+    on = args.on or min(today, date(year, 12, 31))
     with Session(engine) as session:
         if args.unit:
             unit = _unit(session, args.unit, speak)
             if unit is None:
                 return 2
-            items = unit_tasks(session, unit.id or 0, year)
-            print(speak._("Tasks of {unit} in {year}:", unit=unit.name, year=year))
-            for item in items:
+            print(speak._("Tasks of {unit} in {year}, as of {date}:", unit=unit.name, year=year, date=speak.date(on)))
+            for item in unit_year(session, unit.id or 0, year, on, settings.zone):
                 role = speak._("lead") if item.is_lead else speak._("cooperating")
-                _print_task(speak, item.task, [d.due for d in item.deadlines], role)
+                _print_task(speak, item.task, describe_deadlines(speak, item), f"{role} · {describe_status(speak, item)}")
             return 0
-        events = recorded_events(session)
-        rows = session.exec(select(Task, Plan).join(Plan, col(Plan.id) == Task.plan_id)
-                            .order_by(col(Task.plan_id), col(Task.position))).all()
-        for task, plan in rows:
-            _print_task(speak, task, [d.due for d in task_deadlines(task, plan, year, events.get(task.id or 0))], "")
+        years = task_years(session, year)
+    idle = [t.task.code for t in years.values() if not t.active]
+    for task_year in (t for t in years.values() if t.active):
+        dates = [speak.date(d.due) for d in task_year.dated]
+        if task_year.waits_for_event:
+            dates.insert(0, speak._("waiting for an event"))
+        dates.append(speak._("{date} (annual report)", date=speak.date(task_year.annual.due)))
+        _print_task(speak, task_year.task, ", ".join(dates), "")
+    if idle:
+        print(speak._("Nothing due in {year}: {codes}", year=year, codes=", ".join(idle)))
     return 0
 
 
-def _print_task(speak: Lang, task: Task, dues: list[date], role: str) -> None:
-    dates = ", ".join(d.strftime("%d/%m/%Y") for d in dues) or speak._("waiting for an event")
-    due = speak._("due: {dates}", dates=dates)
-    print(f"{task.code:<6} {due}" + (f"  [{role}]" if role else ""))
+def _print_task(speak: Lang, task: Task, dates: str, note: str) -> None:
+    print(f"{task.code:<6} " + speak._("due: {dates}", dates=dates) + (f"  [{note}]" if note else ""))
     print(f"       {task.content[:150]}")
     print("       " + speak._("schedule as written: {text}", text=task.schedule_text))
 
@@ -265,16 +276,16 @@ def cmd_remind(args: argparse.Namespace, settings: Settings, engine: Engine, spe
 
 
 async def _remind(settings: Settings, engine: Engine, speak: Lang, now: datetime) -> int:
-    from bot.channels.telegram import build_application
+    from bot.service import delivery_channels
 
-    if settings.telegram_token is None:
-        with session_scope(engine) as session:
-            queued = scan(session, now, DEFAULT_POLICY, CALENDAR)
-        print(speak._("{n} messages written to the outbox; set TDC_TELEGRAM_TOKEN to send them.", n=queued))
-        return 0
-    application = build_application(settings)
-    async with application:
-        cycle = ReminderCycle(engine, Sender(engine, {CHANNEL: deliverer(application.bot)}), lambda: now)
+    async with delivery_channels(settings) as channels:
+        if not channels:
+            with session_scope(engine) as session:
+                queued = scan(session, now, DEFAULT_POLICY, CALENDAR)
+            print(speak._("{n} messages written to the outbox; set TDC_TELEGRAM_TOKEN or TDC_ZALO_TOKEN to send "
+                          "them.", n=queued))
+            return 0
+        cycle = ReminderCycle(engine, Sender(engine, channels), lambda: now)
         if not cycle.open_now(now):
             print(speak._("{time} is outside office hours or not a working day: nothing is sent.",
                           time=now.strftime("%d/%m/%Y %H:%M")))
@@ -301,16 +312,17 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings, engine: Engine, s
 
 
 def simulate_lines(session: Session, start: date, end: date, speak: Lang, unit_ids: set[int] | None) -> list[str]:
-    names = {m.id: (m.display_name, u.name) for m, u in
-             session.exec(select(Member, Unit).join(Unit, col(Unit.id) == Member.unit_id)).all()}
+    members = {m.id: m.display_name for m in session.exec(select(Member)).all()}
+    units = {u.id: u.name for u in session.exec(select(Unit)).all()}
     lines: list[str] = []
     last_day: date | None = None
-    for day, message in simulate(session, start, end, DEFAULT_POLICY, CALENDAR, unit_ids):
+    for day, message in simulate(session, start, end, DEFAULT_POLICY, CALENDAR, unit_ids, unregistered=True):
         if day != last_day:
             lines.append(format_date(day, "EEEE dd/MM/yyyy", locale=speak.code).capitalize())
             last_day = day
-        member, unit = names[message.member_id]
-        lines.append(f"  {message.kind:<8} {unit} → {member} (#{message.member_id}): {message.text.splitlines()[0]}")
+        who = f"{members[message.member_id]} (#{message.member_id})" if message.member_id \
+            else speak._("nobody registered")
+        lines.append(f"  {message.kind:<8} {units[message.unit_id]} → {who}: {message.text.splitlines()[0]}")
     return lines or [speak._("Nothing would be sent in this period.")]
 
 

@@ -9,14 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from handlers.messages import Choice, Incoming, InputKind, Reply
+from handlers.messages import Button, Incoming, InputKind, Reply
 from models import InboundUpdate, session_scope
-from models.db import utcnow
+from models.db import upsert_insert, utcnow
 from models.inbound import InboundStatus
 
 ERROR_LENGTH = 2000
@@ -28,8 +26,7 @@ def record(engine: Engine, incoming: Incoming) -> int | None:
     values = dict(channel=incoming.channel, update_id=update_id, chat_id=incoming.chat_id,
                   incoming=to_json(incoming), status=InboundStatus.PENDING, replies=[], error="",
                   received_at=utcnow())
-    dialect_insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert  # the two we support
-    statement = dialect_insert(InboundUpdate).values(**values).on_conflict_do_nothing(
+    statement = upsert_insert(engine, InboundUpdate).values(**values).on_conflict_do_nothing(
         index_elements=["channel", "update_id"])
     with session_scope(engine) as session:
         result = session.execute(statement.returning(col(InboundUpdate.id)))
@@ -89,11 +86,11 @@ def to_json(incoming: Incoming) -> dict[str, Any]:
 
 def reply_to_json(reply: Reply) -> dict[str, Any]:
     """Text and buttons; a file is not kept (it is made again on request), only its name."""
-    data: dict[str, Any] = {"text": reply.text, "choices": [[c.id, c.label] for c in reply.choices]}
+    data: dict[str, Any] = {"text": reply.text, "choices": [[c.id, c.label] for c in reply.buttons]}
     if reply.attachment is not None:
         data["file"] = reply.attachment.filename
     return data
 
 
 def reply_from_json(data: dict[str, Any]) -> Reply:
-    return Reply(data["text"], tuple(Choice(i, label) for i, label in data["choices"]))
+    return Reply(data["text"], tuple(Button(i, label) for i, label in data["choices"]))

@@ -19,7 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.engine import Engine
 
 from bot.sender import DrainReport, Sender
-from handlers.reminders import scan
+from handlers.notices import scan
 from jobs.calendar import CALENDAR, WorkingCalendar
 from jobs.policy import DEFAULT_POLICY, ReminderPolicy
 from models import session_scope

@@ -1,8 +1,8 @@
 """The one way out for messages the bot sends on its own: the outbox, delivered at most one per second to a
 chat, retried on 429, 5xx and network errors with backoff, and never lost.
 
-The overall rate (TDC_RATE_LIMIT) is held by python-telegram-bot's AIORateLimiter in the Bot the sender is
-given, which replies to users share, so both kinds of traffic count against one limit.
+The overall rate (TDC_RATE_LIMIT) on Telegram is held by bot/ratelimit.py's limiter inside the Bot the sender
+is given, which replies to users share, so both kinds of traffic count against one limit.
 
 A row is marked sent right after the platform accepts it. A process killed between the two would send that
 one message again on restart: the platform offers no idempotency key, so this window (one HTTP round trip)

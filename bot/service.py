@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -87,3 +89,24 @@ async def _webhooks(engine: Engine, settings: Settings, inbox: TelegramInbox | N
     host, _, port = settings.listen.rpartition(":")
     http.listen(int(port), host or None)
     return http
+
+
+@asynccontextmanager
+async def delivery_channels(settings: Settings) -> AsyncIterator[dict[str, Any]]:
+    """The channels the outbox can be delivered on, by name (Telegram and/or Zalo, as their tokens are set),
+    opened for the block and closed after it: for `python -m bot remind`, which sends without serving."""
+    channels: dict[str, Any] = {}
+    application = build_application(settings) if settings.telegram_token else None
+    zalo = ZaloClient(settings.zalo_api_url, settings.zalo_token.get_secret_value()) if settings.zalo_token else None
+    if application is not None:
+        await application.initialize()
+        channels[TELEGRAM] = deliverer(application.bot)
+    if zalo is not None:
+        channels[ZALO] = zalo_deliverer(zalo, settings.language)
+    try:
+        yield channels
+    finally:
+        if application is not None:
+            await application.shutdown()
+        if zalo is not None:
+            await zalo.close()

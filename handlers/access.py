@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from handlers.forms import FormContext
+from handlers.context import Context
 from handlers.messages import Reply
 from locales import N_
 from models import Member
@@ -48,5 +48,5 @@ def can(member: Member, permission: Permission) -> bool:
         return False
 
 
-def refusal(ctx: FormContext, permission: Permission) -> list[Reply]:
+def refusal(ctx: Context, permission: Permission) -> list[Reply]:
     return [Reply(ctx.lang._(REFUSALS[permission]))]

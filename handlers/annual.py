@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from handlers import audit
-from handlers.assignments import AssignedTask, describe_status, unit_tasks
-from handlers.forms import Choice, Form, FormContext, FormEngine, Percent, Text
+from handlers.assignments import describe_status, unit_tasks
+from handlers.context import Context
+from handlers.forms import Choice, Form, FormEngine, Percent, Text
 from handlers.forms.steps import Answers, Confirm, Step, StepGroup, figure_steps
 from handlers.messages import Reply
 from handlers.progress import STATUS_STEP, WORKING
 from locales import N_
+from jobs.year import AssignmentYear, save_update
 from models import AnnualReport, ProgressUpdate
 from models.progress import Status
 
@@ -21,24 +23,23 @@ PREVIEW = 120
 KEEP = (("keep", N_("Keep it")), ("change", N_("Change it")))
 
 
-def tasks_of(ctx: FormContext) -> list[AssignedTask]:
-    year = ctx.today.year
-    return ctx.remember(("unit_tasks", year), lambda: unit_tasks(ctx.session, ctx.unit.id or 0, year))
+def tasks_of(ctx: Context) -> list[AssignmentYear]:
+    return unit_tasks(ctx)
 
 
 @dataclass(frozen=True)
 class TaskReports(StepGroup):
     """For each of the unit's tasks: keep what was said, or status, percent, result and the task's figures."""
 
-    def expand(self, ctx: FormContext, answers: Answers) -> list[Step]:
+    def expand(self, ctx: Context, answers: Answers) -> list[Step]:
         items = tasks_of(ctx)
         steps: list[Step] = []
         for number, item in enumerate(items, start=1):
             steps += self._task(ctx, item, number, len(items))
         return steps
 
-    def _task(self, ctx: FormContext, item: AssignedTask, number: int, total: int) -> list[Step]:
-        prefix, code = f"t{item.assignment.id}", item.task.code
+    def _task(self, ctx: Context, item: AssignmentYear, number: int, total: int) -> list[Step]:
+        prefix, code = f"t{item.assignment_id}", item.task.code
         content = item.task.content if len(item.task.content) <= PREVIEW else item.task.content[:PREVIEW] + "…"
         intro = ctx.lang._("Task {n}/{total}: {code}. {content}", n=number, total=total, code=code, content=content)
 
@@ -49,10 +50,10 @@ class TaskReports(StepGroup):
             return lambda a: changing(a) and a.get(f"{prefix}.status") in statuses
 
         steps: list[Step] = []
-        if item.latest is not None:
-            said = describe_status(ctx.lang, item, ctx.today)
-            if item.latest.result:
-                said += f" — {item.latest.result[:PREVIEW]}"
+        if item.update is not None:
+            said = describe_status(ctx.lang, item)
+            if item.update.result:
+                said += f" — {item.update.result[:PREVIEW]}"
             steps.append(Choice(name=f"{prefix}.keep", prompt=N_("Keep this answer?"), title=N_("Answer"),
                                 choices=KEEP, intro=ctx.lang._("{intro}\nAlready reported: {said}", intro=intro,
                                                                said=said), title_prefix=f"{code} · "))
@@ -69,10 +70,10 @@ class TaskReports(StepGroup):
                                     title_prefix=f"{code} · ")
 
 
-def submit(ctx: FormContext, answers: Answers) -> list[Reply]:
+def submit(ctx: Context, answers: Answers) -> list[Reply]:
     updated = kept = 0
     for item in tasks_of(ctx):
-        prefix = f"t{item.assignment.id}"
+        prefix = f"t{item.assignment_id}"
         if answers.get(f"{prefix}.keep") == "keep":
             kept += 1
             continue
@@ -80,8 +81,8 @@ def submit(ctx: FormContext, answers: Answers) -> list[Reply]:
             continue  # a task added to the plan after the form was opened: it was not asked
         figures = {name.rsplit(".", 1)[1]: value for name, value in answers.items()
                    if name.startswith(f"{prefix}.fig.") and value is not None}
-        ctx.session.add(ProgressUpdate(
-            assignment_id=item.assignment.id, period=str(ctx.today.year), status=answers[f"{prefix}.status"],
+        save_update(ctx.session, ProgressUpdate(
+            assignment_id=item.assignment_id, period=str(ctx.today.year), status=answers[f"{prefix}.status"],
             percent=answers.get(f"{prefix}.percent"), result=answers.get(f"{prefix}.result") or "", figures=figures,
             member_id=ctx.member.id or 0, channel=ctx.channel, created_at=ctx.recorded_at))
         updated += 1
@@ -107,7 +108,7 @@ ANNUAL = Form("annual", on_submit=submit, confirm=Confirm(prompt=N_("Submit this
 ])
 
 
-def start(ctx: FormContext, engine: FormEngine) -> list[Reply]:
+def start(ctx: Context, engine: FormEngine) -> list[Reply]:
     if not tasks_of(ctx):
         return [Reply(ctx.lang._("{unit} has no tasks in {year}.", unit=ctx.unit.name, year=ctx.today.year))]
     return engine.start(ctx, "annual")

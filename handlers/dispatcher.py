@@ -13,22 +13,22 @@ from datetime import datetime, tzinfo
 from sqlmodel import Session, select
 
 from handlers import help as help_
-from handlers import annual, events, invites, language, menu, my_tasks, progress, registration, reminders, report
+from handlers import annual, events, invites, language, menu, my_tasks, progress, registration, report, upcoming
 from handlers.access import Permission, can, refusal
-from handlers.forms import FormContext, FormEngine
+from handlers.context import Context
+from handlers.forms import FormEngine
 from handlers.messages import Incoming, InputKind, Reply
-from jobs.calendar import CALENDAR, VIETNAM
-from jobs.policy import DEFAULT_POLICY
+from jobs.calendar import VIETNAM
 from locales import lang
 from models import ChannelAccount, Member, Unit
 from models.db import utcnow
 
 ENGINE = FormEngine(progress.PROGRESS, annual.ANNUAL)
 
-Command = Callable[[FormContext, str], list[Reply]]
+Command = Callable[[Context, str], list[Reply]]
 
 
-def _form(action: Callable[[FormContext], list[Reply]]) -> Command:
+def _form(action: Callable[[Context], list[Reply]]) -> Command:
     return lambda ctx, args: action(ctx)
 
 
@@ -42,8 +42,7 @@ _TABLE: list[tuple[tuple[str, ...], Permission, Command, bool]] = [
     (("quaylai", "back"), OWN, _form(ENGINE.back), True),
     (("boqua", "skip"), OWN, _form(ENGINE.skip), True),
     (("huy", "cancel"), OWN, _form(ENGINE.cancel), True),
-    (("nhacnho", "reminders"), OWN,
-     lambda ctx, args: [Reply(reminders.upcoming_text(ctx, DEFAULT_POLICY, CALENDAR))], False),
+    (("nhacnho", "reminders"), OWN, upcoming.show, False),
     (("sukien", "event"), Permission.RECORD_EVENTS, events.handle, False),
     (("baocao", "report"), ALL, report.handle, False),
     (("moi", "invite"), Permission.ADMINISTER, invites.handle, False),
@@ -69,13 +68,19 @@ def dispatch(session: Session, incoming: Incoming, now: datetime, default_langua
     member = session.get(Member, account.member_id)
     unit = session.get(Unit, member.unit_id) if member else None
     assert member is not None and unit is not None
-    ctx = FormContext(session, member, unit, lang(member.language), now, incoming.channel, zone)
+    ctx = Context(session, member, unit, lang(member.language), now, incoming.channel, zone)
     if incoming.kind is InputKind.CHOICE and (command := menu.command_for(ctx, incoming.choice)):
         incoming = replace(incoming, kind=InputKind.TEXT, text=command, choice="")
+    elif incoming.kind is InputKind.TEXT and not incoming.command:
+        picked = menu.typed(ctx, incoming.text)
+        if isinstance(picked, Reply):
+            return [picked]  # a number off the menu: the menu stays the one a number answers
+        if picked is not None:
+            incoming = replace(incoming, text=picked)
     return menu.attach(ctx, _route(ctx, incoming))
 
 
-def _route(ctx: FormContext, incoming: Incoming) -> list[Reply]:
+def _route(ctx: Context, incoming: Incoming) -> list[Reply]:
     open_form = ENGINE.state(ctx) is not None
     if incoming.command:
         if "\x00" in incoming.text:  # a command's words are looked up, never stored; PostgreSQL refuses NUL

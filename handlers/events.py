@@ -9,9 +9,9 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from handlers import audit
-from handlers.forms import FormContext
+from handlers.context import Context
 from handlers.messages import Reply
-from jobs.schedule import Rule, RuleKind
+from jobs.year import event_triggered
 from jobs.text import fold
 from models import Event, Task
 
@@ -21,7 +21,7 @@ _ARGS = re.compile(r"^\s*(\S+)\s+(\d{1,4})(?:\s+(\d{1,2})/(\d{1,2})/(\d{4}))?\s*
 
 def event_tasks(session: Session) -> list[Task]:
     tasks = session.exec(select(Task).order_by(col(Task.plan_id), col(Task.position))).all()
-    return [t for t in tasks if any(Rule.from_dict(r).kind is RuleKind.EVENT for r in t.schedule_rules)]
+    return [t for t in tasks if event_triggered(t)]
 
 
 def record_event(session: Session, task: Task, occurred_on: date, days: int, member_id: int | None,
@@ -35,7 +35,7 @@ def record_event(session: Session, task: Task, occurred_on: date, days: int, mem
     return event
 
 
-def handle(ctx: FormContext, args: str) -> list[Reply]:
+def handle(ctx: Context, args: str) -> list[Reply]:
     tasks = {fold(t.code): t for t in event_tasks(ctx.session)}
     match = _ARGS.match(args)
     if not match:
@@ -59,7 +59,7 @@ def handle(ctx: FormContext, args: str) -> list[Reply]:
                              due=ctx.lang.date(due)))]
 
 
-def _usage(ctx: FormContext, tasks: list[Task]) -> str:
+def _usage(ctx: Context, tasks: list[Task]) -> str:
     lines = [ctx.lang._("To record an event: /sukien CODE DAYS [dd/mm/yyyy]. For example: /sukien III.3 30\n"
                         "Tasks that wait for an event:")]
     lines += [f"• {t.code}: {t.schedule_text}" for t in tasks]

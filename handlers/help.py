@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from handlers.forms import FormContext
+from handlers.context import Context
 from handlers.messages import Reply
 
 
-def show(ctx: FormContext, args: str = "") -> list[Reply]:
+def show(ctx: Context, args: str = "") -> list[Reply]:
     return [Reply(ctx.lang._(
         "tdc-bot — reporting on the plan on standards, metrology and quality.\n\n"
         "/nhiemvu — your unit's tasks this year and their deadlines\n"

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from handlers import audit
-from handlers.forms import FormContext
+from handlers.context import Context
 from handlers.messages import Reply
 from handlers.registration import ROLE_LABELS, create_invite, pretty_code
 from jobs.text import fold
@@ -23,7 +23,7 @@ ROLE_WORDS: dict[str, Role] = {
 }
 
 
-def handle(ctx: FormContext, args: str) -> list[Reply]:
+def handle(ctx: Context, args: str) -> list[Reply]:
     code, _, role_text = args.strip().partition(" ")
     unit = ctx.session.exec(select(Unit).where(Unit.code == code)).first() if code else None
     role = ROLE_WORDS.get(fold(role_text), None) if role_text.strip() else Role.OFFICER

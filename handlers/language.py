@@ -3,7 +3,7 @@ it is the official text."""
 
 from __future__ import annotations
 
-from handlers.forms import FormContext
+from handlers.context import Context
 from handlers.messages import Action, Reply
 from jobs.text import fold
 from locales import lang
@@ -12,7 +12,7 @@ NAMES = {"vi": "Tiếng Việt", "en": "English"}
 WORDS = {"vi": "vi", "tieng viet": "vi", "viet": "vi", "en": "en", "english": "en", "tieng anh": "en"}
 
 
-def handle(ctx: FormContext, args: str) -> list[Reply]:
+def handle(ctx: Context, args: str) -> list[Reply]:
     chosen = WORDS.get(fold(args))
     if chosen is None:
         return [Reply(ctx.lang._("Language: {name}. Choose:", name=NAMES.get(ctx.member.language, ctx.member.language)),

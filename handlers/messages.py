@@ -40,8 +40,9 @@ class Incoming:
 
 
 @dataclass(frozen=True)
-class Choice:
-    """One option offered to the member; `id` is opaque and meaningful only to the server."""
+class Button:
+    """One choice offered to the member: an inline button on Telegram, a numbered line on Zalo and the
+    console. `id` is opaque and meaningful only to the server."""
 
     id: str
     label: str
@@ -65,6 +66,6 @@ class Action:
 @dataclass(frozen=True)
 class Reply:
     text: str
-    choices: tuple[Choice, ...] = field(default_factory=tuple)
+    buttons: tuple[Button, ...] = field(default_factory=tuple)
     attachment: Attachment | None = None
-    actions: tuple[Action, ...] = field(default_factory=tuple)  # turned into choices by handlers/menu.py
+    actions: tuple[Action, ...] = field(default_factory=tuple)  # turned into buttons by handlers/menu.py

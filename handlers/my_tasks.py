@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from handlers.assignments import AssignedTask, describe_deadlines, describe_status, unit_tasks
-from handlers.forms import FormContext
+from handlers.assignments import describe_deadlines, describe_status, unit_tasks
+from handlers.context import Context
 from handlers.messages import Reply
+from jobs.year import AssignmentYear
 
 TASKS_PER_MESSAGE = 6  # what a phone screen holds without endless scrolling
 CONTENT_PREVIEW = 110
 
 
-def show(ctx: FormContext, args: str = "") -> list[Reply]:
+def show(ctx: Context, args: str = "") -> list[Reply]:
     year = ctx.today.year
-    items = unit_tasks(ctx.session, ctx.unit.id or 0, year)
+    items = unit_tasks(ctx)
     if not items:
         return [Reply(ctx.lang._("{unit} has no tasks in {year}.", unit=ctx.unit.name, year=year))]
     lead = [i for i in items if i.is_lead]
@@ -29,9 +30,9 @@ def show(ctx: FormContext, args: str = "") -> list[Reply]:
     return replies
 
 
-def _entry(ctx: FormContext, item: AssignedTask) -> str:
+def _entry(ctx: Context, item: AssignmentYear) -> str:
     content = item.task.content
     if len(content) > CONTENT_PREVIEW:
         content = content[:CONTENT_PREVIEW].rsplit(" ", 1)[0] + "…"
     return ctx.lang._("{code}. {content}\nDue: {deadlines} · {status}", code=item.task.code, content=content,
-                      deadlines=describe_deadlines(ctx.lang, item), status=describe_status(ctx.lang, item, ctx.today))
+                      deadlines=describe_deadlines(ctx.lang, item), status=describe_status(ctx.lang, item))

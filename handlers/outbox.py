@@ -21,6 +21,7 @@ class OutgoingMessage:
     channel: str
     chat_id: str
     text: str
+    unit_id: int = 0  # whose deadline or list it is; member 0 only in `simulate`, for a unit nobody registered in
 
 
 def enqueue(session: Session, messages: list[OutgoingMessage], already_sent: bool = False) -> int:

@@ -6,14 +6,15 @@ from typing import Any
 
 from handlers import audit
 from handlers.assignments import unit_tasks
-from handlers.forms import Choice, Figures, Form, FormContext, Option, Percent, Text
+from handlers.context import Context
+from handlers.forms import Choice, Figures, Form, Option, Percent, Text
 from handlers.forms.steps import Answers
 from handlers.messages import Reply
 from jobs.text import fold
+from jobs.year import save_update
 from locales import N_
 from models import Assignment, ProgressUpdate, Task
-from models.progress import Status
-from reports.summary import STATUS_LABELS
+from models.progress import STATUS_LABELS, Status
 
 BUTTON_LABEL = 60
 WORKING = (Status.DONE, Status.IN_PROGRESS)  # statuses that come with a result and figures
@@ -24,31 +25,29 @@ STATUS_STEP: dict[str, Any] = {
 }
 
 
-def task_options(ctx: FormContext, answers: Answers) -> list[Option]:
+def task_options(ctx: Context, answers: Answers) -> list[Option]:
     """Only this member's unit's tasks of this year: the list a button press is checked against."""
     options = []
-    items = ctx.remember(("unit_tasks", ctx.today.year),
-                         lambda: unit_tasks(ctx.session, ctx.unit.id or 0, ctx.today.year))
-    for item in items:
+    for item in unit_tasks(ctx):
         label = f"{item.task.code} {item.task.content}"
         if len(label) > BUTTON_LABEL:
             label = label[:BUTTON_LABEL - 1].rstrip() + "…"
-        options.append(Option(str(item.assignment.id), label, (item.task.code.lower(),)))
+        options.append(Option(str(item.assignment_id), label, (item.task.code.lower(),)))
     return options
 
 
-def preset(ctx: FormContext, args: str) -> Answers:
+def preset(ctx: Context, args: str) -> Answers:
     """`/capnhat III.1` opens the form on that task, if it is one of the unit's; otherwise it asks as usual."""
     wanted = fold(args)
     matches = [o.value for o in task_options(ctx, {}) if wanted and wanted in o.keys]
     return {"task": matches[0]} if matches else {}
 
 
-def task_of(ctx: FormContext, answers: Answers) -> Task:
+def task_of(ctx: Context, answers: Answers) -> Task:
     return ctx.remember(("task", answers["task"]), lambda: _load_task(ctx, int(answers["task"])))
 
 
-def _load_task(ctx: FormContext, assignment_id: int) -> Task:
+def _load_task(ctx: Context, assignment_id: int) -> Task:
     assignment = ctx.session.get(Assignment, assignment_id)
     assert assignment is not None and assignment.unit_id == ctx.unit.id
     task = ctx.session.get(Task, assignment.task_id)
@@ -56,11 +55,11 @@ def _load_task(ctx: FormContext, assignment_id: int) -> Task:
     return task
 
 
-def figures_of(ctx: FormContext, answers: Answers) -> list[dict[str, Any]]:
+def figures_of(ctx: Context, answers: Answers) -> list[dict[str, Any]]:
     return list(task_of(ctx, answers).figures) if "task" in answers else []
 
 
-def save(ctx: FormContext, answers: Answers) -> list[Reply]:
+def save(ctx: Context, answers: Answers) -> list[Reply]:
     task = task_of(ctx, answers)
     figures = {name.split(".", 1)[1]: value for name, value in answers.items()
                if name.startswith("figures.") and value is not None}
@@ -69,8 +68,7 @@ def save(ctx: FormContext, answers: Answers) -> list[Reply]:
         percent=answers.get("percent"), result=answers.get("result") or "", figures=figures,
         difficulties=answers.get("difficulties") or "", member_id=ctx.member.id or 0, channel=ctx.channel,
         created_at=ctx.recorded_at)
-    ctx.session.add(update)
-    ctx.session.flush()
+    save_update(ctx.session, update)
     audit.record(ctx.session, audit.member(ctx.member), "update.saved", f"progress_update:{update.id}",
                  task=task.code, unit=ctx.unit.code, status=update.status, channel=ctx.channel)
     return [Reply(ctx.lang._("Saved: update no. {id} on task {code} for {year}, at {time}.\n\n{answers}",

@@ -19,7 +19,7 @@ from handlers import audit
 
 from handlers.messages import Incoming, Reply
 from handlers.outbox import enqueue
-from handlers.reminders import kickoff_for
+from handlers.notices import kickoff_for
 from jobs.text import fold
 from locales import N_, Lang
 from jobs.calendar import VIETNAM

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from handlers.assignments import describe_status
 from handlers.access import Permission, can, refusal
-from handlers.forms import FormContext
+from handlers.context import Context
 from handlers.messages import Action, Attachment, Reply
 from handlers.outbox import OutgoingMessage, enqueue
 from jobs.reminders import officers
@@ -16,7 +17,8 @@ from locales import lang
 from models import Unit
 from reports.chart import chart
 from reports.docx import draft
-from reports.summary import STANDING_LABELS, Standing, YearSummary, summarise
+from jobs.year import STANDING_LABELS, NOT_REPORTED, Standing
+from reports.summary import Tally, YearSummary, summarise
 from reports.xlsx import workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -25,10 +27,10 @@ PNG = "image/png"
 BUTTON_TEXT = 40
 MAX_LISTED = 40
 
-View = Callable[[FormContext, YearSummary], list[Reply]]
+View = Callable[[Context, YearSummary], list[Reply]]
 
 
-def handle(ctx: FormContext, args: str) -> list[Reply]:
+def handle(ctx: Context, args: str) -> list[Reply]:
     """Reading is checked by the dispatcher (Permission.READ_ALL); views that do more declare it in VIEWS."""
     wanted = fold(args)
     found = next(((view, permission, history) for words, view, permission, history in VIEWS if wanted in words), None)
@@ -43,40 +45,40 @@ def handle(ctx: FormContext, args: str) -> list[Reply]:
     return [Reply(by_unit(ctx, summary, wanted))]
 
 
-def _overview(ctx: FormContext, summary: YearSummary) -> list[Reply]:
+def _overview(ctx: Context, summary: YearSummary) -> list[Reply]:
     return [Reply(overview(ctx, summary), actions=(
         Action(ctx.lang._("Not reported yet"), "/baocao chua"), Action(ctx.lang._("By task"), "/baocao nhiemvu"),
         Action("Excel", "/baocao xlsx"), Action("Word", "/baocao docx"), Action(ctx.lang._("Chart"), "/baocao png")))]
 
 
-def _task_menu(ctx: FormContext, summary: YearSummary) -> list[Reply]:
+def _task_menu(ctx: Context, summary: YearSummary) -> list[Reply]:
     return [Reply(ctx.lang._("Which task?"), actions=tuple(
         Action(f"{t.code} {t.content[:BUTTON_TEXT]}…", f"/baocao {t.code}") for t in summary.tasks()))]
 
 
-def _xlsx(ctx: FormContext, summary: YearSummary) -> list[Reply]:
+def _xlsx(ctx: Context, summary: YearSummary) -> list[Reply]:
     return [Reply(ctx.lang._("Consolidated workbook, {year}.", year=summary.year),
                   attachment=Attachment(f"tdc-{summary.year}.xlsx", workbook(summary, ctx.lang), XLSX))]
 
 
-def _docx(ctx: FormContext, summary: YearSummary) -> list[Reply]:
+def _docx(ctx: Context, summary: YearSummary) -> list[Reply]:
     # An official document to the provincial People's Committee: Vietnamese whatever the member's language.
     return [Reply(ctx.lang._("Draft of the consolidated report, {year}.", year=summary.year),
                   attachment=Attachment(f"bao-cao-tdc-{summary.year}.docx", draft(summary, lang("vi")), DOCX))]
 
 
-def _png(ctx: FormContext, summary: YearSummary) -> list[Reply]:
+def _png(ctx: Context, summary: YearSummary) -> list[Reply]:
     return [Reply(ctx.lang._("Chart of the year {year}.", year=summary.year),
                   attachment=Attachment(f"tdc-{summary.year}.png", chart(summary, ctx.lang), PNG))]
 
 
-def _missing(ctx: FormContext, summary: YearSummary) -> list[Reply]:
+def _missing(ctx: Context, summary: YearSummary) -> list[Reply]:
     remind = can(ctx.member, Permission.REMIND) and summary.units_missing
     return [Reply(missing(ctx, summary),
                   actions=(Action(ctx.lang._("Remind them now"), "/baocao nhacnho"),) if remind else ())]
 
 
-def _nudge(ctx: FormContext, summary: YearSummary) -> list[Reply]:
+def _nudge(ctx: Context, summary: YearSummary) -> list[Reply]:
     return [Reply(nudge(ctx, summary))]
 
 
@@ -93,11 +95,16 @@ VIEWS: list[tuple[set[str], View, Permission, bool]] = [
 ]
 
 
-def _tally(ctx: FormContext, counts: dict[Standing, int]) -> str:
-    return " · ".join(f"{ctx.lang._(STANDING_LABELS[s])} {counts.get(s, 0)}" for s in Standing)
+def _tally(ctx: Context, counts: Tally) -> str:
+    """"Chưa hoàn thành, quá hạn 96 · Đã hoàn thành đúng hạn 2 (chưa báo cáo 96)": the standings that occur,
+    and beside them how many of those assignments nothing was reported on."""
+    shown = " · ".join(f"{ctx.lang._(STANDING_LABELS[s])} {counts[s]}" for s in Standing if counts[s])
+    if counts.unreported:
+        shown += f" ({ctx.lang._(NOT_REPORTED)} {counts.unreported})"
+    return shown
 
 
-def overview(ctx: FormContext, summary: YearSummary) -> str:
+def overview(ctx: Context, summary: YearSummary) -> str:
     lines = [ctx.lang._("Implementation in {year}, as of {date}", year=summary.year, date=ctx.lang.date(ctx.today)),
              ctx.lang._("Units reported: {reported}/{expected}", reported=len(summary.units_reported),
                         expected=len(summary.units_expected)), ""]
@@ -115,16 +122,17 @@ def overview(ctx: FormContext, summary: YearSummary) -> str:
     return "\n".join(lines)
 
 
-def by_task(ctx: FormContext, summary: YearSummary, code: str) -> str:
-    rows = [row for row in summary.rows if row.task.code == code]
-    counts = summary.by_task()[code]
-    lines = [f"{code}. {rows[0].task.content}", _tally(ctx, counts), ""]
-    lines += [f"• {row.unit.name}: {ctx.lang._(STANDING_LABELS[row.standing])}"
-              for row in rows if row.standing is not Standing.NOT_REPORTED][:MAX_LISTED]
+def by_task(ctx: Context, summary: YearSummary, code: str) -> str:
+    """The task's tally, then each unit's standing: those that reported first, at most MAX_LISTED lines."""
+    rows = sorted((row for row in summary.rows if row.task.code == code), key=lambda row: not row.reported)
+    lines = [f"{code}. {rows[0].task.content}", _tally(ctx, summary.by_task()[code]), ""]
+    lines += [f"• {row.unit.name}: {describe_status(ctx.lang, row)}" for row in rows[:MAX_LISTED]]
+    if len(rows) > MAX_LISTED:
+        lines.append(ctx.lang._("… and {n} more (see /baocao xlsx).", n=len(rows) - MAX_LISTED))
     return "\n".join(lines)
 
 
-def by_unit(ctx: FormContext, summary: YearSummary, wanted: str) -> str:
+def by_unit(ctx: Context, summary: YearSummary, wanted: str) -> str:
     matches = [u for u in summary.units_expected if wanted in fold(u.name) or any(wanted in fold(a) for a in u.aliases)
                or wanted == fold(u.code)]
     if not matches:
@@ -136,11 +144,11 @@ def by_unit(ctx: FormContext, summary: YearSummary, wanted: str) -> str:
     unit = matches[0]
     rows = [row for row in summary.rows if row.unit.id == unit.id]
     lines = [ctx.lang._("{unit}, {year}:", unit=unit.name, year=summary.year)]
-    lines += [f"• {row.task.code}: {ctx.lang._(STANDING_LABELS[row.standing])}" for row in rows]
+    lines += [f"• {row.task.code}: {describe_status(ctx.lang, row)}" for row in rows]
     return "\n".join(lines)
 
 
-def missing(ctx: FormContext, summary: YearSummary) -> str:
+def missing(ctx: Context, summary: YearSummary) -> str:
     units: list[Unit] = summary.units_missing
     if not units:
         return ctx.lang._("Every unit has reported.")
@@ -151,14 +159,14 @@ def missing(ctx: FormContext, summary: YearSummary) -> str:
     return "\n".join(lines)
 
 
-def nudge(ctx: FormContext, summary: YearSummary) -> str:
+def nudge(ctx: Context, summary: YearSummary) -> str:
     """Managers remind every officer of a unit that has not reported, once a day at most."""
     recipients = officers(ctx.session, {u.id or 0 for u in summary.units_missing})
     names = {u.id: u.name for u in summary.units_missing}
     messages = [OutgoingMessage(f"nudge:{r.member_id}:{summary.year}:{ctx.today.isoformat()}", "nudge", r.member_id,
                                 r.channel, r.chat_id, lang(r.language)._(
                                     "Sở KH&CN asks {unit} to send its {year} report: type /baocaonam.",
-                                    unit=names[r.unit_id], year=summary.year))
+                                    unit=names[r.unit_id], year=summary.year), r.unit_id)
                for members in recipients.values() for r in members]
     added = enqueue(ctx.session, messages)
     return ctx.lang._("Reminders queued: {added} officers of {units} units (of {missing} that have not reported); "

@@ -2,9 +2,8 @@
 
 The day is a parameter, never the wall clock, so tests and `simulate` can move through a year.
 
-Deadlines reminded: each dated deadline (once, yearly, event) of a unit's lead assignments, and every unit's
-annual report. A task deadline is met by a "done" (or "nothing arose") update for that year; the annual report
-is met once the unit has submitted it (/baocaonam), or has reported on every task it has that year.
+Which deadlines bind which unit is jobs/year.py's to say; this module groups them by unit and day and applies
+the reminder policy.
 """
 
 from __future__ import annotations
@@ -17,14 +16,10 @@ from sqlmodel import Session, col, select
 
 from jobs.calendar import WorkingCalendar
 from jobs.policy import ReminderPolicy
-from jobs.deadlines import plan_deadlines, recorded_events
-from jobs.schedule import Rule, RuleKind, annual_report_due
-from models import AnnualReport, Assignment, ChannelAccount, Member, Plan, ProgressUpdate, Task, Unit
+from jobs.schedule import RuleKind
+from jobs.year import year_of
+from models import AnnualReport, ChannelAccount, Member, Unit
 from models.organisation import Role
-from models.plan import AssignmentRole
-from models.progress import Status
-
-FINISHED = (Status.DONE.value, Status.NOT_ARISEN.value)
 PUSH_CHANNELS = ("telegram", "zalo")  # the console cannot be reached when nobody sits at it
 
 
@@ -48,6 +43,9 @@ class Recipient:
     chat_id: str
 
 
+NOBODY = Recipient(0, 0, "", "vi", "", "")  # who a reminder would reach in a unit nobody registered in
+
+
 @dataclass(frozen=True)
 class DueReminder:
     deadline: UnitDeadline
@@ -59,55 +57,22 @@ class DueReminder:
         return f"reminder:{self.recipient.member_id}:{self.deadline.key}:{self.stage}"
 
 
-@dataclass(frozen=True)
-class _TaskYear:
-    """A task's side of the year, the same for every unit that has it."""
+def unit_deadlines(session: Session, year: int, today: date, unit_ids: set[int] | None = None) -> list[UnitDeadline]:
+    """Every deadline of `year` that binds a unit (or the given ones), whether met or not, as jobs/year.py
+    says what binds whom.
 
-    code: str
-    position: tuple[int, int]
-    dated: tuple[date, ...]  # lead units' deadlines besides the annual report
-    annual_due: date
-    active: bool  # has work this year: a deadline, or waits for an event
-
-
-def _task_years(session: Session, year: int) -> dict[int, _TaskYear]:
-    events = recorded_events(session)
-    found = {}
-    for task, plan in session.exec(select(Task, Plan).join(Plan, col(Plan.id) == Task.plan_id)).all():
-        rules = [Rule.from_dict(r) for r in task.schedule_rules]
-        month, day = plan.annual_report_month, plan.annual_report_day
-        deadlines = plan_deadlines(rules, year, plan.issued_on, events.get(task.id or 0), (month, day))
-        annual_due = annual_report_due(year, month, day)
-        waiting = any(r.kind is RuleKind.EVENT for r in rules) and annual_due >= (plan.issued_on or date.min)
-        found[task.id or 0] = _TaskYear(task.code, (task.plan_id, task.position),
-                                        tuple(d.due for d in deadlines if d.kind is not RuleKind.ANNUAL),
-                                        annual_due, bool(deadlines) or waiting)
-    return found
-
-
-def unit_deadlines(session: Session, year: int, unit_ids: set[int] | None = None) -> list[UnitDeadline]:
-    """Every deadline of `year` for every unit (or the given ones), whether met or not.
-
-    Lead tasks due the same day make one deadline, so a unit gets one message a day, not one per task.
-    Deadlines before the plan was issued are not the plan's.
+    A unit's dated deadlines due the same day make one deadline, so a unit gets one message a day, not one
+    per task; a dated deadline is met once each of its tasks is done (or nothing arose). The annual report
+    is met once the unit has submitted it (/baocaonam), or has reported on every task of the year.
     """
-    tasks = _task_years(session, year)
-    rows = session.exec(
-        select(Assignment.id, Assignment.unit_id, Assignment.role, Assignment.task_id)
-        .where(True if unit_ids is None else col(Assignment.unit_id).in_(unit_ids))
-    ).all()
-    reported = _reported(session, str(year))
     dated: dict[tuple[int, date], list[tuple[str, bool]]] = defaultdict(list)
     annual: dict[tuple[int, date], list[tuple[str, bool]]] = defaultdict(list)
-    for assignment_id, unit_id, role, task_id in sorted(rows, key=lambda r: (r[1], tasks[r[3]].position)):
-        task = tasks[task_id]
-        if not task.active:
-            continue  # no work for this task this year
-        status = reported.get(assignment_id)
-        annual[(unit_id, task.annual_due)].append((task.code, status is not None))
-        if role == AssignmentRole.LEAD:
-            for due in task.dated:
-                dated[(unit_id, due)].append((task.code, status in FINISHED))
+    for item in sorted(year_of(session, year, today, unit_ids), key=lambda a: a.unit.id or 0):
+        for deadline in item.deadlines:
+            if deadline.kind is RuleKind.ANNUAL:
+                annual[(item.unit.id or 0, deadline.due)].append((item.task.code, item.reported))
+            else:
+                dated[(item.unit.id or 0, deadline.due)].append((item.task.code, item.finished))
     found = [_deadline(unit_id, f"due:{unit_id}:{due.isoformat()}", due, RuleKind.ONCE, codes)
              for (unit_id, due), codes in dated.items()]
     submitted = set(session.exec(select(AnnualReport.unit_id).where(AnnualReport.period == str(year))).all())
@@ -121,14 +86,6 @@ def _deadline(unit_id: int, key: str, due: date, kind: RuleKind, tasks: list[tup
     """The tasks listed are the ones still open; the deadline is met when none is."""
     open_codes = tuple(code for code, done in tasks if not done)
     return UnitDeadline(unit_id, key, due, kind, open_codes, not open_codes)
-
-
-def _reported(session: Session, period: str) -> dict[int, str]:
-    """The status in force for each assignment in the period (the newest update supersedes the others)."""
-    rows = session.exec(select(ProgressUpdate.assignment_id, ProgressUpdate.status)
-                        .where(ProgressUpdate.period == period)
-                        .order_by(col(ProgressUpdate.created_at), col(ProgressUpdate.id))).all()
-    return dict(rows)
 
 
 def officers(session: Session, unit_ids: set[int] | None = None, role: Role = Role.OFFICER) -> dict[int, list[Recipient]]:
@@ -153,10 +110,11 @@ def officers(session: Session, unit_ids: set[int] | None = None, role: Role = Ro
 
 
 def due_on(session: Session, day: date, policy: ReminderPolicy, calendar: WorkingCalendar,
-           unit_ids: set[int] | None = None) -> list[DueReminder]:
+           unit_ids: set[int] | None = None, unregistered: bool = False) -> list[DueReminder]:
     """The reminders the policy sends on `day`: nothing on a day off, nothing for a deadline already met.
 
-    Deadlines of last year are looked at too: their overdue reminders run into January.
+    Deadlines of last year are looked at too: their overdue reminders run into January. With `unregistered`,
+    a unit nobody can receive for gets its reminders addressed to NOBODY (for `simulate`).
     """
     if not calendar.is_working_day(day):
         return []
@@ -164,7 +122,9 @@ def due_on(session: Session, day: date, policy: ReminderPolicy, calendar: Workin
     found: list[DueReminder] = []
     stages: dict[date, dict[date, str]] = {}  # by due date: thousands of units share a few deadlines
     for year in (day.year - 1, day.year):
-        for deadline in unit_deadlines(session, year, set(recipients)):
+        for deadline in unit_deadlines(session, year, day, unit_ids if unregistered else set(recipients)):
+            if unregistered and deadline.unit_id not in recipients:
+                recipients[deadline.unit_id] = [replace(NOBODY, unit_id=deadline.unit_id)]
             if deadline.met or deadline.unit_id not in recipients:
                 continue
             if deadline.due not in stages:
@@ -180,7 +140,7 @@ def upcoming(session: Session, unit_id: int, today: date, policy: ReminderPolicy
     """The unit's next reminders from today on, for /nhacnho."""
     found = []
     for year in (today.year - 1, today.year, today.year + 1):
-        for deadline in unit_deadlines(session, year, {unit_id}):
+        for deadline in unit_deadlines(session, year, today, {unit_id}):
             if deadline.met:
                 continue
             found += [(day, stage, deadline) for day, stage in policy.stages(deadline.due, calendar) if day >= today]

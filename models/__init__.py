@@ -2,10 +2,10 @@
 
 from models.db import make_engine, init_db, session_scope
 from models.organisation import Unit, Member, ChannelAccount, Invite
-from models.plan import Plan, Task, Assignment
-from models.progress import AnnualReport, ProgressUpdate
+from models.plan import Plan, Task, Assignment, Event
+from models.progress import AnnualReport, ProgressUpdate, UpdateInForce
 from models.conversation import FormState, MenuState
-from models.outbox import Event, Outbox
+from models.outbox import Outbox
 from models.inbound import InboundUpdate
 from models.audit import AuditLog
 
@@ -13,5 +13,5 @@ __all__ = [
     "make_engine", "init_db", "session_scope",
     "Unit", "Member", "ChannelAccount", "Invite",
     "Plan", "Task", "Assignment",
-    "ProgressUpdate", "AnnualReport", "FormState", "MenuState", "Outbox", "Event", "InboundUpdate", "AuditLog",
+    "ProgressUpdate", "UpdateInForce", "AnnualReport", "FormState", "MenuState", "Outbox", "Event", "InboundUpdate", "AuditLog",
 ]

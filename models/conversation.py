@@ -23,9 +23,14 @@ class FormState(SQLModel, table=True):
 
 
 class MenuState(SQLModel, table=True):
-    """The buttons last shown outside a form (report drill-down): opaque token → the command it runs."""
+    """The buttons last shown outside a form (report drill-down, language): [token, command, label] each.
+
+    Buttons stay pressable until the next menu; typed numbers and words answer the menu only while it is
+    the last list of choices the member was shown (`answerable`), as a reader of numbered lines expects.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", unique=True)
     offered: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    answerable: bool = True
     updated_at: NaiveDatetime = Field(default_factory=utcnow)

@@ -7,7 +7,11 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
+from typing import Any
+
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -33,6 +37,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def upsert_insert(engine: Engine, table: Any) -> Any:
+    """An INSERT that can say ON CONFLICT …, in the dialect of one of the two databases we support."""
+    return (pg_insert if engine.dialect.name == "postgresql" else sqlite_insert)(table)
 
 
 def init_db(engine: Engine) -> None:

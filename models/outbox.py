@@ -6,7 +6,6 @@ runs twice, or a process killed in the middle of a fan-out and started again, ca
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 
 from pydantic import NaiveDatetime
@@ -24,7 +23,7 @@ class OutboxStatus(StrEnum):
 class Outbox(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=200)
-    kind: str = Field(max_length=16)  # reminder, overdue, digest, kickoff
+    kind: str = Field(max_length=16)  # reminder, digest, kickoff, nudge (a manager's "remind them now")
     member_id: int = Field(foreign_key="member.id", index=True)
     channel: str = Field(max_length=16)
     chat_id: str = Field(max_length=64)
@@ -34,15 +33,3 @@ class Outbox(SQLModel, table=True):
     last_error: str = ""
     created_at: NaiveDatetime = Field(default_factory=utcnow)
     sent_at: NaiveDatetime | None = None
-
-
-class Event(SQLModel, table=True):
-    """The event an event-triggered task waits for ("sau khi Trung ương ban hành …"), as a manager recorded it."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    task_id: int = Field(foreign_key="task.id", index=True)
-    occurred_on: date
-    days_allowed: int
-    note: str = ""
-    recorded_by_member_id: int | None = Field(default=None, foreign_key="member.id")
-    created_at: NaiveDatetime = Field(default_factory=utcnow)

@@ -7,7 +7,10 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint
+from pydantic import NaiveDatetime
 from sqlmodel import Field, SQLModel
+
+from models.db import utcnow
 
 
 class AssignmentRole(StrEnum):
@@ -50,3 +53,15 @@ class Assignment(SQLModel, table=True):
     task_id: int = Field(foreign_key="task.id", index=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)
     role: str = Field(max_length=16)
+
+
+class Event(SQLModel, table=True):
+    """The event an event-triggered task waits for ("sau khi Trung ương ban hành …"), as a manager recorded it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    occurred_on: date
+    days_allowed: int
+    note: str = ""
+    recorded_by_member_id: int | None = Field(default=None, foreign_key="member.id")
+    created_at: NaiveDatetime = Field(default_factory=utcnow)

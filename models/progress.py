@@ -9,14 +9,26 @@ from typing import Any
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
+from locales import N_
 from models.db import utcnow
 
 
 class Status(StrEnum):
+    """What the officer says; timeliness is never asked, it is derived (jobs/year.py)."""
+
     DONE = "done"
     IN_PROGRESS = "in_progress"
     NOT_STARTED = "not_started"
     NOT_ARISEN = "not_arisen"  # "không phát sinh": nothing to do this period
+
+
+STATUS_LABELS: dict[str, str] = {  # in the words of the forms and the reports
+    Status.DONE: N_("Done"),
+    Status.IN_PROGRESS: N_("In progress"),
+    Status.NOT_STARTED: N_("Not started"),
+    Status.NOT_ARISEN: N_("Nothing arose this year"),
+}
+FINISHED = (Status.DONE.value, Status.NOT_ARISEN.value)  # nothing more is owed on the task this period
 
 
 class ProgressUpdate(SQLModel, table=True):
@@ -31,6 +43,17 @@ class ProgressUpdate(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id")
     channel: str = Field(max_length=16)
     created_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+
+
+class UpdateInForce(SQLModel, table=True):
+    """Which update counts for an assignment in a period, written in the transaction that saves an update
+    (jobs/year.py keeps it), so readers join to one row instead of ranking every update on every read."""
+
+    __tablename__ = "update_in_force"
+
+    assignment_id: int = Field(foreign_key="assignment.id", primary_key=True)
+    period: str = Field(max_length=16, primary_key=True)
+    progress_update_id: int = Field(foreign_key="progressupdate.id", unique=True)
 
 
 class AnnualReport(SQLModel, table=True):

@@ -12,10 +12,11 @@ matplotlib.use("Agg")  # files only: no screen on a server
 import matplotlib.pyplot as plt  # noqa: E402
 
 from locales import N_, Lang  # noqa: E402
-from reports.summary import STANDING_LABELS, Standing, YearSummary  # noqa: E402
+from jobs.year import STANDING_LABELS, Standing  # noqa: E402
+from reports.summary import YearSummary  # noqa: E402
 
-COLOURS = {Standing.DONE_ON_TIME: "#2e7d32", Standing.DONE_LATE: "#9ccc65", Standing.IN_PROGRESS: "#42a5f5",
-           Standing.OVERDUE: "#e53935", Standing.NOT_ARISEN: "#9e9e9e", Standing.NOT_REPORTED: "#eceff1"}
+COLOURS = {Standing.DONE_ON_TIME: "#2e7d32", Standing.DONE_LATE: "#9ccc65", Standing.PENDING: "#42a5f5",
+           Standing.OVERDUE: "#e53935", Standing.NOT_ARISEN: "#9e9e9e", Standing.AWAITING_EVENT: "#eceff1"}
 KINDS = {"department": N_("Departments and agencies"), "agency": N_("Departments and agencies"),
          "commune": N_("Communes, wards, special zone"), "ward": N_("Communes, wards, special zone"),
          "special_zone": N_("Communes, wards, special zone")}
@@ -26,7 +27,7 @@ def chart(summary: YearSummary, speak: Lang) -> bytes:
     for row in summary.rows:
         by_kind[speak._(KINDS.get(row.unit.kind, row.unit.kind))][row.standing] += 1
     by_section = summary.by_section()
-    sections = {speak._("Section {number}", number=s["number"]): by_section[s["number"]]
+    sections = {speak._("Section {number}", number=s["number"]): by_section[s["number"]].standings
                 for s in summary.sections if s["number"] in by_section}
     figure, (left, right) = plt.subplots(1, 2, figsize=(12, 5), gridspec_kw={"width_ratios": [3, 2]})
     _bars(left, sections, speak._("By section of the plan"), speak)
@@ -34,6 +35,9 @@ def chart(summary: YearSummary, speak: Lang) -> bytes:
     handles = [plt.Rectangle((0, 0), 1, 1, facecolor=COLOURS[s], edgecolor="#616161") for s in Standing]
     figure.legend(handles, [speak._(STANDING_LABELS[s]) for s in Standing], loc="lower center", ncol=6,
                   fontsize=9, frameon=False)
+    unreported = sum(not row.reported for row in summary.rows)
+    figure.text(0.5, 0.005, speak._("Not reported: {n} of {total} assignments.", n=unreported,
+                                    total=len(summary.rows)), ha="center", fontsize=9)
     figure.suptitle(speak._("Implementation of the plan in {year} (share of assignments)", year=summary.year))
     figure.tight_layout(rect=(0, 0.08, 1, 0.95))
     out = BytesIO()

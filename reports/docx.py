@@ -12,18 +12,22 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.section import Section
+from docx.shared import Length, Mm, Pt
 from docx.table import _Cell
 
 from locales import Lang
-from reports.summary import STANDING_LABELS, Standing, YearSummary
+from jobs.year import NOT_REPORTED, STANDING_LABELS, Standing
+from reports.summary import YearSummary
 
 FONT = "Times New Roman"
 BODY_PT = 14
 HEADER_LEFT, HEADER_RIGHT = Mm(70), Mm(100)  # a little wider than the text block, as the usual templates are
-SHORT = {Standing.DONE_ON_TIME: "✓", Standing.DONE_LATE: "✓*", Standing.IN_PROGRESS: "…",
-         Standing.OVERDUE: "!", Standing.NOT_ARISEN: "0", Standing.NOT_REPORTED: "–"}
+SHORT = {Standing.DONE_ON_TIME: "✓", Standing.DONE_LATE: "✓*", Standing.PENDING: "…",
+         Standing.OVERDUE: "!", Standing.NOT_ARISEN: "0", Standing.AWAITING_EVENT: "○"}
+UNREPORTED_MARK = "°"  # beside the sign: nothing was reported on it
 
 
 def draft(summary: YearSummary, speak: Lang) -> bytes:
@@ -45,6 +49,7 @@ def _page(document: Document) -> None:
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.top_margin, section.bottom_margin = Mm(20), Mm(20)
     section.left_margin, section.right_margin = Mm(30), Mm(15)
+    _page_numbers(section, first_page=False)
     style = document.styles["Normal"]
     style.font.name = FONT
     style.font.size = Pt(BODY_PT)
@@ -64,6 +69,9 @@ def _header(document: Document, summary: YearSummary, speak: Lang) -> None:
                              (speak._("DEPARTMENT OF SCIENCE AND TECHNOLOGY"), True, 12)])
     _cell(table.cell(0, 1), [(speak._("SOCIALIST REPUBLIC OF VIET NAM"), True, 12),
                              (speak._("Independence - Freedom - Happiness"), True, 13)])
+    # The short rules under the issuing body (a third of its line) and under the motto (as long as it).
+    _rule(table.cell(0, 0), HEADER_LEFT, Mm(24))
+    _rule(table.cell(0, 1), HEADER_RIGHT, Mm(60))
     _cell(table.cell(1, 0), [(speak._("No.:      /BC-SKHCN"), False, 13)])
     _cell(table.cell(1, 1), [(speak._("Quảng Ngãi, day ... month ... year {year}", year=summary.today.year),
                               False, 14)], italic=True)
@@ -81,6 +89,43 @@ def _cell(cell: _Cell, lines: list[tuple[str, bool, int]], italic: bool = False)
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         run = paragraph.add_run(text)
         run.bold, run.italic, run.font.size, run.font.name = bold, italic, Pt(size), FONT
+
+
+def _rule(cell: _Cell, column: Length, length: Length) -> None:
+    """A centred horizontal line `length` long: the top border of an empty, tiny paragraph indented on both
+    sides, which Word and LibreOffice both draw where the text is, unlike a drawing anchored to the page."""
+    paragraph = cell.add_paragraph()
+    margin = (column - length) // 2
+    paragraph.paragraph_format.left_indent = paragraph.paragraph_format.right_indent = margin
+    paragraph.paragraph_format.space_before = paragraph.paragraph_format.space_after = Pt(0)
+    paragraph.paragraph_format.line_spacing = Pt(2)
+    borders = OxmlElement("w:pBdr")
+    top = OxmlElement("w:top")
+    for name, value in (("val", "single"), ("sz", "6"), ("space", "1"), ("color", "000000")):
+        top.set(qn(f"w:{name}"), value)
+    borders.append(top)
+    paragraph._p.get_or_add_pPr().append(borders)
+
+
+def _page_numbers(section: Section, first_page: bool) -> None:
+    """Nghị định 30/2020: page numbers in Arabic figures, top centre, from the second page on."""
+    section.different_first_page_header_footer = not first_page
+    if not first_page:
+        section.first_page_header.is_linked_to_previous = False  # an empty header of its own, not none
+    section.header.is_linked_to_previous = False
+    paragraph = section.header.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = paragraph.add_run()
+    for kind, text in (("begin", None), (None, "PAGE"), ("separate", None), (None, "2"), ("end", None)):
+        if kind is not None:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        else:
+            element = OxmlElement("w:instrText" if text == "PAGE" else "w:t")
+            element.set(qn("xml:space"), "preserve")
+            element.text = text
+        run._r.append(element)
+    run.font.size, run.font.name = Pt(13), FONT
 
 
 def _paragraph(document: Document, text: str, bold: bool = False, italic: bool = False, center: bool = False) -> None:
@@ -113,6 +158,8 @@ def _results(document: Document, summary: YearSummary, speak: Lang) -> None:
         for task in section_tasks:
             tally = "; ".join(f"{speak._(STANDING_LABELS[s])}: {counts[task.code][s]}" for s in Standing
                               if counts[task.code][s])
+            if counts[task.code].unreported:
+                tally += f"; {speak._(NOT_REPORTED)}: {counts[task.code].unreported}"
             _paragraph(document, f"{task.code}. {task.content} ({tally})")
             for figure in (f for f in figures if f.task_code == task.code and f.reports):
                 target = "" if figure.target is None else speak._("; target {target}",
@@ -143,11 +190,14 @@ def _appendix(document: Document, summary: YearSummary, speak: Lang) -> None:
     section = document.add_section()
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = Mm(297), Mm(210)
+    _page_numbers(section, first_page=True)
     _paragraph(document, speak._("APPENDIX: STANDING OF EACH UNIT ON EACH TASK, {year}", year=summary.year),
                bold=True, center=True)
-    _paragraph(document, "; ".join(f"{SHORT[s]} {speak._(STANDING_LABELS[s])}" for s in Standing), italic=True)
+    _paragraph(document, "; ".join([f"{SHORT[s]} {speak._(STANDING_LABELS[s])}" for s in Standing]
+                                   + [f"{UNREPORTED_MARK} {speak._(NOT_REPORTED)}"]), italic=True)
     tasks = summary.tasks()
-    standing = {(row.unit.id, row.task.id): row.standing for row in summary.rows}
+    standing = {(row.unit.id, row.task.id): SHORT[row.standing] + ("" if row.reported else UNREPORTED_MARK)
+                for row in summary.rows}
     units = summary.units_expected
     table = document.add_table(rows=1, cols=len(tasks) + 1)
     table.style = "Table Grid"
@@ -160,5 +210,4 @@ def _appendix(document: Document, summary: YearSummary, speak: Lang) -> None:
         cells = table.add_row().cells
         cells[0].text = unit.name
         for column, task in enumerate(tasks, start=1):
-            value = standing.get((unit.id, task.id))
-            cells[column].text = SHORT[value] if value is not None else ""
+            cells[column].text = standing.get((unit.id, task.id), "")

@@ -1,9 +1,9 @@
-"""The year's consolidation as an Excel workbook (openpyxl): summary, by task, by unit, every update, and the
-units that have not reported. Vietnamese headers, frozen header rows, filters, sensible widths."""
+"""The year's consolidation as an Excel workbook (openpyxl): summary, by task, by unit, each assignment's
+standing, every update, and the units that have not reported. Vietnamese headers, frozen header rows,
+filters, sensible widths."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from collections.abc import Sequence
 from io import BytesIO
 from typing import Any
@@ -15,7 +15,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet as Worksheet
 
 from locales import Lang
-from reports.summary import STANDING_LABELS, STATUS_LABELS, Standing, YearSummary
+from jobs.year import NOT_REPORTED, STANDING_LABELS, Standing
+from models.progress import STATUS_LABELS
+from reports.summary import Tally, YearSummary
 
 MAX_WIDTH = 60
 
@@ -25,6 +27,7 @@ def workbook(summary: YearSummary, speak: Lang) -> bytes:
     _summary_sheet(book.create_sheet(), summary, speak)
     _by_task(book.create_sheet(), summary, speak)
     _by_unit(book.create_sheet(), summary, speak)
+    _assignments(book.create_sheet(), summary, speak)
     _updates(book.create_sheet(), summary, speak)
     _missing(book.create_sheet(), summary, speak)
     out = BytesIO()
@@ -51,7 +54,7 @@ def _table(sheet: Worksheet, title: str, headers: Sequence[str], rows: Sequence[
 
 
 def _standing_headers(speak: Lang) -> list[str]:
-    return [speak._(STANDING_LABELS[s]) for s in Standing]
+    return [speak._(STANDING_LABELS[s]) for s in Standing] + [speak._("Of which not reported")]
 
 
 def _summary_sheet(sheet: Worksheet, summary: YearSummary, speak: Lang) -> None:
@@ -63,26 +66,40 @@ def _summary_sheet(sheet: Worksheet, summary: YearSummary, speak: Lang) -> None:
                      figure.target if figure.target is not None else ""])
     by_section = summary.by_section()
     for section in summary.sections:
-        counts = by_section.get(section["number"], Counter())
-        rows.append([speak._("Section {number}", number=section["number"]),
-                     ", ".join(f"{speak._(STANDING_LABELS[s])}: {counts[s]}" for s in Standing), "", ""])
+        counts = by_section.get(section["number"], Tally())
+        shown = [f"{speak._(STANDING_LABELS[s])}: {counts[s]}" for s in Standing if counts[s]]
+        shown += [f"{speak._(NOT_REPORTED)}: {counts.unreported}"] if counts.unreported else []
+        rows.append([speak._("Section {number}", number=section["number"]), ", ".join(shown), "", ""])
     _table(sheet, speak._("Summary {year}", year=summary.year),
            [speak._("Item"), speak._("Value"), speak._("Unit of measure"), speak._("Target")], rows)
 
 
 def _by_task(sheet: Worksheet, summary: YearSummary, speak: Lang) -> None:
     counts = summary.by_task()
-    rows = [[task.code, task.content, *(counts[task.code][s] for s in Standing)] for task in summary.tasks()]
+    rows = [[task.code, task.content, *(counts[task.code][s] for s in Standing), counts[task.code].unreported]
+            for task in summary.tasks()]
     _table(sheet, speak._("By task"), [speak._("Task"), speak._("Content"), *_standing_headers(speak)], rows)
 
 
 def _by_unit(sheet: Worksheet, summary: YearSummary, speak: Lang) -> None:
-    per_unit: dict[int, Counter[Standing]] = defaultdict(Counter)
-    for row in summary.rows:
-        per_unit[row.unit.id or 0][row.standing] += 1
-    rows = [[unit.code, unit.name, *(per_unit[unit.id or 0][s] for s in Standing)]
+    per_unit = summary.by_unit()
+    rows = [[unit.code, unit.name, *(per_unit[unit.id or 0][s] for s in Standing), per_unit[unit.id or 0].unreported]
             for unit in summary.units_expected]
     _table(sheet, speak._("By unit"), [speak._("Code"), speak._("Unit"), *_standing_headers(speak)], rows)
+
+
+def _assignments(sheet: Worksheet, summary: YearSummary, speak: Lang) -> None:
+    """One row per unit and task: the standing every other view shows, and the update in force."""
+    rows = [[row.unit.code, row.unit.name, row.task.code, speak._("lead") if row.is_lead else speak._("cooperating"),
+             ", ".join(d.due.strftime("%d/%m/%Y") for d in row.deadlines), speak._(STANDING_LABELS[row.standing]),
+             "" if row.reported else speak._(NOT_REPORTED),
+             speak._(STATUS_LABELS.get(row.update.status, row.update.status)) if row.update else "",
+             row.update.percent if row.update else None, row.update.id if row.update else None]
+            for row in summary.rows]
+    _table(sheet, speak._("Assignments"),
+           [speak._("Code"), speak._("Unit"), speak._("Task"), speak._("Role"), speak._("Deadlines"),
+            speak._("Standing"), speak._("Reported?"), speak._("Status reported"), speak._("Percent"),
+            speak._("Update in force (no.)")], rows)
 
 
 def _updates(sheet: Worksheet, summary: YearSummary, speak: Lang) -> None:

@@ -75,10 +75,10 @@ class Chat:
 
     def press(self, label: str) -> str:
         for reply in reversed(self.last):
-            for choice in reply.choices:
+            for choice in reply.buttons:
                 if choice.label == label:
                     return self.press_id(choice.id)
-        raise AssertionError(f"no button {label!r} in {[c.label for r in self.last for c in r.choices]}")
+        raise AssertionError(f"no button {label!r} in {[c.label for r in self.last for c in r.buttons]}")
 
     def press_id(self, choice_id: str) -> str:
         return self._send(Incoming(channel=self.channel, chat_id=self.user_id, user_id=self.user_id,
@@ -89,7 +89,7 @@ class Chat:
                                    time=NOW, kind=InputKind.OTHER))
 
     def buttons(self) -> list[str]:
-        return [c.label for r in self.last for c in r.choices]
+        return [c.label for r in self.last for c in r.buttons]
 
     def _send(self, incoming: Incoming) -> str:
         self.last = self.conversation.handle_sync(incoming)

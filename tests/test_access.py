@@ -79,7 +79,7 @@ def test_an_administrator_invites_in_the_chat_and_the_code_works_once(conversati
 def test_forged_and_replayed_buttons_reach_nothing(conversation: Conversation, engine: Engine, officer: Chat) -> None:
     manager = member(conversation, engine, Role.MANAGER, "manager")
     manager.say("/baocao chua")
-    remind_token = next(c.id for r in manager.last for c in r.choices if c.label == "Nhắc ngay")
+    remind_token = next(c.id for r in manager.last for c in r.buttons if c.label == "Nhắc ngay")
     viewer = member(conversation, engine, Role.VIEWER, "viewer")
     assert "Nhắc ngay" not in viewer.buttons()
     # A manager's button, replayed by a viewer: the token means nothing outside the manager's own menu.

@@ -35,13 +35,18 @@ def test_a_new_database_is_created_and_seeded_by_the_first_command(databases: Da
 
 def test_tasks_print_deadlines_as_day_month_year(db_url: str) -> None:
     out = run(db_url, "tasks", "--unit", "SKHCN", "--year", "2025").stdout
-    assert "Nhiệm vụ của Sở Khoa học và Công nghệ năm 2025:" in out
+    assert "Nhiệm vụ của Sở Khoa học và Công nghệ năm 2025, tính đến ngày 31/12/2025:" in out
     # Quý II 2025 ended before the plan was issued (09/2025): only the annual report is due that year.
-    assert re.search(r"^I\.3\s+hạn: 19/11/2025  \[chủ trì\]$", out, re.M)
-    assert re.search(r"^I\.3\s+hạn: 30/06/2026, 19/11/2026", run(db_url, "tasks", "--unit", "SKHCN", "--year", "2026").stdout, re.M)
-    assert re.search(r"^VI\.1\s+hạn: chờ sự kiện", out, re.M)
+    assert re.search(r"^I\.3\s+hạn: 19/11/2025 \(báo cáo năm\)  \[chủ trì · Chưa hoàn thành, quá hạn \(chưa báo cáo\)\]$",
+                     out, re.M)
+    in_june = run(db_url, "tasks", "--unit", "SKHCN", "--on", "2026-06-01").stdout
+    assert re.search(r"^I\.3\s+hạn: 30/06/2026, 19/11/2026 \(báo cáo năm\)  \[chủ trì · Chưa hoàn thành, còn trong hạn",
+                     in_june, re.M)
+    assert re.search(r"^II\.2\s+hạn: chờ: Ngay sau khi .*\[chủ trì · Chờ sự kiện \(chưa báo cáo\)\]$", out, re.M)
     everything = run(db_url, "tasks", "--year", "2026").stdout
-    assert everything.count("thời gian theo kế hoạch:") == 20
+    assert everything.count("thời gian theo kế hoạch:") == 19  # I.1 was a one-off of Quý III/2025…
+    assert "Không có hạn nào trong năm 2026: I.1" in everything  # …not a task waiting for an event
+    assert re.search(r"^VI\.1\s+hạn: chờ sự kiện, 19/11/2026 \(báo cáo năm\)$", everything, re.M)
 
 
 def test_every_command_has_help(db_url: str) -> None:
@@ -83,7 +88,7 @@ def test_an_event_recorded_from_the_cli_gives_the_task_its_deadline(db_url: str)
     recorded = run(db_url, "event", "--task", "III.3", "--days", "30", "--date", "2026-03-02")
     assert recorded.returncode == 0, recorded.stderr
     assert "đến hạn 01/04/2026" in recorded.stdout
-    assert re.search(r"^III\.3\s+hạn: 01/04/2026  \[chủ trì\]$",
+    assert re.search(r"^III\.3\s+hạn: 01/04/2026, 19/11/2026 \(báo cáo năm\)  \[chủ trì · Chưa hoàn thành, quá hạn",
                      run(db_url, "tasks", "--unit", "SKHCN", "--year", "2026").stdout, re.M)
     refused = run(db_url, "event", "--task", "I.1", "--days", "30")
     assert refused.returncode == 2 and "không phải là nhiệm vụ chờ sự kiện" in refused.stderr
@@ -96,5 +101,8 @@ def test_simulate_prints_each_day_and_who_would_be_reminded(db_url: str) -> None
     out = run(db_url, "simulate", "--from", "2025-09-15", "--to", "2025-09-30", "--unit", "21040").stdout
     assert "Thứ ba 16/09/2025\n  reminder UBND xã Bình Sơn → Lê Văn Cường (#1): Nhắc việc: còn 14 ngày đến hạn 30/09/2025." in out
     assert "Thứ bảy" not in out and "Chủ nhật" not in out
+    unregistered = run(db_url, "simulate", "--from", "2025-09-15", "--to", "2025-09-30", "--unit", "SKHCN").stdout
+    assert "  reminder Sở Khoa học và Công nghệ → chưa có ai đăng ký: Nhắc việc: hôm nay, 30/09/2025, là hạn chót." \
+        in unregistered  # an admin sees every unit's calendar before anyone registers
     assert "Trong khoảng thời gian này không có tin nào" in run(
-        db_url, "simulate", "--from", "2025-09-15", "--to", "2025-09-30", "--unit", "SKHCN").stdout
+        db_url, "simulate", "--from", "2026-01-26", "--to", "2026-02-27", "--unit", "SKHCN").stdout

@@ -30,7 +30,7 @@ def test_an_officer_registers_sees_tasks_and_reports_progress(conversation: Conv
 
     tasks = chat.say("/nhiemvu")
     assert "Nhiệm vụ năm 2025 của UBND xã Bình Sơn: chủ trì 3, phối hợp 12." in tasks
-    assert "I.1. Tiếp tục tổ chức quán triệt" in tasks and "Hạn: 30/09/2025 · Chưa báo cáo, quá hạn" in tasks
+    assert "I.1. Tiếp tục tổ chức quán triệt" in tasks and "Hạn: 30/09/2025, 19/11/2025 (báo cáo năm) · Chưa hoàn thành, quá hạn (chưa báo cáo)" in tasks
     assert tasks.index("CHỦ TRÌ") < tasks.index("PHỐI HỢP")
 
     assert "Bạn cập nhật nhiệm vụ nào?" in chat.say("/capnhat")
@@ -146,7 +146,7 @@ def test_a_forged_button_for_another_units_task_is_refused(officer: Chat, engine
 
 def test_an_old_button_from_a_closed_form_is_harmless(officer: Chat) -> None:
     officer.say("/capnhat")
-    stale = officer.last[0].choices[0].id
+    stale = officer.last[0].buttons[0].id
     officer.say("/huy")
     assert "Đã hủy" in officer.last[0].text
     assert "biểu mẫu đã đóng" in officer.press_id(stale)
@@ -227,7 +227,7 @@ def test_an_officer_switches_to_english_and_back(officer: Chat) -> None:
     tasks = officer.say("/tasks")
     assert "Tasks of UBND xã Bình Sơn in 2025: leading 3, cooperating on 12." in tasks
     assert "I.1. Tiếp tục tổ chức quán triệt" in tasks  # the plan's wording stays as written
-    assert "Due: 30 Sep 2025 · Not reported, overdue" in tasks
+    assert "Due: 30 Sep 2025, 19 Nov 2025 (annual report) · Not done, overdue (not reported)" in tasks
     officer.say("/update III.2")
     assert officer.buttons() == ["Done", "In progress", "Not started", "Nothing arose this year"]
     officer.say("/cancel")

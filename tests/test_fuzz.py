@@ -70,7 +70,7 @@ def check(replies: list[Reply]) -> None:
     for reply in replies:
         assert reply.text.strip(), "no empty reply"
         assert len(reply.text) <= TELEGRAM_LIMIT, len(reply.text)
-        for choice in reply.choices:
+        for choice in reply.buttons:
             assert 0 < len(choice.id.encode()) <= 64 and choice.label.strip()  # Telegram's callback_data limit
 
 

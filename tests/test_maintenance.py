@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
 from bot.logs import HIDDEN, JsonLines, Redact
-from models import Member, ProgressUpdate, make_engine
+from models import Member, ProgressUpdate, UpdateInForce, make_engine
 from models.migrate import head, upgrade
 from tests.conftest import Chat
 from tests.databases import BACKEND, Databases
@@ -74,6 +74,7 @@ def test_a_backup_restores_every_update(officer: Chat, db_url: str, engine: Engi
     assert made.returncode == 0 and made.stdout.startswith(f"Đã ghi bản sao lưu: {backup}"), made.stderr
 
     with Session(engine) as session:  # the records are lost
+        session.exec(delete(UpdateInForce))  # type: ignore[call-overload]
         session.exec(delete(ProgressUpdate))  # type: ignore[call-overload]
         session.commit()
     engine.dispose()

@@ -12,10 +12,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from handlers.events import record_event
-from handlers.reminders import scan, simulate
+from handlers.notices import scan, simulate
 from jobs.calendar import CALENDAR
 from jobs.policy import DEFAULT_POLICY
 from jobs.reminders import unit_deadlines
+from jobs.year import save_update
 from models import Assignment, Outbox, ProgressUpdate, Task, Unit, make_engine, session_scope
 from models.organisation import Role
 from tests.conftest import Chat, add_member, invite
@@ -80,8 +81,8 @@ def year_2026(year_engine: Engine) -> tuple[dict[str, date], dict[str, int]]:
             with session_scope(engine) as session:
                 assignment = session.exec(select(Assignment).join(Task, col(Task.id) == Assignment.task_id).where(
                     Task.code == "V.1", Assignment.unit_id == unit_id(engine, "SKHCN"))).one()
-                session.add(ProgressUpdate(assignment_id=assignment.id, period="2026", status="done",
-                                           member_id=members["SKHCN"], channel="telegram"))
+                save_update(session, ProgressUpdate(assignment_id=assignment.id, period="2026", status="done",
+                                                    member_id=members["SKHCN"], channel="telegram"))
 
     return run_days(engine, date(2026, 1, 1), date(2026, 12, 31), skhcn_reports_v1_done), members
 
@@ -195,7 +196,7 @@ def test_nhacnho_shows_the_next_reminders_and_sukien_is_for_managers(conversatio
     recorded = manager.say("/sukien iii.3 30 02/03/2026")
     assert "sự kiện của nhiệm vụ III.3 xảy ra ngày 02/03/2026; các đơn vị có 30 ngày, đến hạn 01/04/2026" in recorded
     with Session(engine) as session:
-        deadlines = [d.due for d in unit_deadlines(session, 2026, {unit_id(engine, "SKHCN")})
+        deadlines = [d.due for d in unit_deadlines(session, 2026, date(2026, 3, 2), {unit_id(engine, "SKHCN")})
                      if d.key.startswith("due:")]
     assert date(2026, 4, 1) in deadlines
 

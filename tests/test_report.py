@@ -21,7 +21,8 @@ from locales import lang
 from models import Assignment, Outbox, ProgressUpdate, Task, Unit, session_scope
 from models.organisation import Role
 from reports.docx import draft
-from reports.summary import Standing, summarise
+from jobs.year import Standing, save_update
+from reports.summary import summarise
 from reports.xlsx import workbook
 from tests.conftest import NOW, Chat, add_member, invite
 from tests.fake_telegram import FakeTelegram
@@ -38,9 +39,10 @@ def report(engine: Engine, unit: str, task: str, status: str, when: datetime, fi
                                   .join(Unit, col(Unit.id) == Assignment.unit_id)
                                   .where(Task.code == task, Unit.code == unit)).one()
         member = add_member(engine, unit, next(CHATS))
-        session.add(ProgressUpdate(assignment_id=assignment.id, period="2025", status=status, percent=percent,
-                                   result="kết quả", figures=figures or {}, difficulties=difficulties,
-                                   member_id=member, channel="telegram", created_at=when))
+        save_update(session, ProgressUpdate(assignment_id=assignment.id, period="2025", status=status,
+                                            percent=percent, result="kết quả", figures=figures or {},
+                                            difficulties=difficulties, member_id=member, channel="telegram",
+                                            created_at=when))
 
 
 def test_totals_follow_superseding_answers_nothing_arose_and_tasks_without_figures(engine: Engine) -> None:
@@ -60,7 +62,9 @@ def test_totals_follow_superseding_answers_nothing_arose_and_tasks_without_figur
     counts = summary.by_task()
     assert counts["III.4"][Standing.NOT_ARISEN] == 1 and counts["III.4"][Standing.DONE_ON_TIME] == 2
     assert counts["II.3"][Standing.DONE_LATE] == 1
-    assert counts["I.1"][Standing.NOT_REPORTED] == len(summary.units_expected) - 3  # I.1 lead: all but BCĐ, QLTT, báo
+    assert counts["I.1"].unreported == len(summary.units_expected) - 3  # I.1 lead: all but BCĐ, QLTT, báo
+    assert counts["I.1"][Standing.OVERDUE] == counts["I.1"].unreported  # every unit leads I.1, due 30/09/2025
+    assert counts["II.3"][Standing.PENDING] == counts["II.3"].unreported  # II.3's cooperators: held to 19/11 only
     assert len(summary.units_reported) == 3
     assert not any(f.task_code == "II.3" for f in summary.figures())
 
@@ -85,9 +89,9 @@ def test_drilling_down_by_unit_task_and_who_has_not_reported(conversation: Conve
     overview = manager.say("/baocao")
     assert "Đơn vị đã báo cáo: 1/113" in overview and "• III.2 Tỷ lệ công chức" in overview
     unit = manager.say("/baocao binh son")
-    assert unit.startswith("UBND xã Bình Sơn, năm 2025:") and "• III.2: Hoàn thành đúng hạn" in unit
+    assert unit.startswith("UBND xã Bình Sơn, năm 2025:") and "• III.2: Đã hoàn thành đúng hạn" in unit
     assert "Có nhiều đơn vị khớp" in manager.say("/baocao binh")
-    assert "• UBND xã Bình Sơn: Hoàn thành đúng hạn" in manager.say("/baocao iii.2")
+    assert "• UBND xã Bình Sơn: Đã hoàn thành đúng hạn" in manager.say("/baocao iii.2")
     missing = manager.say("/baocao chua")
     assert missing.startswith("Còn 112 đơn vị chưa báo cáo:") and "Bình Sơn" not in missing
     assert "Không tìm thấy" in manager.say("/baocao zzz")
@@ -100,7 +104,8 @@ def test_the_workbook_and_the_draft_hold_the_stored_figures(engine: Engine) -> N
     with Session(engine) as session:
         summary = summarise(session, 2025, TODAY)
     book = load_workbook(BytesIO(workbook(summary, lang("vi"))))
-    assert book.sheetnames == ["Tổng hợp 2025", "Theo nhiệm vụ", "Theo đơn vị", "Các cập nhật", "Chưa báo cáo"]
+    assert book.sheetnames == ["Tổng hợp 2025", "Theo nhiệm vụ", "Theo đơn vị", "Giao nhiệm vụ", "Các cập nhật",
+                               "Chưa báo cáo"]
     first = book["Tổng hợp 2025"]
     values = {row[0]: row[1] for row in first.iter_rows(min_row=2, values_only=True)}
     assert values["V.1 — Số cuộc thanh tra, kiểm tra"] == 14 and values["V.1 — Số tiền xử phạt"] == 45_000_000
@@ -113,8 +118,13 @@ def test_the_workbook_and_the_draft_hold_the_stored_figures(engine: Engine) -> N
 
     document = Document(BytesIO(draft(summary, lang("vi"))))
     header = document.tables[0]
-    assert header.cell(0, 0).text == "UBND TỈNH QUẢNG NGÃI\nSỞ KHOA HỌC VÀ CÔNG NGHỆ"
-    assert header.cell(0, 1).text == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc"
+    assert header.cell(0, 0).text == "UBND TỈNH QUẢNG NGÃI\nSỞ KHOA HỌC VÀ CÔNG NGHỆ\n"  # the last line: a rule
+    assert header.cell(0, 1).text == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+    for cell, length in ((header.cell(0, 0), 24), (header.cell(0, 1), 60)):
+        rule = cell.paragraphs[-1]
+        assert rule._p.xpath("./w:pPr/w:pBdr/w:top/@w:val") == ["single"]  # a short line under the text
+        width = cell.width.mm - rule.paragraph_format.left_indent.mm - rule.paragraph_format.right_indent.mm
+        assert round(width) == length
     text = "\n".join(p.text for p in document.paragraphs)
     assert "BÁO CÁO" in text and "- Số cuộc thanh tra, kiểm tra: 14 cuộc (2 đơn vị báo cáo)." in text
     assert "- Sở Khoa học và Công nghệ (V.1): Thiếu cán bộ" in text
@@ -122,6 +132,10 @@ def test_the_workbook_and_the_draft_hold_the_stored_figures(engine: Engine) -> N
     assert [round(length.mm) for length in (section.page_width, section.page_height, section.top_margin,
                                             section.left_margin, section.right_margin)] == [210, 297, 20, 30, 15]
     assert document.styles["Normal"].font.name == "Times New Roman"
+    # Page numbers top centre from the second page on: none in the first page's own header.
+    assert section.different_first_page_header_footer
+    assert section.header._element.xpath(".//w:instrText/text()") == ["PAGE"]
+    assert section.first_page_header._element.xpath(".//w:instrText/text()") == []
     appendix = document.tables[1]
     assert appendix.cell(0, 0).text == "Đơn vị" and len(appendix.rows) == 114
 
@@ -180,7 +194,7 @@ def test_a_manager_reminds_the_units_that_have_not_reported_and_a_viewer_cannot(
     assert manager.buttons() == ["Chưa báo cáo", "Theo nhiệm vụ", "Excel", "Word", "Biểu đồ"]
     manager.press("Chưa báo cáo")
     assert manager.buttons() == ["Nhắc ngay"]
-    remind_token = manager.last[0].choices[0].id
+    remind_token = manager.last[0].buttons[0].id
     assert "biểu mẫu đã đóng" in viewer.press_id(remind_token)  # another member's button is nothing to a viewer
     assert manager.press("Nhắc ngay").startswith("Đã xếp lịch nhắc 1 cán bộ của 1 đơn vị")
     assert manager.say("/baocao nhacnho").startswith("Đã xếp lịch nhắc 0 cán bộ")  # once a day

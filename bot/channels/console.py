@@ -47,7 +47,7 @@ def render(reply: Reply) -> str:
         path = EXPORTS / reply.attachment.filename
         path.write_bytes(reply.attachment.content)
         lines.append(f"  → {path}")
-    return numbered(Reply("\n".join(lines), reply.choices), indent="  ")
+    return numbered(Reply("\n".join(lines), reply.buttons), indent="  ")
 
 
 def run_console(conversation: Conversation, user_id: str, stdin: TextIO = sys.stdin,

@@ -134,8 +134,8 @@ async def send(bot: Bot, chat_id: str, reply: Reply) -> None:
             await bot.send_document(chat_id=int(chat_id), document=upload, caption=reply.text[:CAPTION_LIMIT])
         return
     chunks = split_text(reply.text, MESSAGE_LIMIT)
-    markup = InlineKeyboardMarkup([[InlineKeyboardButton(c.label, callback_data=c.id)] for c in reply.choices]) \
-        if reply.choices else None
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton(c.label, callback_data=c.id)] for c in reply.buttons]) \
+        if reply.buttons else None
     for index, chunk in enumerate(chunks):
         last = index == len(chunks) - 1
         # An int, as Telegram's ids are: PTB's rate limiter takes a string chat id for a group's @username.

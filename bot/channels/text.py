@@ -21,5 +21,5 @@ def split_text(text: str, limit: int) -> list[str]:
 
 def numbered(reply: Reply, indent: str = "") -> str:
     """The reply's text with its choices as "1. Đã hoàn thành" lines: answered by number or by words."""
-    choices = [f"{indent}{n}. {choice.label}" for n, choice in enumerate(reply.choices, start=1)]
+    choices = [f"{indent}{n}. {choice.label}" for n, choice in enumerate(reply.buttons, start=1)]
     return "\n".join([reply.text, *choices])

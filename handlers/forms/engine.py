@@ -7,65 +7,26 @@ of the bot, or a day away from the phone, resumes exactly where the member stopp
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
-from datetime import date, datetime, timezone, tzinfo
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
+from handlers.context import Context
 from handlers.forms.steps import Answers, Confirm, Form, Invalid, Step
-from handlers.messages import Choice as ChoiceButton
-from handlers.messages import Incoming, InputKind, Reply
-from jobs.calendar import VIETNAM
-from locales import N_, Lang
-from models import FormState, Member, Unit
+from handlers.messages import Button, Incoming, InputKind, Reply
+from locales import N_
+from models import FormState
 from models.db import utcnow
-
-
-T = TypeVar("T")
-
-
-@dataclass
-class FormContext:
-    """What a step may look at: the database, the member (and their unit), their language, today.
-
-    A context lives for one incoming message, so `remember` can keep what several steps of that message
-    ask for (the unit's task list is read once, not once per step that renders or checks it).
-    """
-
-    session: Session
-    member: Member
-    unit: Unit
-    lang: Lang
-    now: datetime  # local time of the plan's province
-    channel: str
-    zone: tzinfo = VIETNAM
-    _memo: dict[Hashable, Any] = field(default_factory=dict, repr=False)
-
-    @property
-    def today(self) -> date:
-        return self.now.date()
-
-    @property
-    def recorded_at(self) -> datetime:
-        """`now` as stored: naive UTC, like every timestamp in the database."""
-        return self.now.replace(tzinfo=self.zone).astimezone(timezone.utc).replace(tzinfo=None)
-
-    def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key]  # type: ignore[no-any-return]
 
 
 class FormEngine:
     def __init__(self, *forms: Form) -> None:
         self.forms = {form.name: form for form in forms}
 
-    def state(self, ctx: FormContext) -> FormState | None:
+    def state(self, ctx: Context) -> FormState | None:
         return ctx.session.exec(select(FormState).where(FormState.member_id == ctx.member.id)).first()
 
-    def start(self, ctx: FormContext, name: str, answers: Answers | None = None) -> list[Reply]:
+    def start(self, ctx: Context, name: str, answers: Answers | None = None) -> list[Reply]:
         """Open a form (replacing any the member left open); `answers` pre-fills steps, e.g. the task."""
         old = self.state(ctx)
         if old is not None:
@@ -79,20 +40,20 @@ class FormEngine:
         ctx.session.add(state)
         return [self._prompt(ctx, form, state)]
 
-    def resume(self, ctx: FormContext) -> list[Reply]:
+    def resume(self, ctx: Context) -> list[Reply]:
         state = self.state(ctx)
         if state is None:
             return [Reply(ctx.lang._("There is no unfinished form. Type /capnhat to report progress."))]
         return [self._prompt(ctx, self.forms[state.form], state)]
 
-    def cancel(self, ctx: FormContext) -> list[Reply]:
+    def cancel(self, ctx: Context) -> list[Reply]:
         state = self.state(ctx)
         if state is None:
             return [Reply(ctx.lang._("There is nothing to cancel."))]
         ctx.session.delete(state)
         return [Reply(ctx.lang._("Cancelled. Nothing was saved."))]
 
-    def back(self, ctx: FormContext) -> list[Reply]:
+    def back(self, ctx: Context) -> list[Reply]:
         state = self.state(ctx)
         if state is None:
             return [Reply(ctx.lang._("There is no unfinished form to go back in."))]
@@ -105,7 +66,7 @@ class FormEngine:
         self._touch(state)
         return [self._prompt(ctx, self.forms[state.form], state)]
 
-    def skip(self, ctx: FormContext) -> list[Reply]:
+    def skip(self, ctx: Context) -> list[Reply]:
         state = self.state(ctx)
         if state is None:
             return [Reply(ctx.lang._("There is no question to skip."))]
@@ -115,7 +76,7 @@ class FormEngine:
             return [Reply(ctx.lang._("This question cannot be skipped.")), self._prompt(ctx, form, state)]
         return self._accept(ctx, form, state, step, None)
 
-    def answer(self, ctx: FormContext, incoming: Incoming) -> list[Reply]:
+    def answer(self, ctx: Context, incoming: Incoming) -> list[Reply]:
         state = self.state(ctx)
         assert state is not None, "the dispatcher routes here only with an open form"
         form = self.forms[state.form]
@@ -130,7 +91,7 @@ class FormEngine:
 
     # -- inside the engine ------------------------------------------------------------------------------
 
-    def _read(self, ctx: FormContext, state: FormState, step: Step, incoming: Incoming) -> Any:
+    def _read(self, ctx: Context, state: FormState, step: Step, incoming: Incoming) -> Any:
         if incoming.kind is InputKind.OTHER:
             raise Invalid(N_("I can only read text here. Please type your answer."))
         if incoming.kind is InputKind.TEXT:
@@ -144,7 +105,7 @@ class FormEngine:
             raise Invalid(N_("That choice is not available to you. Please use the buttons below."))
         return value
 
-    def _accept(self, ctx: FormContext, form: Form, state: FormState, step: Step, value: Any) -> list[Reply]:
+    def _accept(self, ctx: Context, form: Form, state: FormState, step: Step, value: Any) -> list[Reply]:
         answers = {**state.answers, step.name: value}
         state.answers = answers
         state.history = [*state.history, step.name]
@@ -152,7 +113,7 @@ class FormEngine:
         self._touch(state)
         return [self._prompt(ctx, form, state)]
 
-    def _confirm(self, ctx: FormContext, form: Form, state: FormState, value: str) -> list[Reply]:
+    def _confirm(self, ctx: Context, form: Form, state: FormState, value: str) -> list[Reply]:
         if value == "back":
             return self.back(ctx)
         if value == "cancel":
@@ -161,18 +122,18 @@ class FormEngine:
         ctx.session.delete(state)
         return form.on_submit(ctx, answers)
 
-    def _final_answers(self, ctx: FormContext, form: Form, answers: Answers) -> Answers:
+    def _final_answers(self, ctx: Context, form: Form, answers: Answers) -> Answers:
         """Only the answers of steps that still apply: a percent typed before the status changed is dropped."""
         steps = [s for s in form.flat(ctx, answers) if s.applies(answers) and not isinstance(s, Confirm)]
         return {s.name: answers.get(s.name) for s in steps}
 
-    def _current(self, ctx: FormContext, form: Form, state: FormState) -> Step:
+    def _current(self, ctx: Context, form: Form, state: FormState) -> Step:
         for step in form.flat(ctx, state.answers):
             if step.name == state.step:
                 return step
         return self._next_step(ctx, form, state.answers, after=None)
 
-    def _next_step(self, ctx: FormContext, form: Form, answers: Answers, after: str | None) -> Step:
+    def _next_step(self, ctx: Context, form: Form, answers: Answers, after: str | None) -> Step:
         steps = form.flat(ctx, answers)
         names = [s.name for s in steps]
         start = names.index(after) + 1 if after in names else 0
@@ -181,7 +142,7 @@ class FormEngine:
                 return step
         return form.confirm
 
-    def _prompt(self, ctx: FormContext, form: Form, state: FormState, error: str = "") -> Reply:
+    def _prompt(self, ctx: Context, form: Form, state: FormState, error: str = "") -> Reply:
         step = self._current(ctx, form, state)
         parts = [error] if error else []
         if step.intro:
@@ -195,7 +156,7 @@ class FormEngine:
         tokens = [secrets.token_urlsafe(6) for _ in options]
         state.offered = [[token, option.value] for token, option in zip(tokens, options)]
         self._touch(state)
-        buttons = tuple(ChoiceButton(token, option.label) for token, option in zip(tokens, options))
+        buttons = tuple(Button(token, option.label) for token, option in zip(tokens, options))
         return Reply("\n\n".join(parts), buttons)
 
     @staticmethod

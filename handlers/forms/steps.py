@@ -18,7 +18,7 @@ from jobs.text import fold
 from locales import N_
 
 if TYPE_CHECKING:
-    from handlers.forms.engine import FormContext
+    from handlers.context import Context
     from handlers.messages import Reply
 
 Answers = dict[str, Any]
@@ -56,23 +56,23 @@ class Step:
     def is_optional(self, answers: Answers) -> bool:
         return self.optional(answers) if callable(self.optional) else self.optional
 
-    def ask(self, ctx: FormContext, answers: Answers) -> str:
+    def ask(self, ctx: Context, answers: Answers) -> str:
         return ctx.lang._(self.prompt)
 
-    def heading(self, ctx: FormContext, answers: Answers) -> str:
+    def heading(self, ctx: Context, answers: Answers) -> str:
         return self.title_prefix + ctx.lang._(self.title or self.prompt)
 
-    def options(self, ctx: FormContext, answers: Answers) -> list[Option]:
+    def options(self, ctx: Context, answers: Answers) -> list[Option]:
         return []
 
-    def parse(self, ctx: FormContext, answers: Answers, text: str) -> Any:
+    def parse(self, ctx: Context, answers: Answers, text: str) -> Any:
         raise NotImplementedError
 
-    def show(self, ctx: FormContext, answers: Answers, value: Any) -> str:
+    def show(self, ctx: Context, answers: Answers, value: Any) -> str:
         return str(value)
 
 
-OptionSource = Sequence[tuple[str, str]] | Callable[["FormContext", Answers], list[Option]]
+OptionSource = Sequence[tuple[str, str]] | Callable[["Context", Answers], list[Option]]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,30 +82,36 @@ class Choice(Step):
     choices: OptionSource = ()
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # value → extra words (folded)
 
-    def options(self, ctx: FormContext, answers: Answers) -> list[Option]:
+    def options(self, ctx: Context, answers: Answers) -> list[Option]:
         if callable(self.choices):
             return self.choices(ctx, answers)
         return [Option(value, ctx.lang._(msgid), self.aliases.get(value, ())) for value, msgid in self.choices]
 
-    def parse(self, ctx: FormContext, answers: Answers, text: str) -> str:
-        options = self.options(ctx, answers)
-        typed = fold(text).strip(" .")
-        if typed.isdecimal() and len(typed) <= 4:  # not "²", which isdigit() but int() refuses
-            index = int(typed)
-            if 1 <= index <= len(options):
-                return options[index - 1].value
-            raise Invalid(N_("Please choose a number from 1 to {n}."), n=len(options))
-        exact = [o for o in options if typed in {fold(o.label), *map(fold, o.keys)}]
-        if exact:
-            return exact[0].value
-        partial = [o for o in options if len(typed) >= 3 and typed in fold(o.label)]
-        if len(partial) == 1:
-            return partial[0].value
-        raise Invalid(N_("I could not tell which one you mean. Press a button or type its number."))
+    def parse(self, ctx: Context, answers: Answers, text: str) -> str:
+        return pick(self.options(ctx, answers), text)
 
-    def show(self, ctx: FormContext, answers: Answers, value: Any) -> str:
+    def show(self, ctx: Context, answers: Answers, value: Any) -> str:
         labels = {o.value: o.label for o in self.options(ctx, answers)}
         return labels.get(value, str(value))
+
+
+def pick(options: Sequence[Option], text: str) -> str:
+    """The value of the option a typed answer names: its number in the list, its words or a key (with or
+    without diacritics), or a part of its words that no other option shares. Every list of choices shown as
+    numbered lines, in a form or a menu, is read here."""
+    typed = fold(text).strip(" .")
+    if typed.isdecimal() and len(typed) <= 4:  # not "²", which isdigit() but int() refuses
+        index = int(typed)
+        if 1 <= index <= len(options):
+            return options[index - 1].value
+        raise Invalid(N_("Please choose a number from 1 to {n}."), n=len(options))
+    exact = [o for o in options if typed in {fold(o.label), *map(fold, o.keys)}]
+    if exact:
+        return exact[0].value
+    partial = [o for o in options if len(typed) >= 3 and typed in fold(o.label)]
+    if len(partial) == 1:
+        return partial[0].value
+    raise Invalid(N_("I could not tell which one you mean. Press a button or type its number."))
 
 
 _PERCENT = re.compile(r"^\s*(\d{1,3}(?:[.,]\d+)?)\s*%?\s*$")
@@ -113,7 +119,7 @@ _PERCENT = re.compile(r"^\s*(\d{1,3}(?:[.,]\d+)?)\s*%?\s*$")
 
 @dataclass(frozen=True, kw_only=True)
 class Percent(Step):
-    def parse(self, ctx: FormContext, answers: Answers, text: str) -> float | int:
+    def parse(self, ctx: Context, answers: Answers, text: str) -> float | int:
         match = _PERCENT.match(text)
         if not match:
             raise Invalid(N_("Please type a percentage as a number from 0 to 100, for example 60%."))
@@ -122,7 +128,7 @@ class Percent(Step):
             raise Invalid(N_("A percentage must be between 0 and 100; you typed {value}."), value=match.group(1))
         return int(value) if value.is_integer() else value
 
-    def show(self, ctx: FormContext, answers: Answers, value: Any) -> str:
+    def show(self, ctx: Context, answers: Answers, value: Any) -> str:
         return f"{ctx.lang.number(value)}%"
 
 
@@ -135,7 +141,7 @@ class Number(Step):
     maximum: int | None = None
     whole: bool = True
 
-    def parse(self, ctx: FormContext, answers: Answers, text: str) -> int | float:
+    def parse(self, ctx: Context, answers: Answers, text: str) -> int | float:
         digits = _strip_unit(text, self.unit)
         try:
             value = _parse_number(digits, ctx.lang.code)
@@ -148,7 +154,7 @@ class Number(Step):
                           low=self.minimum, high=self.maximum if self.maximum is not None else "∞")
         return int(value) if value == value.to_integral_value() else float(value)
 
-    def show(self, ctx: FormContext, answers: Answers, value: Any) -> str:
+    def show(self, ctx: Context, answers: Answers, value: Any) -> str:
         return f"{ctx.lang.number(value)} {self.unit}".strip()
 
 
@@ -178,7 +184,7 @@ def _parse_number(text: str, locale: str) -> Decimal:
 class Text(Step):
     max_len: int = 1000
 
-    def parse(self, ctx: FormContext, answers: Answers, text: str) -> str:
+    def parse(self, ctx: Context, answers: Answers, text: str) -> str:
         if not text.strip():
             raise Invalid(N_("The answer is empty. Please type a few words."))
         if "\x00" in text:  # no phone keyboard types it, and PostgreSQL cannot store it in text
@@ -188,7 +194,7 @@ class Text(Step):
                           length=ctx.lang.number(len(text)), limit=ctx.lang.number(self.max_len))
         return text  # stored exactly as typed: it is the unit's own wording
 
-    def show(self, ctx: FormContext, answers: Answers, value: Any) -> str:
+    def show(self, ctx: Context, answers: Answers, value: Any) -> str:
         return value if len(value) <= 300 else value[:300] + "…"
 
 
@@ -209,7 +215,7 @@ class Confirm(Choice):
 class StepGroup:
     """Steps that depend on earlier answers or on the database, expanded when the form runs."""
 
-    def expand(self, ctx: FormContext, answers: Answers) -> list[Step]:
+    def expand(self, ctx: Context, answers: Answers) -> list[Step]:
         raise NotImplementedError
 
 
@@ -218,10 +224,10 @@ class Figures(StepGroup):
     """A placeholder for the figures a task declares in the plan data: one number step per figure."""
 
     name: str
-    figures_of: Callable[["FormContext", Answers], list[dict[str, Any]]]
+    figures_of: Callable[["Context", Answers], list[dict[str, Any]]]
     when: Callable[[Answers], bool] | None = None
 
-    def expand(self, ctx: FormContext, answers: Answers) -> list[Step]:
+    def expand(self, ctx: Context, answers: Answers) -> list[Step]:
         if self.when is not None and not self.when(answers):
             return []
         return figure_steps(self.name, self.figures_of(ctx, answers))
@@ -243,14 +249,14 @@ class FigureStep(Number):
         object.__setattr__(self, "whole", kind == "count")
         object.__setattr__(self, "maximum", 100 if kind == "percent" else None)
 
-    def ask(self, ctx: FormContext, answers: Answers) -> str:
+    def ask(self, ctx: Context, answers: Answers) -> str:
         target = self.figure.get("target")
         if target is None:
             return ctx.lang._("{label} ({unit})? Type a number.", label=self.figure["label"], unit=self.unit)
         return ctx.lang._("{label} ({unit})? The plan's target is {target}. Type a number.",
                           label=self.figure["label"], unit=self.unit, target=ctx.lang.number(target))
 
-    def heading(self, ctx: FormContext, answers: Answers) -> str:
+    def heading(self, ctx: Context, answers: Answers) -> str:
         return f"{self.title_prefix}{self.figure['label']}"
 
 
@@ -258,17 +264,26 @@ class FigureStep(Number):
 class Form:
     name: str
     steps: Sequence[Step | StepGroup]
-    on_submit: Callable[["FormContext", Answers], list["Reply"]]
+    on_submit: Callable[["Context", Answers], list["Reply"]]
     confirm: Confirm = field(default_factory=Confirm)
 
-    def flat(self, ctx: FormContext, answers: Answers) -> list[Step]:
-        """The steps as they stand for these answers: figure placeholders expanded, the confirm step last."""
+    def flat(self, ctx: Context, answers: Answers) -> list[Step]:
+        """The steps as they stand for these answers: groups expanded, the confirm step last.
+
+        A group is expanded from the answers of the steps that still apply before it: an answer given, then
+        made moot by going back and changing an earlier one, expands nothing.
+        """
+        live = dict(answers)
         flat: list[Step] = []
         for step in self.steps:
-            flat.extend(step.expand(ctx, answers) if isinstance(step, StepGroup) else [step])
+            expanded = step.expand(ctx, live) if isinstance(step, StepGroup) else [step]
+            for one in expanded:
+                if not one.applies(live):
+                    live.pop(one.name, None)
+            flat.extend(expanded)
         return [*flat, self.confirm]
 
-    def summary(self, ctx: FormContext, answers: Answers) -> str:
+    def summary(self, ctx: Context, answers: Answers) -> str:
         """The answers as the member will confirm them, one line per question that applies."""
         lines = [ctx.lang._("Your answers:")]
         for step in self.flat(ctx, answers):

@@ -1,6 +1,6 @@
-"""What the bot says on its own: reminders before and after deadlines, the managers' weekly digest of what
-is overdue, and the kick-off list of a unit's tasks. `scan` writes what is due at a moment to the outbox;
-`preview` returns the same messages without writing, for `simulate`."""
+"""What the bot says on its own, not in answer to a message: reminders before and after deadlines, the
+managers' weekly digest of what stands overdue, and the kick-off list of a unit's tasks. `scan` writes what is
+due at a moment to the outbox; `preview` returns the same messages without writing, for `simulate`."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from handlers.forms import FormContext
+from handlers.context import Context
 from handlers.my_tasks import show as list_tasks
 from handlers.outbox import OutgoingMessage, enqueue, existing_keys
 from jobs.calendar import WorkingCalendar
 from jobs.deadlines import recorded_events
 from jobs.policy import ReminderPolicy
-from jobs.reminders import PUSH_CHANNELS, DueReminder, UnitDeadline, due_on, officers, unit_deadlines, units_by_id, upcoming
+from jobs.reminders import PUSH_CHANNELS, DueReminder, due_on, officers, units_by_id
+from jobs.year import AssignmentYear, Standing, year_of
 from jobs.schedule import RuleKind
 from locales import Lang, lang
 from models import Assignment, ChannelAccount, Member, Outbox, Task, Unit
@@ -32,24 +33,27 @@ def scan(session: Session, now: datetime, policy: ReminderPolicy, calendar: Work
 
 
 def preview(session: Session, now: datetime, policy: ReminderPolicy, calendar: WorkingCalendar,
-            unit_ids: set[int] | None = None) -> list[OutgoingMessage]:
+            unit_ids: set[int] | None = None, unregistered: bool = False) -> list[OutgoingMessage]:
+    """What the cycle at `now` would write. With `unregistered`, the reminders of units nobody has registered
+    in yet too, addressed to member 0: never written, shown by `simulate` so an admin sees every calendar."""
     today = now.date()
     if not calendar.is_working_day(today) or not policy.in_office_hours(now.time()):
         return []
-    messages = reminder_messages(session, due_on(session, today, policy, calendar, unit_ids))
+    messages = reminder_messages(session, due_on(session, today, policy, calendar, unit_ids, unregistered))
     if policy.is_digest_day(today, calendar):
         messages += digest_messages(session, today)
     return messages + kickoff_messages(session, now, unit_ids)
 
 
 def simulate(session: Session, start: date, end: date, policy: ReminderPolicy, calendar: WorkingCalendar,
-             unit_ids: set[int] | None = None) -> list[tuple[date, OutgoingMessage]]:
+             unit_ids: set[int] | None = None, unregistered: bool = False) -> list[tuple[date, OutgoingMessage]]:
     """What the daily cycle would write, day by day, if nobody reported meanwhile. Nothing is written."""
     seen = set(session.exec(select(Outbox.key)).all())
     found: list[tuple[date, OutgoingMessage]] = []
     day = start
     while day <= end:
-        for message in preview(session, datetime.combine(day, policy.scan_at), policy, calendar, unit_ids):
+        for message in preview(session, datetime.combine(day, policy.scan_at), policy, calendar, unit_ids,
+                               unregistered):
             if message.key not in seen and (unit_ids is None or message.kind != "digest"):
                 seen.add(message.key)
                 found.append((day, message))
@@ -60,7 +64,7 @@ def simulate(session: Session, start: date, end: date, policy: ReminderPolicy, c
 def reminder_messages(session: Session, due: list[DueReminder]) -> list[OutgoingMessage]:
     units = units_by_id(session, {d.deadline.unit_id for d in due})
     return [OutgoingMessage(d.key, "reminder", d.recipient.member_id, d.recipient.channel, d.recipient.chat_id,
-                            reminder_text(lang(d.recipient.language), d, units[d.deadline.unit_id]))
+                            reminder_text(lang(d.recipient.language), d, units[d.deadline.unit_id]), d.deadline.unit_id)
             for d in due]
 
 
@@ -73,7 +77,7 @@ def reminder_text(speak: Lang, due: DueReminder, unit: Unit) -> str:
         head = speak._("Reminder: the deadline is {date}; {days} day(s) left.", date=when, days=due.stage[7:])
     else:
         head = speak._("Overdue: the deadline was {date}.", date=when)
-    codes = _codes(deadline.task_codes)
+    codes = codes_text(deadline.task_codes)
     if deadline.kind is RuleKind.ANNUAL:
         body = speak._("The annual report of {unit} to Sở KH&CN is due by {date}. Tasks not yet reported "
                        "this year: {codes}.\nReport each one with /capnhat.", unit=unit.name, date=when, codes=codes)
@@ -83,34 +87,37 @@ def reminder_text(speak: Lang, due: DueReminder, unit: Unit) -> str:
     return f"{head}\n{body}"
 
 
-def _codes(codes: tuple[str, ...]) -> str:
+def codes_text(codes: tuple[str, ...]) -> str:
     shown = ", ".join(codes[:MAX_CODES])
     return shown + (f" (+{len(codes) - MAX_CODES})" if len(codes) > MAX_CODES else "")
 
 
 def digest_messages(session: Session, today: date) -> list[OutgoingMessage]:
-    """One message a week to each manager: what is overdue, by unit, and who cannot be reached."""
+    """One message a week to each manager: the assignments that stand overdue, by unit, and who cannot be
+    reached."""
     managers = [m for members in officers(session, role=Role.MANAGER).values() for m in members]
     if not managers:
         return []
-    overdue = [d for year in (today.year - 1, today.year) for d in unit_deadlines(session, year)
-               if not d.met and d.due < today]
-    units = units_by_id(session, {d.unit_id for d in overdue} | set(_unreachable(session)))
+    overdue = [row for year in (today.year - 1, today.year) for row in year_of(session, year, today)
+               if row.standing is Standing.OVERDUE]
+    unreachable = _unreachable(session)
+    units = units_by_id(session, {row.unit.id or 0 for row in overdue} | set(unreachable))
     week = today.isocalendar()
     return [OutgoingMessage(f"digest:{m.member_id}:{week.year}-W{week.week:02d}", "digest", m.member_id, m.channel,
-                            m.chat_id, digest_text(lang(m.language), today, overdue, _unreachable(session), units))
+                            m.chat_id, digest_text(lang(m.language), today, overdue, unreachable, units), m.unit_id)
             for m in managers]
 
 
-def digest_text(speak: Lang, today: date, overdue: list[UnitDeadline], unreachable: dict[int, list[str]],
+def digest_text(speak: Lang, today: date, overdue: list[AssignmentYear], unreachable: dict[int, list[str]],
                 units: dict[int, Unit]) -> str:
-    by_unit: dict[int, list[str]] = defaultdict(list)
-    for deadline in sorted(overdue, key=lambda d: d.due):
-        by_unit[deadline.unit_id].append(speak._("{codes} (due {date})", codes=_codes(deadline.task_codes),
-                                                 date=speak.date(deadline.due)))
-    lines = [speak._("Overdue digest, {date}: {n} units have overdue tasks.", date=speak.date(today), n=len(by_unit))]
-    lines += [f"• {units[unit_id].name}: " + "; ".join(items)
-              for unit_id, items in sorted(by_unit.items(), key=lambda item: units[item[0]].name)]
+    late: dict[int, dict[date, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for row in overdue:
+        late[row.unit.id or 0][row.due or today].append(row.task.code)
+    lines = [speak._("Overdue digest, {date}: {n} units have overdue tasks.", date=speak.date(today), n=len(late))]
+    for unit_id in sorted(late, key=lambda u: units[u].name):
+        items = [speak._("{codes} (due {date})", codes=codes_text(tuple(codes)), date=speak.date(due))
+                 for due, codes in sorted(late[unit_id].items())]
+        lines.append(f"• {units[unit_id].name}: " + "; ".join(items))
     if unreachable:
         lines.append(speak._("Members who blocked the bot and receive nothing:"))
         lines += [f"• {units[unit_id].name}: " + ", ".join(names) for unit_id, names in unreachable.items()]
@@ -147,9 +154,10 @@ def kickoff_messages(session: Session, now: datetime, unit_ids: set[int] | None 
 
 def kickoff_for(session: Session, member: Member, unit: Unit, account: ChannelAccount, now: datetime,
                 stamp: str | None = None) -> list[OutgoingMessage]:
-    ctx = FormContext(session, member, unit, lang(member.language), now, account.channel)
+    ctx = Context(session, member, unit, lang(member.language), now, account.channel)
     key = _kickoff_key(member, now.year, stamp or plan_stamp(session, now.year))
-    return [OutgoingMessage(f"{key}:{number}", "kickoff", member.id or 0, account.channel, account.chat_id, reply.text)
+    return [OutgoingMessage(f"{key}:{number}", "kickoff", member.id or 0, account.channel, account.chat_id, reply.text,
+                            unit.id or 0)
             for number, reply in enumerate(list_tasks(ctx), start=1)]
 
 
@@ -167,15 +175,3 @@ def plan_stamp(session: Session, year: int) -> str:
         digest.update(repr(row).encode())
     digest.update(repr(sorted(recorded_events(session).items())).encode())
     return digest.hexdigest()[:12]
-
-
-def upcoming_text(ctx: FormContext, policy: ReminderPolicy, calendar: WorkingCalendar) -> str:
-    items = upcoming(ctx.session, ctx.unit.id or 0, ctx.today, policy, calendar)
-    if not items:
-        return ctx.lang._("No reminders are planned for {unit}.", unit=ctx.unit.name)
-    lines = [ctx.lang._("Next reminders for {unit}:", unit=ctx.unit.name)]
-    for day, stage, deadline in items:
-        lines.append(ctx.lang._("{day}: deadline {due}, tasks {codes}", day=ctx.lang.date(day),
-                                due=ctx.lang.date(deadline.due), codes=_codes(deadline.task_codes)))
-    return "\n".join(lines)
-

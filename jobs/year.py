@@ -1,0 +1,255 @@
+"""A unit's year: for each assignment, the deadlines that bind the unit, the update in force and the standing.
+
+This is the one place these facts are decided. `/nhiemvu`, `/capnhat`, `/baocaonam`, `/nhacnho`, the
+reminder scan, `/baocao`, the workbook, the Word draft, the chart and the CLI all read them from here, so an
+assignment stands the same everywhere.
+
+The rules, as the plan and the province's task-tracking practice apply them:
+
+- A task is *active* in a year when one of its deadlines falls in that year (none before the plan was
+  issued), or when it waits for an event no manager has recorded yet.
+- What binds whom: a lead unit is held to every dated deadline of its task (once, yearly, event) and to the
+  annual report; a cooperating unit to the annual report only. Every active assignment is part of the
+  annual report.
+- Standing is measured against the unit's first binding deadline of the year: the lead's first dated one,
+  otherwise the annual report. Done on or before it is "done on time", after it "done late"; not done is
+  "not done, within the deadline" until the day after, then "not done, overdue". "Nothing arose" stands as
+  reported. A task that waits for an event is "waiting for an event" until it is done or nothing arose.
+- Not having reported is a flag beside the standing, never a standing of its own.
+- The update in force is the newest one of the assignment in the period, stored in `update_in_force` by
+  `save_update` in the transaction that saves it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timezone, tzinfo
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from jobs.calendar import VIETNAM
+from jobs.deadlines import recorded_events, task_deadlines
+from jobs.schedule import Deadline, Rule, RuleKind, annual_report_due
+from locales import N_, Lang
+from models import Assignment, Member, Plan, ProgressUpdate, Task, Unit, UpdateInForce
+from models.db import upsert_insert
+from models.plan import AssignmentRole
+from models.progress import FINISHED, Status
+
+
+class Standing(StrEnum):
+    """The administration's four words for where an assigned task stands, and the two cases beside them."""
+
+    DONE_ON_TIME = "done_on_time"  # đã hoàn thành đúng hạn
+    DONE_LATE = "done_late"  # đã hoàn thành quá hạn
+    PENDING = "pending"  # chưa hoàn thành, còn trong hạn
+    OVERDUE = "overdue"  # chưa hoàn thành, quá hạn
+    NOT_ARISEN = "not_arisen"  # không phát sinh
+    AWAITING_EVENT = "awaiting_event"  # chờ sự kiện
+
+
+STANDING_LABELS: dict[Standing, str] = {
+    Standing.DONE_ON_TIME: N_("Done on time"),
+    Standing.DONE_LATE: N_("Done late"),
+    Standing.PENDING: N_("Not done, within the deadline"),
+    Standing.OVERDUE: N_("Not done, overdue"),
+    Standing.NOT_ARISEN: N_("Nothing arose"),
+    Standing.AWAITING_EVENT: N_("Waiting for an event"),
+}
+NOT_REPORTED = N_("not reported")
+
+
+def standing_text(speak: Lang, standing: Standing, reported: bool) -> str:
+    """"Chưa hoàn thành, quá hạn (chưa báo cáo)": the standing, and the flag when nothing was reported."""
+    text = speak._(STANDING_LABELS[standing])
+    return text if reported else f"{text} ({speak._(NOT_REPORTED)})"
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """The update in force as every view reads it: plain values, so a national year loads quickly."""
+
+    id: int
+    assignment_id: int
+    status: str
+    percent: float | None
+    result: str
+    figures: dict[str, Any]
+    difficulties: str
+    channel: str
+    created_at: datetime  # naive UTC
+    member_name: str
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+
+@dataclass(frozen=True, slots=True)
+class TaskYear:
+    """A task's side of the year, the same for every unit that has it."""
+
+    task: Task
+    dated: tuple[Deadline, ...]  # once, yearly and event deadlines falling in the year: they bind the lead
+    annual: Deadline | None  # the annual report, if the task is active this year
+    waits_for_event: bool
+
+    @property
+    def active(self) -> bool:
+        return self.annual is not None
+
+    def binding(self, role: str) -> tuple[Deadline, ...]:
+        """What binds a unit in this role: the lead every dated deadline and the annual report; a cooperating
+        unit the annual report only."""
+        annual = (self.annual,) if self.annual is not None else ()
+        return (*self.dated, *annual) if role == AssignmentRole.LEAD else annual
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentYear:
+    """One unit's task in the year: what binds it, what it said last, and where it stands on `today`."""
+
+    assignment_id: int
+    unit: Unit
+    task: Task
+    role: str
+    deadlines: tuple[Deadline, ...]  # binding this unit, in date order
+    waits_for_event: bool
+    update: Submission | None  # the update in force
+    standing: Standing
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role == AssignmentRole.LEAD
+
+    @property
+    def reported(self) -> bool:
+        return self.update is not None
+
+    @property
+    def finished(self) -> bool:
+        return self.update is not None and self.update.finished
+
+    @property
+    def due(self) -> date | None:
+        return measured_against(self.deadlines)
+
+    @property
+    def dated(self) -> tuple[Deadline, ...]:
+        return tuple(d for d in self.deadlines if d.kind is not RuleKind.ANNUAL)
+
+    def text(self, speak: Lang) -> str:
+        return standing_text(speak, self.standing, self.reported)
+
+
+def rules_of(task: Task) -> list[Rule]:
+    return [Rule.from_dict(rule) for rule in task.schedule_rules]
+
+
+def event_triggered(task: Task) -> bool:
+    """Whether the task starts with an event a manager records (/sukien)."""
+    return any(rule.kind is RuleKind.EVENT for rule in rules_of(task))
+
+
+def task_years(session: Session, year: int) -> dict[int, TaskYear]:
+    """Every task's year, active or not, by task id."""
+    events = recorded_events(session)
+    found: dict[int, TaskYear] = {}
+    rows = session.exec(select(Task, Plan).join(Plan, col(Plan.id) == Task.plan_id)
+                        .order_by(col(Task.plan_id), col(Task.position))).all()
+    for task, plan in rows:
+        event = events.get(task.id or 0)
+        deadlines = task_deadlines(task, plan, year, event)
+        annual_due = annual_report_due(year, plan.annual_report_month, plan.annual_report_day)
+        waiting = event is None and event_triggered(task) and annual_due >= (plan.issued_on or date.min)
+        dated = tuple(d for d in deadlines if d.kind is not RuleKind.ANNUAL)
+        active = bool(deadlines) or waiting
+        found[task.id or 0] = TaskYear(task, dated, Deadline(annual_due, RuleKind.ANNUAL) if active else None,
+                                       waiting)
+    return found
+
+
+def measured_against(deadlines: Iterable[Deadline]) -> date | None:
+    """The deadline a standing is measured against: the first dated one, otherwise the annual report."""
+    deadlines = list(deadlines)
+    dated = [d.due for d in deadlines if d.kind is not RuleKind.ANNUAL]
+    return min(dated) if dated else max((d.due for d in deadlines), default=None)
+
+
+def standing(update: Submission | None, due: date | None, waiting: bool, today: date,
+             zone: tzinfo = VIETNAM) -> Standing:
+    if update is not None and update.status == Status.NOT_ARISEN:
+        return Standing.NOT_ARISEN
+    if update is not None and update.status == Status.DONE:
+        local_day = update.created_at.replace(tzinfo=timezone.utc).astimezone(zone).date()
+        return Standing.DONE_LATE if due is not None and local_day > due else Standing.DONE_ON_TIME
+    if waiting:
+        return Standing.AWAITING_EVENT
+    return Standing.OVERDUE if due is not None and due < today else Standing.PENDING
+
+
+def year_of(session: Session, year: int, today: date, unit_ids: set[int] | None = None,
+            zone: tzinfo = VIETNAM) -> list[AssignmentYear]:
+    """Every active assignment of the year (of the given units), in the plan's order, then by unit name."""
+    tasks = {task_id: t for task_id, t in task_years(session, year).items() if t.active}
+    units = {u.id or 0: u for u in session.exec(
+        select(Unit).where(True if unit_ids is None else col(Unit.id).in_(unit_ids)))}
+    rows = session.exec(select(Assignment.id, Assignment.unit_id, Assignment.task_id, Assignment.role)
+                        .where(col(Assignment.task_id).in_(tasks),
+                               True if unit_ids is None else col(Assignment.unit_id).in_(unit_ids))).all()
+    in_force = updates_in_force(session, str(year), unit_ids)
+    order = {task_id: n for n, task_id in enumerate(tasks)}
+    found = []
+    for assignment_id, unit_id, task_id, role in sorted(rows, key=lambda r: (order[r[2]], units[r[1]].name)):
+        task_year = tasks[task_id]
+        deadlines = task_year.binding(role)
+        update = in_force.get(assignment_id or 0)
+        found.append(AssignmentYear(assignment_id or 0, units[unit_id], task_year.task, role, deadlines,
+                                    task_year.waits_for_event, update,
+                                    standing(update, measured_against(deadlines), task_year.waits_for_event,
+                                             today, zone)))
+    return found
+
+
+def unit_year(session: Session, unit_id: int, year: int, today: date, zone: tzinfo = VIETNAM) -> list[AssignmentYear]:
+    """A unit's active assignments, lead tasks first, each group in the plan's order."""
+    return sorted(year_of(session, year, today, {unit_id}, zone), key=lambda a: not a.is_lead)
+
+
+def updates_in_force(session: Session, period: str, unit_ids: set[int] | None = None) -> dict[int, Submission]:
+    """The update in force of each assignment in the period, by assignment id: one join, no ranking."""
+    query = (select(ProgressUpdate.id, ProgressUpdate.assignment_id, ProgressUpdate.status, ProgressUpdate.percent,
+                    ProgressUpdate.result, ProgressUpdate.figures, ProgressUpdate.difficulties, ProgressUpdate.channel,
+                    ProgressUpdate.created_at, Member.display_name)
+             .join(UpdateInForce, col(UpdateInForce.progress_update_id) == ProgressUpdate.id)
+             .join(Member, col(Member.id) == ProgressUpdate.member_id)
+             .where(UpdateInForce.period == period))
+    if unit_ids is not None:
+        query = query.join(Assignment, col(Assignment.id) == UpdateInForce.assignment_id).where(
+            col(Assignment.unit_id).in_(unit_ids))
+    return {row[1]: Submission(*row) for row in session.exec(query).all()}
+
+
+def save_update(session: Session, update: ProgressUpdate) -> ProgressUpdate:
+    """Stores a new update and puts it in force, in the caller's transaction: the newest update counts.
+
+    The row is locked (PostgreSQL), so two officers of a unit saving at once leave the later one in force.
+    """
+    session.add(update)
+    session.flush()
+    session.execute(upsert_insert(session.get_bind(), UpdateInForce).values(
+        assignment_id=update.assignment_id, period=update.period, progress_update_id=update.id)
+        .on_conflict_do_nothing(index_elements=["assignment_id", "period"]))
+    current = session.exec(select(UpdateInForce).where(UpdateInForce.assignment_id == update.assignment_id,
+                                                       UpdateInForce.period == update.period)
+                           .with_for_update()).one()
+    if current.progress_update_id != update.id:
+        shown = session.get(ProgressUpdate, current.progress_update_id)
+        if shown is None or (shown.created_at, shown.id or 0) < (update.created_at, update.id or 0):
+            current.progress_update_id = update.id or 0
+            session.add(current)
+    session.flush()
+    return update
