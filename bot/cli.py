@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from bot.conversation import Conversation
 from bot.logs import setup as setup_logs
 from bot.maintenance import add_commands as add_maintenance
+from bot.review import add_commands as add_review
 from bot.scheduler import ReminderCycle
 from bot.sender import Sender
 from bot.seed import SeedReport, seed
@@ -126,6 +127,7 @@ def _parser(speak: Lang) -> argparse.ArgumentParser:
     link.set_defaults(func=cmd_link)
 
     add_maintenance(sub, speak)
+    add_review(sub, speak)
 
     console = sub.add_parser("console", help=speak._("chat with the bot in this terminal"))
     console.add_argument("--unit", metavar="CODE", help=speak._(

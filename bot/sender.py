@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select, update
 
+from handlers.messages import Button, Reply
 from models import ChannelAccount, Outbox
 from models.db import utcnow
 from models.outbox import OutboxStatus
@@ -40,7 +41,7 @@ class TryLater(Exception):
         self.retry_after = retry_after
 
 
-Deliver = Callable[[str, str], Awaitable[None]]  # (chat id, text)
+Deliver = Callable[[str, Reply], Awaitable[None]]  # (chat id, the message: text and any buttons)
 
 
 @dataclass
@@ -92,7 +93,7 @@ class Sender:
         for attempt in range(self.attempts):
             await asyncio.sleep(max(0.0, self._pause_until - time.monotonic()))
             try:
-                await deliver(row.chat_id, row.text)
+                await deliver(row.chat_id, Reply(row.text, tuple(Button(token, label) for token, label in row.buttons)))
             except Unreachable as error:
                 await asyncio.to_thread(self._mark_unreachable, row, str(error))
                 return OutboxStatus.UNREACHABLE

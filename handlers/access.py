@@ -22,13 +22,15 @@ class Permission(StrEnum):
     READ_ALL = "read_all"  # every unit's reports, the consolidation and its files
     REMIND = "remind"  # remind units now
     RECORD_EVENTS = "record_events"  # record the event a task waits for
+    REVIEW = "review"  # accept or return what units send; grant or refuse extensions
     ADMINISTER = "administer"  # invite members, manage units and roles
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.OFFICER: frozenset({Permission.OWN_UNIT}),
     Role.VIEWER: frozenset({Permission.OWN_UNIT, Permission.READ_ALL}),
-    Role.MANAGER: frozenset({Permission.OWN_UNIT, Permission.READ_ALL, Permission.REMIND, Permission.RECORD_EVENTS}),
+    Role.MANAGER: frozenset({Permission.OWN_UNIT, Permission.READ_ALL, Permission.REMIND, Permission.RECORD_EVENTS,
+                             Permission.REVIEW}),
     Role.ADMIN: frozenset(Permission),
 }
 
@@ -37,6 +39,7 @@ REFUSALS: dict[Permission, str] = {
     Permission.READ_ALL: N_("This command is for managers and viewers of Sở KH&CN."),
     Permission.REMIND: N_("Only managers of Sở KH&CN can remind units."),
     Permission.RECORD_EVENTS: N_("Only managers of Sở KH&CN can record events."),
+    Permission.REVIEW: N_("Only managers of Sở KH&CN can review what units send."),
     Permission.ADMINISTER: N_("Only administrators can invite members."),
 }
 

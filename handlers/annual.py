@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlmodel import col, select
+
 from handlers import audit
 from handlers.assignments import describe_status, unit_tasks
 from handlers.context import Context
@@ -17,6 +19,7 @@ from handlers.progress import STATUS_STEP, WORKING
 from locales import N_
 from jobs.year import AssignmentYear, save_update
 from models import AnnualReport, ProgressUpdate
+from models.progress import ReviewState
 from models.progress import Status
 
 PREVIEW = 120
@@ -71,6 +74,16 @@ class TaskReports(StepGroup):
 
 
 def submit(ctx: Context, answers: Answers) -> list[Reply]:
+    period = str(ctx.today.year)
+    latest = ctx.session.exec(select(AnnualReport).where(AnnualReport.unit_id == ctx.unit.id,
+                                                         AnnualReport.period == period)
+                              .order_by(col(AnnualReport.id).desc())).first()
+    report = AnnualReport(unit_id=ctx.unit.id or 0, period=period, member_id=ctx.member.id or 0,
+                          difficulties=answers.get("difficulties") or "", proposals=answers.get("proposals") or "",
+                          channel=ctx.channel, created_at=ctx.recorded_at,
+                          resubmits_id=latest.id if latest and latest.review_state == ReviewState.RETURNED else None)
+    ctx.session.add(report)
+    ctx.session.flush()
     updated = kept = 0
     for item in tasks_of(ctx):
         prefix = f"t{item.assignment_id}"
@@ -84,13 +97,9 @@ def submit(ctx: Context, answers: Answers) -> list[Reply]:
         save_update(ctx.session, ProgressUpdate(
             assignment_id=item.assignment_id, period=str(ctx.today.year), status=answers[f"{prefix}.status"],
             percent=answers.get(f"{prefix}.percent"), result=answers.get(f"{prefix}.result") or "", figures=figures,
-            member_id=ctx.member.id or 0, channel=ctx.channel, created_at=ctx.recorded_at))
+            member_id=ctx.member.id or 0, channel=ctx.channel, created_at=ctx.recorded_at, annual_report_id=report.id))
         updated += 1
-    report = AnnualReport(unit_id=ctx.unit.id or 0, period=str(ctx.today.year), member_id=ctx.member.id or 0,
-                          difficulties=answers.get("difficulties") or "", proposals=answers.get("proposals") or "",
-                          tasks_updated=updated, tasks_kept=kept, channel=ctx.channel, created_at=ctx.recorded_at)
-    ctx.session.add(report)
-    ctx.session.flush()
+    report.tasks_updated, report.tasks_kept = updated, kept
     audit.record(ctx.session, audit.member(ctx.member), "annual.submitted", f"annual_report:{report.id}",
                  unit=ctx.unit.code, year=report.period, updated=updated, kept=kept, channel=ctx.channel)
     return [Reply(ctx.lang._("Received: the {year} report of {unit}, receipt no. {id}, at {time}. Tasks answered: "

@@ -35,4 +35,6 @@ def describe_deadlines(lang: Lang, item: AssignmentYear) -> str:
              else lang.date(d.due) for d in item.deadlines]
     if item.waits_for_event and item.is_lead:
         dates.insert(0, lang._("waiting for: {event}", event=item.task.schedule_text))
+    if item.extended_until is not None:
+        dates.append(lang._("extended to {date}", date=lang.date(item.extended_until)))
     return ", ".join(dates)

@@ -13,7 +13,8 @@ from datetime import datetime, tzinfo
 from sqlmodel import Session, select
 
 from handlers import help as help_
-from handlers import annual, events, invites, language, menu, my_tasks, progress, registration, report, upcoming
+from handlers import (absence, annual, events, extensions, invites, language, menu, my_tasks, progress, registration,
+                      report, returned, review, upcoming)
 from handlers.access import Permission, can, refusal
 from handlers.context import Context
 from handlers.forms import FormEngine
@@ -23,7 +24,7 @@ from locales import lang
 from models import ChannelAccount, Member, Unit
 from models.db import utcnow
 
-ENGINE = FormEngine(progress.PROGRESS, annual.ANNUAL)
+ENGINE = FormEngine(progress.PROGRESS, annual.ANNUAL, review.RETURN, extensions.EXTENSION, extensions.REFUSAL)
 
 Command = Callable[[Context, str], list[Reply]]
 
@@ -45,6 +46,10 @@ _TABLE: list[tuple[tuple[str, ...], Permission, Command, bool]] = [
     (("nhacnho", "reminders"), OWN, upcoming.show, False),
     (("sukien", "event"), Permission.RECORD_EVENTS, events.handle, False),
     (("baocao", "report"), ALL, report.handle, False),
+    (("duyet", "review"), Permission.REVIEW, lambda ctx, args: review.handle(ctx, args, ENGINE), True),
+    (("sualai", "revise"), OWN, lambda ctx, args: returned.handle(ctx, args, ENGINE), True),
+    (("giahan", "extend"), OWN, lambda ctx, args: extensions.handle(ctx, args, ENGINE), True),
+    (("vangmat", "away"), OWN, absence.handle, False),
     (("moi", "invite"), Permission.ADMINISTER, invites.handle, False),
     (("ngonngu", "language"), OWN, language.handle, False),
     (("help", "trogiup", "start"), OWN, help_.show, False),

@@ -10,11 +10,11 @@ from __future__ import annotations
 import secrets
 from dataclasses import replace
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from handlers.context import Context
 from handlers.forms.steps import Invalid, Option, pick
-from handlers.messages import Button, Reply
+from handlers.messages import Action, Button, Reply
 from jobs.text import fold
 from models import MenuState
 from models.db import utcnow
@@ -40,6 +40,18 @@ def attach(ctx: Context, replies: list[Reply]) -> list[Reply]:
     state.offered, state.answerable, state.updated_at = offered, True, utcnow()
     ctx.session.add(state)
     return shown
+
+
+def offer(session: Session, member_id: int, actions: tuple[Action, ...]) -> tuple[tuple[str, str], ...]:
+    """Buttons for a message the bot sends on its own (a returned report, an extension to decide): registered
+    as the member's newest menu, so a press, or the number typed on Zalo, runs the command as that member."""
+    tokens = [secrets.token_urlsafe(6) for _ in actions]
+    state = session.exec(select(MenuState).where(MenuState.member_id == member_id)).first() \
+        or MenuState(member_id=member_id)
+    state.offered = [[token, action.command, action.label] for token, action in zip(tokens, actions)]
+    state.answerable, state.updated_at = True, utcnow()
+    session.add(state)
+    return tuple((token, action.label) for token, action in zip(tokens, actions))
 
 
 def command_for(ctx: Context, token: str) -> str | None:

@@ -16,7 +16,7 @@ from handlers.outbox import OutgoingMessage, enqueue, existing_keys
 from jobs.calendar import WorkingCalendar
 from jobs.deadlines import recorded_events
 from jobs.policy import ReminderPolicy
-from jobs.reminders import PUSH_CHANNELS, DueReminder, due_on, officers, units_by_id
+from jobs.reminders import PUSH_CHANNELS, DueReminder, due_on, officers, recipients_on, units_by_id
 from jobs.year import AssignmentYear, Standing, year_of
 from jobs.schedule import RuleKind
 from locales import Lang, lang
@@ -78,7 +78,12 @@ def reminder_text(speak: Lang, due: DueReminder, unit: Unit) -> str:
     else:
         head = speak._("Overdue: the deadline was {date}.", date=when)
     codes = codes_text(deadline.task_codes)
-    if deadline.kind is RuleKind.ANNUAL:
+    if deadline.returned:
+        annual = speak._("annual report")  # a returned annual report has no task code
+        body = speak._("What Sở KH&CN returned to {unit} ({codes}) is to be revised and sent again by {date}: "
+                       "/sualai {ref}", unit=unit.name, codes=codes.replace("annual", annual), date=when,
+                       ref=deadline.returned)
+    elif deadline.kind is RuleKind.ANNUAL:
         body = speak._("The annual report of {unit} to Sở KH&CN is due by {date}. Tasks not yet reported "
                        "this year: {codes}.\nReport each one with /capnhat.", unit=unit.name, date=when, codes=codes)
     else:
@@ -101,15 +106,17 @@ def digest_messages(session: Session, today: date) -> list[OutgoingMessage]:
     overdue = [row for year in (today.year - 1, today.year) for row in year_of(session, year, today)
                if row.standing is Standing.OVERDUE]
     unreachable = _unreachable(session)
-    units = units_by_id(session, {row.unit.id or 0 for row in overdue} | set(unreachable))
+    uncovered = [unit for unit, people in recipients_on(session, today).items() if not people]
+    units = units_by_id(session, {row.unit.id or 0 for row in overdue} | set(unreachable) | set(uncovered))
     week = today.isocalendar()
     return [OutgoingMessage(f"digest:{m.member_id}:{week.year}-W{week.week:02d}", "digest", m.member_id, m.channel,
-                            m.chat_id, digest_text(lang(m.language), today, overdue, unreachable, units), m.unit_id)
+                            m.chat_id, digest_text(lang(m.language), today, overdue, unreachable, units, uncovered),
+                            m.unit_id)
             for m in managers]
 
 
 def digest_text(speak: Lang, today: date, overdue: list[AssignmentYear], unreachable: dict[int, list[str]],
-                units: dict[int, Unit]) -> str:
+                units: dict[int, Unit], uncovered: list[int] | None = None) -> str:
     late: dict[int, dict[date, list[str]]] = defaultdict(lambda: defaultdict(list))
     for row in overdue:
         late[row.unit.id or 0][row.due or today].append(row.task.code)
@@ -121,6 +128,9 @@ def digest_text(speak: Lang, today: date, overdue: list[AssignmentYear], unreach
     if unreachable:
         lines.append(speak._("Members who blocked the bot and receive nothing:"))
         lines += [f"• {units[unit_id].name}: " + ", ".join(names) for unit_id, names in unreachable.items()]
+    if uncovered:
+        lines.append(speak._("Units with no one reachable (every officer away, nobody covering):"))
+        lines += sorted(f"• {units[unit_id].name}" for unit_id in uncovered)
     return "\n".join(lines)
 
 

@@ -22,6 +22,7 @@ class OutgoingMessage:
     chat_id: str
     text: str
     unit_id: int = 0  # whose deadline or list it is; member 0 only in `simulate`, for a unit nobody registered in
+    buttons: tuple[tuple[str, str], ...] = ()  # (token, label), registered with the member's menu (menu.offer)
 
 
 def enqueue(session: Session, messages: list[OutgoingMessage], already_sent: bool = False) -> int:
@@ -35,7 +36,7 @@ def enqueue(session: Session, messages: list[OutgoingMessage], already_sent: boo
             if key in known:
                 continue
             session.add(Outbox(key=key, kind=message.kind, member_id=message.member_id, channel=message.channel,
-                               chat_id=message.chat_id, text=message.text,
+                               chat_id=message.chat_id, text=message.text, buttons=[list(b) for b in message.buttons],
                                status=OutboxStatus.SENT if already_sent else OutboxStatus.PENDING,
                                sent_at=utcnow() if already_sent else None))
             added += 1

@@ -11,10 +11,10 @@ from handlers.forms import Choice, Figures, Form, Option, Percent, Text
 from handlers.forms.steps import Answers
 from handlers.messages import Reply
 from jobs.text import fold
-from jobs.year import save_update
+from jobs.year import in_force, save_update
 from locales import N_
 from models import Assignment, ProgressUpdate, Task
-from models.progress import STATUS_LABELS, Status
+from models.progress import STATUS_LABELS, ReviewState, Status
 
 BUTTON_LABEL = 60
 WORKING = (Status.DONE, Status.IN_PROGRESS)  # statuses that come with a result and figures
@@ -63,11 +63,13 @@ def save(ctx: Context, answers: Answers) -> list[Reply]:
     task = task_of(ctx, answers)
     figures = {name.split(".", 1)[1]: value for name, value in answers.items()
                if name.startswith("figures.") and value is not None}
+    assignment_id, period = int(answers["task"]), str(ctx.today.year)
+    returned = in_force(ctx.session, assignment_id, period, ReviewState.RETURNED)
     update = ProgressUpdate(
-        assignment_id=int(answers["task"]), period=str(ctx.today.year), status=answers["status"],
+        assignment_id=assignment_id, period=period, status=answers["status"],
         percent=answers.get("percent"), result=answers.get("result") or "", figures=figures,
         difficulties=answers.get("difficulties") or "", member_id=ctx.member.id or 0, channel=ctx.channel,
-        created_at=ctx.recorded_at)
+        created_at=ctx.recorded_at, resubmits_id=returned.id if returned else None)
     save_update(ctx.session, update)
     audit.record(ctx.session, audit.member(ctx.member), "update.saved", f"progress_update:{update.id}",
                  task=task.code, unit=ctx.unit.code, status=update.status, channel=ctx.channel)

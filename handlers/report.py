@@ -11,6 +11,7 @@ from handlers.access import Permission, can, refusal
 from handlers.context import Context
 from handlers.messages import Action, Attachment, Reply
 from handlers.outbox import OutgoingMessage, enqueue
+from handlers.review import queue
 from jobs.reminders import officers
 from jobs.text import fold
 from locales import lang
@@ -107,7 +108,8 @@ def _tally(ctx: Context, counts: Tally) -> str:
 def overview(ctx: Context, summary: YearSummary) -> str:
     lines = [ctx.lang._("Implementation in {year}, as of {date}", year=summary.year, date=ctx.lang.date(ctx.today)),
              ctx.lang._("Units reported: {reported}/{expected}", reported=len(summary.units_reported),
-                        expected=len(summary.units_expected)), ""]
+                        expected=len(summary.units_expected)),
+             ctx.lang._("Awaiting review: {n} (/duyet)", n=len(queue(ctx.session, summary.year))), ""]
     by_section = summary.by_section()
     for section in summary.sections:
         if section["number"] in by_section:

@@ -20,6 +20,7 @@ class ReminderPolicy:
     office_closes: time = time(17, 0)
     scan_at: time = time(8, 30)  # when the day's reminders go out
     digest_weekday: int = 0  # Monday; on a day off, the next working day
+    return_working_days: int = 5  # a returned submission is due again this many working days after the return
 
     def stages(self, due: date, calendar: WorkingCalendar) -> list[tuple[date, str]]:
         """(day to send, stage) for a deadline, at most one stage a day: the most pressing one.

@@ -17,8 +17,8 @@ from sqlmodel import Session, col, select
 from jobs.calendar import WorkingCalendar
 from jobs.policy import ReminderPolicy
 from jobs.schedule import RuleKind
-from jobs.year import year_of
-from models import AnnualReport, ChannelAccount, Member, Unit
+from jobs.year import local_day, returned_submissions, year_of
+from models import Absence, AnnualReport, ChannelAccount, Member, Unit
 from models.organisation import Role
 PUSH_CHANNELS = ("telegram", "zalo")  # the console cannot be reached when nobody sits at it
 
@@ -31,6 +31,7 @@ class UnitDeadline:
     kind: RuleKind  # ANNUAL for the annual report, ONCE for a dated deadline of lead tasks
     task_codes: tuple[str, ...]  # the tasks still open
     met: bool
+    returned: str = ""  # for a submission Sở KH&CN returned: "u12" (update no. 12) or "a5" (annual report no. 5)
 
 
 @dataclass(frozen=True)
@@ -66,20 +67,40 @@ def unit_deadlines(session: Session, year: int, today: date, unit_ids: set[int] 
     is met once the unit has submitted it (/baocaonam), or has reported on every task of the year.
     """
     dated: dict[tuple[int, date], list[tuple[str, bool]]] = defaultdict(list)
-    annual: dict[tuple[int, date], list[tuple[str, bool]]] = defaultdict(list)
+    annual: dict[tuple[int, date, bool], list[tuple[str, bool]]] = defaultdict(list)
     for item in sorted(year_of(session, year, today, unit_ids), key=lambda a: a.unit.id or 0):
         for deadline in item.deadlines:
             if deadline.kind is RuleKind.ANNUAL:
-                annual[(item.unit.id or 0, deadline.due)].append((item.task.code, item.reported))
+                moved = deadline.due == item.extended_until  # an extension gives the task a report date of its own
+                annual[(item.unit.id or 0, deadline.due, moved)].append((item.task.code, item.reported))
             else:
                 dated[(item.unit.id or 0, deadline.due)].append((item.task.code, item.finished))
     found = [_deadline(unit_id, f"due:{unit_id}:{due.isoformat()}", due, RuleKind.ONCE, codes)
              for (unit_id, due), codes in dated.items()]
     submitted = set(session.exec(select(AnnualReport.unit_id).where(AnnualReport.period == str(year))).all())
-    for (unit_id, due), codes in annual.items():
-        deadline = _deadline(unit_id, f"annual:{unit_id}:{year}", due, RuleKind.ANNUAL, codes)
+    for (unit_id, due, moved), codes in annual.items():
+        key = f"annual:{unit_id}:{year}" + (f":{due.isoformat()}" if moved else "")
+        deadline = _deadline(unit_id, key, due, RuleKind.ANNUAL, codes)
         found.append(replace(deadline, met=True) if unit_id in submitted else deadline)
     return found
+
+
+def returned_deadlines(session: Session, year: int, unit_ids: set[int] | None, policy: ReminderPolicy,
+                       calendar: WorkingCalendar) -> list[UnitDeadline]:
+    """A returned submission not yet sent again is due `policy.return_working_days` working days after the
+    return: an update still in force, or the unit's newest annual report."""
+    found = []
+    for unit_id, code, returned, at in returned_submissions(session, str(year), unit_ids):
+        due = calendar.add_working_days(local_day(at), policy.return_working_days)
+        found.append(UnitDeadline(unit_id, f"return:{unit_id}:{returned}", due, RuleKind.ONCE, (code,), False,
+                                  returned))
+    return found
+
+
+def deadlines_of(session: Session, year: int, today: date, unit_ids: set[int] | None, policy: ReminderPolicy,
+                 calendar: WorkingCalendar) -> list[UnitDeadline]:
+    return unit_deadlines(session, year, today, unit_ids) + returned_deadlines(session, year, unit_ids, policy,
+                                                                               calendar)
 
 
 def _deadline(unit_id: int, key: str, due: date, kind: RuleKind, tasks: list[tuple[str, bool]]) -> UnitDeadline:
@@ -88,14 +109,15 @@ def _deadline(unit_id: int, key: str, due: date, kind: RuleKind, tasks: list[tup
     return UnitDeadline(unit_id, key, due, kind, open_codes, not open_codes)
 
 
-def officers(session: Session, unit_ids: set[int] | None = None, role: Role = Role.OFFICER) -> dict[int, list[Recipient]]:
-    """Reachable members of each unit with the given role, by unit: each on the channel they used last, so a
-    member on both Telegram and Zalo is reminded once."""
+def officers(session: Session, unit_ids: set[int] | None = None, role: Role | None = Role.OFFICER
+             ) -> dict[int, list[Recipient]]:
+    """Reachable members of each unit with the given role (any role: None), by unit: each on the channel they
+    used last, so a member on both Telegram and Zalo is reminded once."""
     rows = session.exec(
         select(Member.id, Member.unit_id, Member.display_name, Member.language, ChannelAccount.channel,
                ChannelAccount.chat_id)
         .join(ChannelAccount, col(ChannelAccount.member_id) == Member.id)
-        .where(Member.role == role, col(ChannelAccount.blocked).is_(False),
+        .where(True if role is None else Member.role == role, col(ChannelAccount.blocked).is_(False),
                col(ChannelAccount.channel).in_(PUSH_CHANNELS),
                True if unit_ids is None else col(Member.unit_id).in_(unit_ids))
         .order_by(col(Member.id), col(ChannelAccount.last_seen_at).desc())
@@ -109,6 +131,29 @@ def officers(session: Session, unit_ids: set[int] | None = None, role: Role = Ro
     return found
 
 
+def recipients_on(session: Session, day: date, unit_ids: set[int] | None = None) -> dict[int, list[Recipient]]:
+    """Who receives a unit's reminders on `day`: its officers, except those away (/vangmat), whose reminders go
+    to the colleague they named, or, without one, to the unit's other members. A unit whose every officer is
+    away with nobody to cover has an empty list (the managers' digest names it)."""
+    present = officers(session, unit_ids)
+    away = {a.member_id: a.delegate_member_id for a in session.exec(select(Absence).where(col(Absence.until) >= day))}
+    if not away:
+        return present
+    everyone = officers(session, set(present), role=None)
+    by_id = {r.member_id: r for people in everyone.values() for r in people}
+    found: dict[int, list[Recipient]] = defaultdict(list)
+    for unit_id, people in present.items():
+        chosen = {r.member_id: r for r in people if r.member_id not in away}
+        for r in people:
+            delegate = away.get(r.member_id)
+            if r.member_id in away and delegate in by_id and delegate not in away:
+                chosen.setdefault(delegate, by_id[delegate])
+        if not chosen:
+            chosen = {r.member_id: r for r in everyone.get(unit_id, []) if r.member_id not in away}
+        found[unit_id] = list(chosen.values())
+    return found
+
+
 def due_on(session: Session, day: date, policy: ReminderPolicy, calendar: WorkingCalendar,
            unit_ids: set[int] | None = None, unregistered: bool = False) -> list[DueReminder]:
     """The reminders the policy sends on `day`: nothing on a day off, nothing for a deadline already met.
@@ -118,11 +163,12 @@ def due_on(session: Session, day: date, policy: ReminderPolicy, calendar: Workin
     """
     if not calendar.is_working_day(day):
         return []
-    recipients = officers(session, unit_ids)
+    recipients = {unit: people for unit, people in recipients_on(session, day, unit_ids).items() if people}
     found: list[DueReminder] = []
     stages: dict[date, dict[date, str]] = {}  # by due date: thousands of units share a few deadlines
     for year in (day.year - 1, day.year):
-        for deadline in unit_deadlines(session, year, day, unit_ids if unregistered else set(recipients)):
+        for deadline in deadlines_of(session, year, day, unit_ids if unregistered else set(recipients), policy,
+                                     calendar):
             if unregistered and deadline.unit_id not in recipients:
                 recipients[deadline.unit_id] = [replace(NOBODY, unit_id=deadline.unit_id)]
             if deadline.met or deadline.unit_id not in recipients:
@@ -140,7 +186,7 @@ def upcoming(session: Session, unit_id: int, today: date, policy: ReminderPolicy
     """The unit's next reminders from today on, for /nhacnho."""
     found = []
     for year in (today.year - 1, today.year, today.year + 1):
-        for deadline in unit_deadlines(session, year, today, {unit_id}):
+        for deadline in deadlines_of(session, year, today, {unit_id}, policy, calendar):
             if deadline.met:
                 continue
             found += [(day, stage, deadline) for day, stage in policy.stages(deadline.due, calendar) if day >= today]

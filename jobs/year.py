@@ -16,8 +16,10 @@ The rules, as the plan and the province's task-tracking practice apply them:
   "not done, within the deadline" until the day after, then "not done, overdue". "Nothing arose" stands as
   reported. A task that waits for an event is "waiting for an event" until it is done or nothing arose.
 - Not having reported is a flag beside the standing, never a standing of its own.
-- The update in force is the newest one of the assignment in the period, stored in `update_in_force` by
-  `save_update` in the transaction that saves it.
+- The update in force is the one Sở KH&CN accepted, or, while none is accepted, the newest one; it is stored
+  in `update_in_force` by `save_update` and `accept_update`, in the transaction that saves or accepts it.
+- An approved extension moves the unit's deadlines for that task and year (those before the new date) to
+  the new date: the standing and the reminders follow it.
 """
 
 from __future__ import annotations
@@ -28,16 +30,17 @@ from datetime import date, datetime, timezone, tzinfo
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from jobs.calendar import VIETNAM
 from jobs.deadlines import recorded_events, task_deadlines
 from jobs.schedule import Deadline, Rule, RuleKind, annual_report_due
 from locales import N_, Lang
-from models import Assignment, Member, Plan, ProgressUpdate, Task, Unit, UpdateInForce
+from models import AnnualReport, Assignment, Extension, Member, Plan, ProgressUpdate, Task, Unit, UpdateInForce
 from models.db import upsert_insert
-from models.plan import AssignmentRole
-from models.progress import FINISHED, Status
+from models.plan import AssignmentRole, ExtensionState
+from models.progress import FINISHED, ReviewState, Status
 
 
 class Standing(StrEnum):
@@ -82,6 +85,9 @@ class Submission:
     channel: str
     created_at: datetime  # naive UTC
     member_name: str
+    review_state: str
+    review_note: str
+    reviewer: str | None  # who accepted or returned it
 
     @property
     def finished(self) -> bool:
@@ -116,10 +122,11 @@ class AssignmentYear:
     unit: Unit
     task: Task
     role: str
-    deadlines: tuple[Deadline, ...]  # binding this unit, in date order
+    deadlines: tuple[Deadline, ...]  # binding this unit, in date order (an extension applied)
     waits_for_event: bool
     update: Submission | None  # the update in force
     standing: Standing
+    extended_until: date | None = None
 
     @property
     def is_lead(self) -> bool:
@@ -172,6 +179,13 @@ def task_years(session: Session, year: int) -> dict[int, TaskYear]:
     return found
 
 
+def extended(deadlines: tuple[Deadline, ...], until: date | None) -> tuple[Deadline, ...]:
+    """The deadlines an approved extension to `until` leaves: those before it move to it."""
+    if until is None:
+        return deadlines
+    return tuple(sorted({Deadline(max(d.due, until), d.kind) for d in deadlines}, key=lambda d: (d.due, d.kind.value)))
+
+
 def measured_against(deadlines: Iterable[Deadline]) -> date | None:
     """The deadline a standing is measured against: the first dated one, otherwise the annual report."""
     deadlines = list(deadlines)
@@ -184,8 +198,8 @@ def standing(update: Submission | None, due: date | None, waiting: bool, today: 
     if update is not None and update.status == Status.NOT_ARISEN:
         return Standing.NOT_ARISEN
     if update is not None and update.status == Status.DONE:
-        local_day = update.created_at.replace(tzinfo=timezone.utc).astimezone(zone).date()
-        return Standing.DONE_LATE if due is not None and local_day > due else Standing.DONE_ON_TIME
+        done_on = local_day(update.created_at, zone)
+        return Standing.DONE_LATE if due is not None and done_on > due else Standing.DONE_ON_TIME
     if waiting:
         return Standing.AWAITING_EVENT
     return Standing.OVERDUE if due is not None and due < today else Standing.PENDING
@@ -201,16 +215,28 @@ def year_of(session: Session, year: int, today: date, unit_ids: set[int] | None 
                         .where(col(Assignment.task_id).in_(tasks),
                                True if unit_ids is None else col(Assignment.unit_id).in_(unit_ids))).all()
     in_force = updates_in_force(session, str(year), unit_ids)
+    extensions = approved_extensions(session, str(year))
     order = {task_id: n for n, task_id in enumerate(tasks)}
     found = []
     for assignment_id, unit_id, task_id, role in sorted(rows, key=lambda r: (order[r[2]], units[r[1]].name)):
         task_year = tasks[task_id]
-        deadlines = task_year.binding(role)
+        until = extensions.get(assignment_id or 0)
+        deadlines = extended(task_year.binding(role), until)
         update = in_force.get(assignment_id or 0)
         found.append(AssignmentYear(assignment_id or 0, units[unit_id], task_year.task, role, deadlines,
                                     task_year.waits_for_event, update,
                                     standing(update, measured_against(deadlines), task_year.waits_for_event,
-                                             today, zone)))
+                                             today, zone), until))
+    return found
+
+
+def approved_extensions(session: Session, period: str) -> dict[int, date]:
+    """The latest date each assignment was granted for the period."""
+    rows = session.exec(select(Extension.assignment_id, Extension.until).where(
+        Extension.period == period, Extension.state == ExtensionState.APPROVED)).all()
+    found: dict[int, date] = {}
+    for assignment_id, until in rows:
+        found[assignment_id] = max(until, found.get(assignment_id, until))
     return found
 
 
@@ -219,13 +245,23 @@ def unit_year(session: Session, unit_id: int, year: int, today: date, zone: tzin
     return sorted(year_of(session, year, today, {unit_id}, zone), key=lambda a: not a.is_lead)
 
 
+def submissions(*extra: Any) -> Any:
+    """A query of updates as Submission's columns (then `extra`), with their authors and reviewers."""
+    reviewer = aliased(Member)
+    return (select(ProgressUpdate.id, ProgressUpdate.assignment_id, ProgressUpdate.status, ProgressUpdate.percent,
+                   ProgressUpdate.result, ProgressUpdate.figures, ProgressUpdate.difficulties, ProgressUpdate.channel,
+                   ProgressUpdate.created_at, Member.display_name, ProgressUpdate.review_state,
+                   ProgressUpdate.review_note, reviewer.display_name, *extra)
+            .join(Member, col(Member.id) == ProgressUpdate.member_id)
+            .outerjoin(reviewer, col(reviewer.id) == ProgressUpdate.reviewed_by_member_id))
+
+
+SUBMISSION_FIELDS = 13
+
+
 def updates_in_force(session: Session, period: str, unit_ids: set[int] | None = None) -> dict[int, Submission]:
     """The update in force of each assignment in the period, by assignment id: one join, no ranking."""
-    query = (select(ProgressUpdate.id, ProgressUpdate.assignment_id, ProgressUpdate.status, ProgressUpdate.percent,
-                    ProgressUpdate.result, ProgressUpdate.figures, ProgressUpdate.difficulties, ProgressUpdate.channel,
-                    ProgressUpdate.created_at, Member.display_name)
-             .join(UpdateInForce, col(UpdateInForce.progress_update_id) == ProgressUpdate.id)
-             .join(Member, col(Member.id) == ProgressUpdate.member_id)
+    query = (submissions().join(UpdateInForce, col(UpdateInForce.progress_update_id) == ProgressUpdate.id)
              .where(UpdateInForce.period == period))
     if unit_ids is not None:
         query = query.join(Assignment, col(Assignment.id) == UpdateInForce.assignment_id).where(
@@ -234,22 +270,70 @@ def updates_in_force(session: Session, period: str, unit_ids: set[int] | None = 
 
 
 def save_update(session: Session, update: ProgressUpdate) -> ProgressUpdate:
-    """Stores a new update and puts it in force, in the caller's transaction: the newest update counts.
-
-    The row is locked (PostgreSQL), so two officers of a unit saving at once leave the later one in force.
-    """
+    """Stores a new update, in the caller's transaction, and puts it in force unless Sở KH&CN has accepted
+    an earlier one. The row is locked (PostgreSQL), so two officers of a unit saving at once leave the later
+    one in force."""
     session.add(update)
     session.flush()
     session.execute(upsert_insert(session.get_bind(), UpdateInForce).values(
         assignment_id=update.assignment_id, period=update.period, progress_update_id=update.id)
         .on_conflict_do_nothing(index_elements=["assignment_id", "period"]))
-    current = session.exec(select(UpdateInForce).where(UpdateInForce.assignment_id == update.assignment_id,
-                                                       UpdateInForce.period == update.period)
-                           .with_for_update()).one()
+    current = _in_force_row(session, update.assignment_id, update.period)
     if current.progress_update_id != update.id:
         shown = session.get(ProgressUpdate, current.progress_update_id)
-        if shown is None or (shown.created_at, shown.id or 0) < (update.created_at, update.id or 0):
+        if shown is None or (shown.review_state != ReviewState.ACCEPTED
+                             and (shown.created_at, shown.id or 0) < (update.created_at, update.id or 0)):
             current.progress_update_id = update.id or 0
             session.add(current)
     session.flush()
     return update
+
+
+def accept_update(session: Session, update: ProgressUpdate) -> None:
+    """Sở KH&CN accepted it: it is in force from now on, whatever the unit sends later."""
+    current = _in_force_row(session, update.assignment_id, update.period)
+    current.progress_update_id = update.id or 0
+    session.add(current)
+    session.flush()
+
+
+def in_force(session: Session, assignment_id: int, period: str, state: ReviewState | None = None
+             ) -> ProgressUpdate | None:
+    """The update in force of one assignment (only if its review is in `state`, when given)."""
+    update = session.exec(select(ProgressUpdate).join(
+        UpdateInForce, col(UpdateInForce.progress_update_id) == ProgressUpdate.id).where(
+        UpdateInForce.assignment_id == assignment_id, UpdateInForce.period == period)).first()
+    return update if update is not None and (state is None or update.review_state == state) else None
+
+
+def _in_force_row(session: Session, assignment_id: int, period: str) -> UpdateInForce:
+    return session.exec(select(UpdateInForce).where(UpdateInForce.assignment_id == assignment_id,
+                                                    UpdateInForce.period == period).with_for_update()).one()
+
+
+def local_day(moment: datetime, zone: tzinfo = VIETNAM) -> date:
+    """The province's date of a stored (naive UTC) moment."""
+    return moment.replace(tzinfo=timezone.utc).astimezone(zone).date()
+
+
+def returned_submissions(session: Session, period: str, unit_ids: set[int] | None = None
+                         ) -> list[tuple[int, str, str, datetime]]:
+    """(unit id, task code or "annual", "u12" / "a5", when it was returned) of every returned submission the
+    unit has not sent again: an update still in force, or the unit's newest annual report."""
+    updates = session.exec(
+        select(Assignment.unit_id, Task.code, ProgressUpdate.id, ProgressUpdate.reviewed_at)
+        .join(UpdateInForce, col(UpdateInForce.progress_update_id) == ProgressUpdate.id)
+        .join(Assignment, col(Assignment.id) == ProgressUpdate.assignment_id)
+        .join(Task, col(Task.id) == Assignment.task_id)
+        .where(UpdateInForce.period == period, ProgressUpdate.review_state == ReviewState.RETURNED,
+               col(ProgressUpdate.annual_report_id).is_(None),
+               True if unit_ids is None else col(Assignment.unit_id).in_(unit_ids))).all()
+    found = [(unit_id, code, f"u{update_id}", at) for unit_id, code, update_id, at in updates if at is not None]
+    newest: dict[int, AnnualReport] = {}
+    for report in session.exec(select(AnnualReport).where(
+            AnnualReport.period == period, True if unit_ids is None else col(AnnualReport.unit_id).in_(unit_ids))
+            .order_by(col(AnnualReport.created_at), col(AnnualReport.id))).all():
+        newest[report.unit_id] = report
+    found += [(r.unit_id, "annual", f"a{r.id}", r.reviewed_at) for r in newest.values()
+              if r.review_state == ReviewState.RETURNED and r.reviewed_at is not None]
+    return found

@@ -1,8 +1,8 @@
 """Tables and the database session. Nothing else lives here: every other layer imports it, it imports none."""
 
 from models.db import make_engine, init_db, session_scope
-from models.organisation import Unit, Member, ChannelAccount, Invite
-from models.plan import Plan, Task, Assignment, Event
+from models.organisation import Unit, Member, ChannelAccount, Invite, Absence
+from models.plan import Plan, Task, Assignment, Event, Extension
 from models.progress import AnnualReport, ProgressUpdate, UpdateInForce
 from models.conversation import FormState, MenuState
 from models.outbox import Outbox
@@ -11,7 +11,7 @@ from models.audit import AuditLog
 
 __all__ = [
     "make_engine", "init_db", "session_scope",
-    "Unit", "Member", "ChannelAccount", "Invite",
-    "Plan", "Task", "Assignment",
-    "ProgressUpdate", "UpdateInForce", "AnnualReport", "FormState", "MenuState", "Outbox", "Event", "InboundUpdate", "AuditLog",
+    "Unit", "Member", "ChannelAccount", "Invite", "Absence",
+    "Plan", "Task", "Assignment", "Event", "Extension",
+    "ProgressUpdate", "UpdateInForce", "AnnualReport", "FormState", "MenuState", "Outbox", "InboundUpdate", "AuditLog",
 ]

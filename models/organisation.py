@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import NaiveDatetime
+from datetime import date
 from enum import StrEnum
+
+from pydantic import NaiveDatetime
 
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -69,3 +71,13 @@ class Invite(SQLModel, table=True):
     expires_at: NaiveDatetime
     used_at: NaiveDatetime | None = None
     used_by_member_id: int | None = Field(default=None, foreign_key="member.id")
+
+
+class Absence(SQLModel, table=True):
+    """A member away until a day (inclusive), and who covers: a named colleague, or else the unit's others."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", unique=True)
+    until: date
+    delegate_member_id: int | None = Field(default=None, foreign_key="member.id")
+    created_at: NaiveDatetime = Field(default_factory=utcnow)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from pydantic import NaiveDatetime
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from models.db import utcnow
@@ -23,11 +24,12 @@ class OutboxStatus(StrEnum):
 class Outbox(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=200)
-    kind: str = Field(max_length=16)  # reminder, digest, kickoff, nudge (a manager's "remind them now")
+    kind: str = Field(max_length=16)  # reminder, digest, kickoff, nudge, returned, extension
     member_id: int = Field(foreign_key="member.id", index=True)
     channel: str = Field(max_length=16)
     chat_id: str = Field(max_length=64)
     text: str
+    buttons: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # [token, label]
     status: str = Field(default=OutboxStatus.PENDING, max_length=16, index=True)
     attempts: int = 0
     last_error: str = ""

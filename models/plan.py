@@ -65,3 +65,26 @@ class Event(SQLModel, table=True):
     note: str = ""
     recorded_by_member_id: int | None = Field(default=None, foreign_key="member.id")
     created_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class ExtensionState(StrEnum):
+    ASKED = "asked"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+class Extension(SQLModel, table=True):
+    """A unit's request for more time on one task in one year, and Sở KH&CN's answer. An approved one moves
+    that unit's deadlines for the task (jobs/year.py), nobody else's."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    assignment_id: int = Field(foreign_key="assignment.id", index=True)
+    period: str = Field(max_length=16)
+    until: date
+    reason: str
+    state: str = Field(default=ExtensionState.ASKED, max_length=16, index=True)
+    asked_by_member_id: int = Field(foreign_key="member.id")
+    asked_at: NaiveDatetime = Field(default_factory=utcnow)
+    decided_by_member_id: int | None = Field(default=None, foreign_key="member.id")
+    decided_at: NaiveDatetime | None = None
+    note: str = ""

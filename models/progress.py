@@ -1,4 +1,5 @@
-"""What units report. Rows are never updated: a newer update for the same period supersedes the older one."""
+"""What units report. What a unit said is never rewritten: a newer update for the same period supersedes the
+older one, and Sở KH&CN's review (accepted, or returned with a note) is written beside it."""
 
 from __future__ import annotations
 
@@ -31,7 +32,31 @@ STATUS_LABELS: dict[str, str] = {  # in the words of the forms and the reports
 FINISHED = (Status.DONE.value, Status.NOT_ARISEN.value)  # nothing more is owed on the task this period
 
 
-class ProgressUpdate(SQLModel, table=True):
+class ReviewState(StrEnum):
+    """What Sở KH&CN made of a submission (a progress update or an annual report)."""
+
+    PENDING = "pending"  # chờ tiếp nhận
+    ACCEPTED = "accepted"  # đã tiếp nhận
+    RETURNED = "returned"  # trả lại, with a note: the unit revises and sends it again
+
+
+REVIEW_LABELS: dict[str, str] = {
+    ReviewState.PENDING: N_("Awaiting review"),
+    ReviewState.ACCEPTED: N_("Accepted"),
+    ReviewState.RETURNED: N_("Returned"),
+}
+
+
+class Reviewed(SQLModel):
+    """The review of a submission, kept on the row itself: a submission is reviewed once, never rewritten."""
+
+    review_state: str = Field(default=ReviewState.PENDING, max_length=16, index=True)
+    reviewed_by_member_id: int | None = Field(default=None, foreign_key="member.id")
+    reviewed_at: NaiveDatetime | None = None
+    review_note: str = ""
+
+
+class ProgressUpdate(Reviewed, table=True):
     id: int | None = Field(default=None, primary_key=True)
     assignment_id: int = Field(foreign_key="assignment.id", index=True)
     period: str = Field(max_length=16, index=True)  # the reporting year, "2025"
@@ -43,6 +68,8 @@ class ProgressUpdate(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id")
     channel: str = Field(max_length=16)
     created_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+    annual_report_id: int | None = Field(default=None, foreign_key="annualreport.id", index=True)  # sent with it
+    resubmits_id: int | None = Field(default=None, foreign_key="progressupdate.id")  # the returned one it revises
 
 
 class UpdateInForce(SQLModel, table=True):
@@ -56,7 +83,7 @@ class UpdateInForce(SQLModel, table=True):
     progress_update_id: int = Field(foreign_key="progressupdate.id", unique=True)
 
 
-class AnnualReport(SQLModel, table=True):
+class AnnualReport(Reviewed, table=True):
     """A unit's report on the year (seed, section III.3): its difficulties and proposals, and the moment it
     was submitted. The tasks' answers are ProgressUpdates written with it; a later report supersedes."""
 
@@ -70,3 +97,4 @@ class AnnualReport(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id")
     channel: str = Field(max_length=16)
     created_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+    resubmits_id: int | None = Field(default=None, foreign_key="annualreport.id")  # the returned one it revises

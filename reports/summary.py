@@ -12,8 +12,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from jobs.calendar import VIETNAM
-from jobs.year import AssignmentYear, Standing, Submission, year_of
-from models import AnnualReport, Assignment, Member, Plan, ProgressUpdate, Task, Unit
+from jobs.year import SUBMISSION_FIELDS, AssignmentYear, Standing, Submission, submissions, year_of
+from models import AnnualReport, Assignment, Plan, ProgressUpdate, Task, Unit
 
 
 @dataclass
@@ -132,11 +132,9 @@ def summarise(session: Session, year: int, today: date, zone: tzinfo = VIETNAM,
 
 def _history(session: Session, period: str) -> list[tuple[Submission, int, int, str]]:
     """Every update of the period in the order given, with its unit, task and author."""
-    query = (select(ProgressUpdate.id, ProgressUpdate.assignment_id, ProgressUpdate.status, ProgressUpdate.percent,
-                    ProgressUpdate.result, ProgressUpdate.figures, ProgressUpdate.difficulties, ProgressUpdate.channel,
-                    ProgressUpdate.created_at, Member.display_name, Assignment.unit_id, Assignment.task_id)
+    query = (submissions(Assignment.unit_id, Assignment.task_id)
              .join(Assignment, col(Assignment.id) == ProgressUpdate.assignment_id)
-             .join(Member, col(Member.id) == ProgressUpdate.member_id)
              .where(ProgressUpdate.period == period)
              .order_by(col(ProgressUpdate.created_at), col(ProgressUpdate.id)))
-    return [(Submission(*row[:10]), row[10], row[11], row[9]) for row in session.exec(query).all()]
+    return [(Submission(*row[:SUBMISSION_FIELDS]), row[SUBMISSION_FIELDS], row[SUBMISSION_FIELDS + 1], row[9])
+            for row in session.exec(query).all()]

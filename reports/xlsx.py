@@ -16,7 +16,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet as Worksheet
 
 from locales import Lang
 from jobs.year import NOT_REPORTED, STANDING_LABELS, Standing
-from models.progress import STATUS_LABELS
+from models.progress import REVIEW_LABELS, STATUS_LABELS
 from reports.summary import Tally, YearSummary
 
 MAX_WIDTH = 60
@@ -94,22 +94,26 @@ def _assignments(sheet: Worksheet, summary: YearSummary, speak: Lang) -> None:
              ", ".join(d.due.strftime("%d/%m/%Y") for d in row.deadlines), speak._(STANDING_LABELS[row.standing]),
              "" if row.reported else speak._(NOT_REPORTED),
              speak._(STATUS_LABELS.get(row.update.status, row.update.status)) if row.update else "",
-             row.update.percent if row.update else None, row.update.id if row.update else None]
+             row.update.percent if row.update else None, row.update.id if row.update else None,
+             speak._(REVIEW_LABELS[row.update.review_state]) if row.update else ""]
             for row in summary.rows]
     _table(sheet, speak._("Assignments"),
            [speak._("Code"), speak._("Unit"), speak._("Task"), speak._("Role"), speak._("Deadlines"),
             speak._("Standing"), speak._("Reported?"), speak._("Status reported"), speak._("Percent"),
-            speak._("Update in force (no.)")], rows)
+            speak._("Update in force (no.)"), speak._("Review")], rows)
 
 
 def _updates(sheet: Worksheet, summary: YearSummary, speak: Lang) -> None:
     rows = [[update.id, update.created_at.strftime("%d/%m/%Y %H:%M"), unit.name, task.code,
-             speak._(STATUS_LABELS.get(update.status, update.status)), update.percent, update.result, _figures(update.figures), update.difficulties, who,
-             update.channel] for update, unit, task, who in summary.updates]
+             speak._(STATUS_LABELS.get(update.status, update.status)), update.percent, update.result,
+             _figures(update.figures), update.difficulties, who, update.channel,
+             speak._(REVIEW_LABELS.get(update.review_state, update.review_state)), update.reviewer or "",
+             update.review_note] for update, unit, task, who in summary.updates]
     _table(sheet, speak._("Updates"),
            [speak._("No."), speak._("Time (UTC)"), speak._("Unit"), speak._("Task"), speak._("Status"),
             speak._("Percent"), speak._("Result"), speak._("Figures"), speak._("Difficulties, proposals"),
-            speak._("Reported by"), speak._("Channel")], rows)
+            speak._("Reported by"), speak._("Channel"), speak._("Review"), speak._("Reviewed by"),
+            speak._("Reviewer's note")], rows)
 
 
 def _figures(values: dict[str, Any]) -> str:

@@ -107,7 +107,7 @@ def test_a_wrong_answer_is_asked_again_with_the_reason(person: Person) -> None:
     person.do(person.forms.start, "order")
     assert person.say("purple").startswith("I could not tell which one you mean.")
     assert person.say("xanh la").startswith("Any note?")  # "Xanh lá" without diacritics: blue needs no count
-    assert person.do(person.forms.back).endswith("Which colour?")
+    assert person.do(person.forms.back).endswith("Current answer: Xanh lá\n\nWhich colour?")
     assert person.say("red") == "How many?"
     assert person.say("9") == "The number must be between 1 and 3.\n\nHow many?"
     assert person.say("three") == "Please type a number, for example 3.\n\nHow many?"
@@ -118,14 +118,36 @@ def test_going_back_and_changing_an_answer_drops_what_no_longer_applies(person: 
     person.say("red")
     person.say("1")
     person.say("bolt")
-    assert person.do(person.forms.back) == "Name of item 1?"
-    assert person.do(person.forms.back) == "How many?"
-    assert person.do(person.forms.back).endswith("Which colour?")
+    assert person.do(person.forms.back) == "Current answer: bolt\n\nName of item 1?"
+    assert person.do(person.forms.back) == "Current answer: 1\n\nHow many?"
+    assert person.do(person.forms.back).endswith("Current answer: Red\n\nWhich colour?")
     assert person.do(person.forms.back).startswith("This is the first question")
     assert person.say("3") == "Any note?\n\n(Type /boqua to skip this question.)"  # blue: no count, no names
     person.do(person.forms.skip)
     assert person.say("save") == "Stored."
     assert SUBMITTED == [{"colour": "blue", "note": None}]  # count and name.1, answered before, are dropped
+
+
+def test_changing_one_answer_goes_straight_back_to_the_confirmation(person: Person) -> None:
+    """A form pre-filled with what was sent before (a returned report): the member changes only what was asked."""
+    sent = {"colour": "red", "count": 2, "name.1": "bolt", "name.2": "nut", "note": "late"}
+    assert "• Name of item 2?: nut" in person.do(person.forms.start, "order", sent)  # the summary, to confirm
+    assert person.say("go back") == "Current answer: late\n\nAny note?\n\n(Type /boqua to skip this question.)"
+    for _ in range(4):  # name 2, name 1, count, colour
+        person.do(person.forms.back)
+    confirm = person.say("3")  # blue: no count, no names; the note still stands
+    assert confirm.startswith("Your answers:\n• Which colour?: Xanh lá\n• Any note?: late")
+    person.say("save")
+    assert SUBMITTED == [{"colour": "blue", "note": "late"}]
+
+
+def test_a_changed_answer_asks_only_what_it_makes_new(person: Person) -> None:
+    person.do(person.forms.start, "order", {"colour": "red", "count": 1, "name.1": "bolt", "note": "x"})
+    person.say("go back")  # to the note
+    person.do(person.forms.back)  # name 1
+    person.do(person.forms.back)  # count
+    assert person.say("2") == "Name of item 2?"  # the one new question; name 1 still stands
+    assert "• Name of item 1?: bolt\n• Name of item 2?: washer\n• Any note?: x" in person.say("washer")
 
 
 def test_skip_applies_to_optional_questions_only(person: Person) -> None:

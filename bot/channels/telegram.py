@@ -142,12 +142,12 @@ async def send(bot: Bot, chat_id: str, reply: Reply) -> None:
         await bot.send_message(chat_id=int(chat_id), text=chunk, reply_markup=markup if last else None)
 
 
-def deliverer(bot: Bot) -> Callable[[str, str], Awaitable[None]]:
+def deliverer(bot: Bot) -> Callable[[str, Reply], Awaitable[None]]:
     """The sender's view of Telegram: platform errors become "unreachable" or "try later"."""
 
-    async def deliver(chat_id: str, text: str) -> None:
+    async def deliver(chat_id: str, reply: Reply) -> None:
         try:
-            await send(bot, chat_id, Reply(text))
+            await send(bot, chat_id, reply)
         except Forbidden as error:
             raise Unreachable(str(error)) from error
         except BadRequest as error:  # chat not found, deactivated user …

@@ -130,9 +130,9 @@ class ZaloPoller:
 def deliverer(client: ZaloClient, default_language: str = "vi") -> Any:
     """The sender's view of Zalo, as for Telegram: a blocked or unknown chat is unreachable, the rest waits."""
 
-    async def deliver(chat_id: str, text: str) -> None:
+    async def deliver(chat_id: str, reply: Reply) -> None:
         try:
-            for piece in render(Reply(text), default_language):
+            for piece in render(reply, default_language):
                 await client.call("sendMessage", chat_id=chat_id, text=piece)
         except ZaloError as error:
             if error.status in (400, 403, 404):

@@ -35,8 +35,8 @@ class FormEngine:
         form = self.forms[name]
         answers = dict(answers or {})
         first = self._next_step(ctx, form, answers, after=None)
-        state = FormState(member_id=ctx.member.id, form=name, step=first.name, answers=answers,
-                          history=[k for k in answers])
+        answered = [step.name for step in form.flat(ctx, answers) if step.name in answers]  # in the form's order
+        state = FormState(member_id=ctx.member.id, form=name, step=first.name, answers=answers, history=answered)
         ctx.session.add(state)
         return [self._prompt(ctx, form, state)]
 
@@ -134,11 +134,14 @@ class FormEngine:
         return self._next_step(ctx, form, state.answers, after=None)
 
     def _next_step(self, ctx: Context, form: Form, answers: Answers, after: str | None) -> Step:
+        """The first step after `after` that applies and has no answer yet: a changed answer (after going back,
+        or in a form pre-filled with what was returned) leads straight on to what it makes new, or to the
+        confirmation, without asking again what still stands."""
         steps = form.flat(ctx, answers)
         names = [s.name for s in steps]
         start = names.index(after) + 1 if after in names else 0
         for step in steps[start:]:
-            if step.applies(answers) and (after is not None or step.name not in answers):
+            if step.applies(answers) and step.name not in answers:
                 return step
         return form.confirm
 
@@ -149,6 +152,9 @@ class FormEngine:
             parts.append(step.intro)
         if isinstance(step, Confirm):
             parts.append(form.summary(ctx, state.answers))
+        elif state.answers.get(step.name) is not None:  # back at an answered question: say what stands
+            parts.append(ctx.lang._("Current answer: {answer}", answer=step.show(ctx, state.answers,
+                                                                             state.answers[step.name])))
         parts.append(step.ask(ctx, state.answers))
         if step.is_optional(state.answers):
             parts.append(ctx.lang._("(Type /boqua to skip this question.)"))

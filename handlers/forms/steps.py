@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date as date_type
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -178,6 +179,35 @@ def _parse_number(text: str, locale: str) -> Decimal:
         if value.is_finite() and abs(value) <= LARGEST:  # "NaN", "Infinity" and "1e308" are not figures
             return value
     raise ValueError(text)
+
+
+_DATE = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{2}|\d{4}))?\s*$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Date(Step):
+    """A day, written as officials write it: 15/12/2026, 15-12-2026, 15.12.26, or 15/12 for this year. It must
+    come after `after(ctx, answers)` when that is given (a new deadline after the current one, say)."""
+
+    after: Callable[["Context", Answers], date_type] | None = None
+
+    def parse(self, ctx: Context, answers: Answers, text: str) -> str:
+        match = _DATE.match(text)
+        if not match:
+            raise Invalid(N_("Please write a date as dd/mm/yyyy, for example 15/12/2026."))
+        day, month, year = int(match.group(1)), int(match.group(2)), match.group(3)
+        year_number = ctx.today.year if year is None else int(year) + (2000 if len(year) == 2 else 0)
+        try:
+            value = date_type(year_number, month, day)
+        except ValueError:
+            raise Invalid(N_("That date does not exist. Write it as dd/mm/yyyy.")) from None
+        earliest = self.after(ctx, answers) if self.after else None
+        if earliest is not None and value <= earliest:
+            raise Invalid(N_("The date must be after {date}."), date=ctx.lang.date(earliest))
+        return value.isoformat()  # stored in the form's JSON as text
+
+    def show(self, ctx: Context, answers: Answers, value: Any) -> str:
+        return ctx.lang.date(date_type.fromisoformat(value))
 
 
 @dataclass(frozen=True, kw_only=True)

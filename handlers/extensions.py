@@ -1,0 +1,192 @@
+"""/giahan (/extend): an officer asks for more time on one task — the task, the date asked for, a reason — and
+Sở KH&CN's managers grant it (Đồng ý) or refuse it (Từ chối, with a note if they like). A granted extension
+moves that unit's deadline for that task this year only (jobs/year.py); reminders follow the new date.
+
+Managers typing /giahan see the requests waiting for them; `/giahan xin` asks for their own unit.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from handlers import audit
+from handlers.access import Permission, can, refusal
+from handlers.assignments import unit_tasks
+from handlers.context import Context
+from handlers.forms import Choice, Date, Form, FormEngine, Option, Text
+from handlers.forms.steps import Answers, Confirm
+from handlers.menu import offer
+from handlers.messages import Action, Reply
+from handlers.outbox import OutgoingMessage, enqueue
+from jobs.reminders import officers
+from jobs.text import fold
+from jobs.year import AssignmentYear
+from locales import N_, Lang, lang
+from models import Assignment, Extension, Member, Task, Unit
+from models.db import utcnow
+from models.organisation import Role
+from models.plan import ExtensionState
+
+REASON_LENGTH = 500
+
+
+def handle(ctx: Context, args: str, engine: FormEngine) -> list[Reply]:
+    words = args.split(maxsplit=2)
+    verb = fold(words[0]) if words else ""
+    if not can(ctx.member, Permission.REVIEW) or verb in ("xin", "ask"):
+        if not _extendable(ctx):
+            return [Reply(ctx.lang._("{unit} has no deadline this year to extend.", unit=ctx.unit.name))]
+        return engine.start(ctx, "extension")
+    number = int(words[1]) if len(words) > 1 and words[1].isdecimal() and len(words[1]) < 12 else None
+    if verb in ("dongy", "dong y", "approve") and number is not None:
+        return [Reply(decide(ctx, number, ExtensionState.APPROVED, ""))]
+    if verb in ("tuchoi", "tu choi", "refuse") and number is not None:
+        if len(words) > 2:
+            return [Reply(decide(ctx, number, ExtensionState.REFUSED, words[2][:REASON_LENGTH]))]
+        if _waiting(ctx.session, number) is None:
+            return [Reply(decide(ctx, number, ExtensionState.REFUSED, ""))]  # says why it cannot be
+        return engine.start(ctx, "refusal", {"request": str(number)})
+    return waiting_list(ctx)
+
+
+def _extendable(ctx: Context) -> list[AssignmentYear]:
+    return [item for item in unit_tasks(ctx) if item.deadlines]
+
+
+def _task_options(ctx: Context, answers: Answers) -> list[Option]:
+    return [Option(str(item.assignment_id), f"{item.task.code} · {ctx.lang.date(item.due)}" if item.due else
+                   item.task.code, (item.task.code.lower(),)) for item in _extendable(ctx)]
+
+
+def _current_due(ctx: Context, answers: Answers) -> date:
+    """A new deadline must come after the current one, and after today."""
+    chosen = next((i for i in _extendable(ctx) if str(i.assignment_id) == answers.get("task")), None)
+    return max(ctx.today, chosen.due) if chosen and chosen.due else ctx.today
+
+
+def _ask(ctx: Context, answers: Answers) -> list[Reply]:
+    assignment_id = int(answers["task"])
+    request = Extension(assignment_id=assignment_id, period=str(ctx.today.year),
+                        until=date.fromisoformat(answers["until"]), reason=answers["reason"],
+                        asked_by_member_id=ctx.member.id or 0, asked_at=ctx.recorded_at)
+    ctx.session.add(request)
+    ctx.session.flush()
+    task = _task(ctx.session, assignment_id)
+    audit.record(ctx.session, audit.member(ctx.member), "extension.asked", f"extension:{request.id}",
+                 unit=ctx.unit.code, task=task.code, until=request.until.isoformat())
+    messages = []
+    for manager in (m for people in officers(ctx.session, role=Role.MANAGER).values() for m in people):
+        speak = lang(manager.language)
+        buttons = offer(ctx.session, manager.member_id, (
+            Action(speak._("Approve"), f"/giahan dongy {request.id}"),
+            Action(speak._("Refuse"), f"/giahan tuchoi {request.id}")))
+        messages.append(OutgoingMessage(f"extension:{manager.member_id}:{request.id}", "extension", manager.member_id,
+                                        manager.channel, manager.chat_id, _request_text(speak, request, task, ctx.unit),
+                                        ctx.unit.id or 0, buttons))
+    enqueue(ctx.session, messages)
+    return [Reply(ctx.lang._("Request no. {id} sent: task {code} until {date}. You will be told Sở KH&CN's answer.",
+                             id=request.id, code=task.code, date=ctx.lang.date(request.until)))]
+
+
+def _request_text(speak: Lang, request: Extension, task: Task, unit: Unit) -> str:
+    return speak._("Extension request no. {id}: {unit} asks to report on task {code} by {date}.\nReason: {reason}",
+                   id=request.id, unit=unit.name, code=task.code, date=speak.date(request.until),
+                   reason=request.reason)
+
+
+def _unit(session: Session, request: Extension) -> Unit:
+    assignment = session.get(Assignment, request.assignment_id)
+    unit = session.get(Unit, assignment.unit_id if assignment else 0)
+    assert unit is not None
+    return unit
+
+
+def _task(session: Session, assignment_id: int) -> Task:
+    assignment = session.get(Assignment, assignment_id)
+    task = session.get(Task, assignment.task_id if assignment else 0)
+    assert task is not None
+    return task
+
+
+def _waiting(session: Session, number: int) -> Extension | None:
+    request = session.exec(select(Extension).where(Extension.id == number).with_for_update()).first()
+    return request if request is not None and request.state == ExtensionState.ASKED else None
+
+
+def decide(ctx: Context, number: int, state: ExtensionState, note: str) -> str:
+    """Grants or refuses request `number` and tells the officer who asked; says so when it was decided before."""
+    request = ctx.session.get(Extension, number)
+    if request is None:
+        return ctx.lang._("There is no extension request no. {id}.", id=number)
+    if request.state != ExtensionState.ASKED or _waiting(ctx.session, number) is None:
+        return ctx.lang._("Request no. {id} was already decided.", id=number)
+    request.state, request.note = state, note.strip()
+    request.decided_by_member_id, request.decided_at = ctx.member.id, utcnow()
+    ctx.session.add(request)
+    task = _task(ctx.session, request.assignment_id)
+    audit.record(ctx.session, audit.member(ctx.member), f"extension.{state.value}", f"extension:{request.id}",
+                 task=task.code, until=request.until.isoformat())
+    _tell_officer(ctx.session, request, task)
+    if state == ExtensionState.REFUSED:
+        return ctx.lang._("Refused: request no. {id}; the officer has been told.", id=request.id)
+    return ctx.lang._("Approved: task {code} of {unit} is now due {date}.", code=task.code,
+                      unit=_unit(ctx.session, request).name, date=ctx.lang.date(request.until))
+
+
+def _tell_officer(session: Session, request: Extension, task: Task) -> None:
+    member = session.get(Member, request.asked_by_member_id)
+    if member is None:
+        return
+    reachable = officers(session, {member.unit_id}, role=None).get(member.unit_id, [])
+    for person in (r for r in reachable if r.member_id == member.id):
+        speak = lang(person.language)
+        if request.state == ExtensionState.APPROVED:
+            text = speak._("Sở KH&CN granted your request no. {id}: task {code} is now due {date}; reminders follow "
+                           "the new date.", id=request.id, code=task.code, date=speak.date(request.until))
+        else:
+            text = speak._("Sở KH&CN refused your request no. {id} for task {code}.", id=request.id, code=task.code)
+            if request.note:
+                text += "\n" + speak._("Note: {note}", note=request.note)
+        enqueue(session, [OutgoingMessage(f"extension-decided:{person.member_id}:{request.id}", "extension",
+                                          person.member_id, person.channel, person.chat_id, text, member.unit_id)])
+
+
+def waiting_list(ctx: Context) -> list[Reply]:
+    requests = ctx.session.exec(select(Extension).where(Extension.state == ExtensionState.ASKED)
+                                .order_by(col(Extension.id))).all()
+    if not requests:
+        return [Reply(ctx.lang._("No extension request is waiting. (To ask for your own unit: /giahan xin)"))]
+    replies = []
+    for request in requests[:10]:
+        text = _request_text(ctx.lang, request, _task(ctx.session, request.assignment_id), _unit(ctx.session, request))
+        replies.append(Reply(text, actions=(Action(ctx.lang._("Approve"), f"/giahan dongy {request.id}"),
+                                      Action(ctx.lang._("Refuse"), f"/giahan tuchoi {request.id}"))))
+    return replies
+
+
+def _refuse(ctx: Context, answers: Answers) -> list[Reply]:
+    if not can(ctx.member, Permission.REVIEW):  # the role may have changed while the form was open
+        return refusal(ctx, Permission.REVIEW)
+    return [Reply(decide(ctx, int(answers["request"]), ExtensionState.REFUSED, answers.get("note") or ""))]
+
+
+def _asked_options(ctx: Context, answers: Answers) -> list[Option]:
+    asked = ctx.session.exec(select(Extension.id).where(Extension.state == ExtensionState.ASKED)).all()
+    return [Option(str(number), f"#{number}") for number in asked]
+
+
+EXTENSION = Form("extension", on_submit=_ask, confirm=Confirm(prompt=N_("Send this request to Sở KH&CN?")), steps=[
+    Choice(name="task", prompt=N_("Which task needs more time?"), title=N_("Task"), choices=_task_options),
+    Date(name="until", prompt=N_("Until which day? For example 15/12/2026."), title=N_("New deadline"),
+         after=_current_due),
+    Text(name="reason", prompt=N_("Why? A sentence or two (at most 500 characters)."), title=N_("Reason"),
+         max_len=REASON_LENGTH),
+])
+
+REFUSAL = Form("refusal", on_submit=_refuse, confirm=Confirm(prompt=N_("Refuse the request?")), steps=[
+    Choice(name="request", prompt=N_("Which request?"), title=N_("Request"), choices=_asked_options),
+    Text(name="note", prompt=N_("A note for the unit? (optional)"), title=N_("Note"), max_len=REASON_LENGTH,
+         optional=True),
+])

@@ -1,0 +1,64 @@
+"""/sualai u12 (/revise): a unit reopens what Sở KH&CN returned, the same form filled with what it sent, so
+the officer changes only what was asked and saves; the revision goes back to Sở KH&CN's queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import select
+
+from handlers.assignments import unit_tasks
+from handlers.context import Context
+from handlers.forms import FormEngine
+from handlers.messages import Reply
+from handlers.review import load, newer_than, parse_ref, unit_of, what
+from models import AnnualReport, Assignment, ProgressUpdate, Task
+from models.progress import ReviewState
+
+
+def handle(ctx: Context, args: str, engine: FormEngine) -> list[Reply]:
+    ref = parse_ref(args)
+    row = load(ctx.session, ref) if ref else None
+    if ref is None or row is None or unit_of(ctx.session, row).id != ctx.unit.id:
+        return [Reply(ctx.lang._("There is no returned report {ref} of your unit. The message that returned it has "
+                                 "the button to press.", ref=args[:20]))]
+    if row.review_state != ReviewState.RETURNED or newer_than(ctx.session, row) is not None:
+        return [Reply(ctx.lang._("{what} is no longer waiting to be revised.", what=what(ctx.lang, ctx.session, ref,
+                                                                                        row).capitalize()))]
+    note = Reply(ctx.lang._("Sở KH&CN's note: \"{note}\"\nYour answers are filled in: go back (/quaylai) to the one "
+                            "to change, answer it, then save.", note=row.review_note))
+    if isinstance(row, ProgressUpdate):
+        assignment = ctx.session.get(Assignment, row.assignment_id)
+        task = ctx.session.get(Task, assignment.task_id if assignment else 0)
+        return [note, *engine.start(ctx, "progress", progress_answers(row, task.figures if task else []))]
+    return [note, *engine.start(ctx, "annual", annual_answers(ctx, row))]
+
+
+def progress_answers(update: ProgressUpdate, figures: list[dict[str, Any]]) -> dict[str, Any]:
+    """The /capnhat form's answers as the update gave them; a figure not given then stands skipped."""
+    answers: dict[str, Any] = {"task": str(update.assignment_id), "status": update.status,
+                               "result": update.result or None, "difficulties": update.difficulties or None}
+    if update.percent is not None:
+        answers["percent"] = update.percent
+    answers.update({f"figures.{figure['key']}": update.figures.get(figure["key"]) for figure in figures})
+    return answers
+
+
+def annual_answers(ctx: Context, report: AnnualReport) -> dict[str, Any]:
+    """The /baocaonam form's answers as the report gave them: each task answered again ("change"), so the
+    revision carries every answer, not only the corrected ones."""
+    sent = {u.assignment_id: u for u in ctx.session.exec(
+        select(ProgressUpdate).where(ProgressUpdate.annual_report_id == report.id))}
+    answers: dict[str, Any] = {"difficulties": report.difficulties or None, "proposals": report.proposals or None}
+    for item in unit_tasks(ctx):
+        update = sent.get(item.assignment_id)
+        if update is None:
+            continue  # kept as it stood, or added since: asked as usual
+        prefix = f"t{item.assignment_id}"
+        if item.update is not None:
+            answers[f"{prefix}.keep"] = "change"
+        answers.update({f"{prefix}.status": update.status, f"{prefix}.result": update.result or None})
+        if update.percent is not None:
+            answers[f"{prefix}.percent"] = update.percent
+        answers.update({f"{prefix}.fig.{key}": value for key, value in update.figures.items()})
+    return answers

@@ -1,0 +1,314 @@
+"""/duyet (/review): Sở KH&CN's managers go through what units sent — progress updates and annual reports —
+oldest first, grouped by unit, one at a time, and accept it (tiếp nhận) or return it with a note (trả lại).
+
+A return reaches every member of the unit, with one button (a number on Zalo) that reopens the same form
+filled with what was sent (handlers/returned.py); the revised one comes back to the queue marked as such.
+`accept` and `give_back` are also what `python -m bot review` runs.
+
+A submission is named by a short reference: "u12" for progress update no. 12, "a5" for annual report no. 5.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from handlers import audit
+from handlers.access import Permission, can, refusal
+from handlers.context import Context
+from handlers.forms import Choice, Form, FormEngine, Option, Text
+from handlers.forms.steps import Answers, Confirm
+from handlers.menu import offer
+from handlers.messages import Action, Reply
+from handlers.outbox import OutgoingMessage, enqueue
+from jobs.calendar import CALENDAR
+from jobs.policy import DEFAULT_POLICY
+from jobs.reminders import officers
+from jobs.text import fold
+from jobs.year import accept_update, local_day
+from locales import N_, Lang, lang
+from models import AnnualReport, Assignment, Member, ProgressUpdate, Task, Unit
+from models.progress import REVIEW_LABELS, STATUS_LABELS, ReviewState
+
+NOTE_LENGTH = 1000
+_REF = re.compile(r"^([ua])(\d{1,12})$")
+
+
+class Refused(Exception):
+    """A review that cannot be done, with the reason for the reviewer."""
+
+    def __init__(self, msgid: str, **values: object) -> None:
+        super().__init__(msgid)
+        self.msgid, self.values = msgid, values
+
+
+@dataclass(frozen=True)
+class Pending:
+    ref: str
+    unit: Unit
+    what: str  # a task code, or "annual"
+    sent_at: datetime
+    resubmission: bool
+
+
+Row = ProgressUpdate | AnnualReport
+
+
+def parse_ref(text: str) -> str | None:
+    match = _REF.match(fold(text).replace(" ", ""))
+    return f"{match.group(1)}{int(match.group(2))}" if match else None
+
+
+def load(session: Session, ref: str) -> Row | None:
+    kind, number = ref[0], int(ref[1:])
+    return session.get(ProgressUpdate if kind == "u" else AnnualReport, number)
+
+
+def queue(session: Session, year: int | None = None, unit_id: int | None = None) -> list[Pending]:
+    """What awaits review, oldest first, grouped by unit (the unit that has waited longest first). Updates sent
+    with an annual report are reviewed with it, not one by one."""
+    updates = session.exec(
+        select(ProgressUpdate, Assignment.unit_id, Task.code)
+        .join(Assignment, col(Assignment.id) == ProgressUpdate.assignment_id)
+        .join(Task, col(Task.id) == Assignment.task_id)
+        .where(ProgressUpdate.review_state == ReviewState.PENDING, col(ProgressUpdate.annual_report_id).is_(None),
+               True if year is None else ProgressUpdate.period == str(year),
+               True if unit_id is None else Assignment.unit_id == unit_id)).all()
+    reports = session.exec(select(AnnualReport).where(
+        AnnualReport.review_state == ReviewState.PENDING, True if year is None else AnnualReport.period == str(year),
+        True if unit_id is None else AnnualReport.unit_id == unit_id)).all()
+    units = {u.id: u for u in session.exec(select(Unit).where(
+        col(Unit.id).in_({u for _, u, _ in updates} | {r.unit_id for r in reports})))}
+    found = [Pending(f"u{u.id}", units[unit], code, u.created_at, u.resubmits_id is not None)
+             for u, unit, code in updates]
+    found += [Pending(f"a{r.id}", units[r.unit_id], "annual", r.created_at, r.resubmits_id is not None)
+              for r in reports]
+    first: dict[int, datetime] = {}
+    for item in found:
+        first[item.unit.id or 0] = min(item.sent_at, first.get(item.unit.id or 0, item.sent_at))
+    return sorted(found, key=lambda p: (first[p.unit.id or 0], p.unit.id or 0, p.sent_at, p.ref))
+
+
+def newer_than(session: Session, row: Row) -> int | None:
+    """The id of a later submission that supersedes this one, if the unit has sent one since."""
+    if isinstance(row, ProgressUpdate):
+        return session.exec(select(func.max(ProgressUpdate.id)).where(
+            ProgressUpdate.assignment_id == row.assignment_id, ProgressUpdate.period == row.period,
+            col(ProgressUpdate.id) > (row.id or 0))).one()
+    return session.exec(select(func.max(AnnualReport.id)).where(
+        AnnualReport.unit_id == row.unit_id, AnnualReport.period == row.period,
+        col(AnnualReport.id) > (row.id or 0))).one()
+
+
+def _reviewable(session: Session, ref: str) -> Row:
+    row = load(session, ref)
+    if row is None or (isinstance(row, ProgressUpdate) and row.annual_report_id is not None):
+        raise Refused(N_("There is no submission {ref} to review."), ref=ref)
+    if row.review_state == ReviewState.ACCEPTED:
+        raise Refused(N_("Submission {ref} was already accepted."), ref=ref)
+    newer = newer_than(session, row)
+    if newer is not None:
+        raise Refused(N_("Submission {ref} has been superseded: the unit sent {newer} since. Review that one."),
+                      ref=ref, newer=f"{ref[0]}{newer}")
+    if row.review_state == ReviewState.RETURNED:
+        raise Refused(N_("Submission {ref} was already returned; the unit is revising it."), ref=ref)
+    return row
+
+
+def _parts(session: Session, row: Row) -> list[Row]:
+    """The rows a review applies to: an update, or an annual report with its own task answers."""
+    if isinstance(row, ProgressUpdate):
+        return [row]
+    return [row, *session.exec(select(ProgressUpdate).where(ProgressUpdate.annual_report_id == row.id))]
+
+
+def accept(session: Session, ref: str, reviewer: Member | None, at: datetime) -> Row:
+    """`at` is the moment of the review, naive UTC like every stored time."""
+    row = _reviewable(session, ref)
+    for part in _parts(session, row):
+        _mark(part, ReviewState.ACCEPTED, reviewer, "", at)
+        if isinstance(part, ProgressUpdate):
+            accept_update(session, part)
+    audit.record(session, audit.member(reviewer) if reviewer else audit.CLI, "review.accepted", _subject(ref))
+    return row
+
+
+def give_back(session: Session, ref: str, note: str, reviewer: Member | None, at: datetime) -> Row:
+    """Returns the submission with the reviewer's note and tells every member of the unit."""
+    note = note.strip()
+    if not note:
+        raise Refused(N_("A return needs a note saying what to add or correct."))
+    if len(note) > NOTE_LENGTH:
+        raise Refused(N_("The note has {length} characters; at most {limit} fit."), length=len(note), limit=NOTE_LENGTH)
+    row = _reviewable(session, ref)
+    for part in _parts(session, row):
+        _mark(part, ReviewState.RETURNED, reviewer, note, at)
+    session.flush()
+    audit.record(session, audit.member(reviewer) if reviewer else audit.CLI, "review.returned", _subject(ref),
+                 note_length=len(note))
+    _tell_unit(session, ref, row, note, local_day(at))
+    return row
+
+
+def _mark(row: Row, state: ReviewState, reviewer: Member | None, note: str, at: datetime) -> None:
+    row.review_state, row.review_note = state, note
+    row.reviewed_by_member_id, row.reviewed_at = (reviewer.id if reviewer else None), at
+
+
+def _subject(ref: str) -> str:
+    return f"progress_update:{ref[1:]}" if ref[0] == "u" else f"annual_report:{ref[1:]}"
+
+
+def unit_of(session: Session, row: Row) -> Unit:
+    if isinstance(row, AnnualReport):
+        unit = session.get(Unit, row.unit_id)
+    else:
+        assignment = session.get(Assignment, row.assignment_id)
+        unit = session.get(Unit, assignment.unit_id if assignment else 0)
+    assert unit is not None
+    return unit
+
+
+def what(speak: Lang, session: Session, ref: str, row: Row) -> str:
+    """"update no. 12 on task III.1" / "the 2026 annual report (no. 5)"."""
+    if isinstance(row, AnnualReport):
+        return speak._("the {year} annual report (no. {id})", year=row.period, id=row.id)
+    assignment = session.get(Assignment, row.assignment_id)
+    task = session.get(Task, assignment.task_id) if assignment else None
+    return speak._("update no. {id} on task {code}", id=row.id, code=task.code if task else "?")
+
+
+def _tell_unit(session: Session, ref: str, row: Row, note: str, today: date) -> None:
+    unit = unit_of(session, row)
+    due = CALENDAR.add_working_days(today, DEFAULT_POLICY.return_working_days)
+    messages = []
+    for member in officers(session, {unit.id or 0}, role=None).get(unit.id or 0, []):
+        speak = lang(member.language)
+        text = speak._("Sở KH&CN returned {what} of {unit}, asking: \"{note}\"\nPlease revise it and send it again by "
+                       "{date}.", what=what(speak, session, ref, row), unit=unit.name, note=note, date=speak.date(due))
+        buttons = offer(session, member.member_id, (Action(speak._("Revise and send again"), f"/sualai {ref}"),))
+        messages.append(OutgoingMessage(f"returned:{member.member_id}:{ref}", "returned", member.member_id,
+                                        member.channel, member.chat_id, text, unit.id or 0, buttons))
+    enqueue(session, messages)
+
+
+def describe(speak: Lang, session: Session, ref: str, row: Row) -> str:
+    """The submission as the reviewer reads it: who, what, when, and every answer."""
+    unit = unit_of(session, row)
+    author = session.get(Member, row.member_id)
+    head = speak._("{unit} — {what}, sent {time} by {who} via {channel}.", unit=unit.name,
+                   what=what(speak, session, ref, row), time=speak.date(local_day(row.created_at)),
+                   who=author.display_name if author else "?", channel=row.channel)
+    lines = [head]
+    if row.resubmits_id is not None:
+        lines.append(speak._("A revision of {ref}, which was returned.", ref=f"{ref[0]}{row.resubmits_id}"))
+    if isinstance(row, AnnualReport):
+        for part in _parts(session, row)[1:]:
+            lines.append(_answer(speak, session, part, with_task=True))
+        if row.difficulties:
+            lines.append(speak._("Difficulties: {text}", text=row.difficulties))
+        if row.proposals:
+            lines.append(speak._("Proposals: {text}", text=row.proposals))
+    else:
+        lines.append(_answer(speak, session, row, with_task=False))
+    if row.review_state != ReviewState.PENDING:
+        lines.append(speak._("Review: {state}", state=speak._(REVIEW_LABELS[row.review_state]))
+                     + (f" — {row.review_note}" if row.review_note else ""))
+    return "\n".join(lines)
+
+
+def _answer(speak: Lang, session: Session, update: Row, with_task: bool) -> str:
+    assert isinstance(update, ProgressUpdate)
+    assignment = session.get(Assignment, update.assignment_id)
+    task = session.get(Task, assignment.task_id if assignment else 0)
+    status = speak._(STATUS_LABELS.get(update.status, update.status))
+    if update.percent is not None:
+        status += f" ({speak.number(update.percent)}%)"
+    parts = [f"{task.code}: {status}" if with_task and task else speak._("Status: {status}", status=status)]
+    if update.result:
+        parts.append(speak._("Result: {text}", text=update.result))
+    labels = {f["key"]: (f["label"], f.get("unit", "")) for f in (task.figures if task else [])}
+    for key, value in sorted(update.figures.items()):
+        label, unit = labels.get(key, (key, ""))
+        parts.append(f"{label}: {speak.number(value)} {unit}".rstrip())
+    if update.difficulties:
+        parts.append(speak._("Difficulties: {text}", text=update.difficulties))
+    return ("• " if with_task else "") + ("; " if with_task else "\n").join(parts)
+
+
+# -- the conversation -------------------------------------------------------------------------------------
+
+def handle(ctx: Context, args: str, engine: FormEngine) -> list[Reply]:
+    """/duyet · /duyet u12 · /duyet nhan u12 · /duyet tralai u12 [note] · /duyet sau u12"""
+    words = args.split(maxsplit=2)
+    verb = fold(words[0]) if words else ""
+    if verb in ("nhan", "tiepnhan", "accept") and len(words) > 1 and (ref := parse_ref(words[1])):
+        return _act(ctx, lambda: accept(ctx.session, ref, ctx.member, ctx.recorded_at), N_("Accepted: {what}."), ref)
+    if verb in ("tralai", "return") and len(words) > 1 and (ref := parse_ref(words[1])):
+        if len(words) > 2:
+            return _act(ctx, lambda: give_back(ctx.session, ref, words[2], ctx.member, ctx.recorded_at),
+                        N_("Returned to the unit: {what}."), ref)
+        try:
+            _reviewable(ctx.session, ref)
+        except Refused as refused:
+            return [Reply(ctx.lang._(refused.msgid, **refused.values))]
+        return engine.start(ctx, "return", {"submission": ref})
+    if verb in ("sau", "next") and len(words) > 1 and (ref := parse_ref(words[1])):
+        return show_next(ctx, after=ref)
+    if verb and (ref := parse_ref(verb)):
+        return show(ctx, ref)
+    return show_next(ctx)
+
+
+def _act(ctx: Context, action: object, done: str, ref: str) -> list[Reply]:
+    try:
+        row = action()  # type: ignore[operator]
+    except Refused as refused:
+        return [Reply(ctx.lang._(refused.msgid, **refused.values))]
+    return [Reply(ctx.lang._(done, what=what(ctx.lang, ctx.session, ref, row))), *show_next(ctx, after=ref)]
+
+
+def show_next(ctx: Context, after: str | None = None) -> list[Reply]:
+    waiting = queue(ctx.session)
+    refs = [p.ref for p in waiting]
+    if after in refs:
+        waiting = waiting[refs.index(after) + 1:] or waiting[:refs.index(after)]
+    if not waiting:
+        return [Reply(ctx.lang._("Nothing awaits review."))]
+    return show(ctx, waiting[0].ref, len(refs))
+
+
+def show(ctx: Context, ref: str, waiting: int | None = None) -> list[Reply]:
+    row = load(ctx.session, ref)
+    if row is None or (isinstance(row, ProgressUpdate) and row.annual_report_id is not None):
+        return [Reply(ctx.lang._("There is no submission {ref} to review.", ref=ref))]
+    count = len(queue(ctx.session)) if waiting is None else waiting
+    text = ctx.lang._("Awaiting review: {n}.", n=count) + "\n\n" + describe(ctx.lang, ctx.session, ref, row)
+    if row.review_state != ReviewState.PENDING:
+        return [Reply(text)]
+    return [Reply(text, actions=(Action(ctx.lang._("Accept"), f"/duyet nhan {ref}"),
+                                 Action(ctx.lang._("Return"), f"/duyet tralai {ref}"),
+                                 Action(ctx.lang._("Later"), f"/duyet sau {ref}")))]
+
+
+def _pending_options(ctx: Context, answers: Answers) -> list[Option]:
+    return [Option(p.ref, f"{p.ref} · {p.unit.name} · {p.what}") for p in queue(ctx.session)]
+
+
+def _return(ctx: Context, answers: Answers) -> list[Reply]:
+    if not can(ctx.member, Permission.REVIEW):  # the role may have changed while the form was open
+        return refusal(ctx, Permission.REVIEW)
+    ref = answers["submission"]
+    return _act(ctx, lambda: give_back(ctx.session, ref, answers["note"], ctx.member, ctx.recorded_at),
+                N_("Returned to the unit: {what}."), ref)
+
+
+RETURN = Form("return", on_submit=_return, confirm=Confirm(prompt=N_("Return it with this note?")), steps=[
+    Choice(name="submission", prompt=N_("Which submission?"), title=N_("Submission"), choices=_pending_options),
+    Text(name="note", prompt=N_("What should the unit add or correct? This note goes to them (at most 1,000 "
+                                "characters)."), title=N_("Note"), max_len=NOTE_LENGTH),
+])
