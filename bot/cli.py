@@ -39,6 +39,7 @@ from models.migrate import SchemaBehind
 from models.organisation import Role
 from reports.chart import chart
 from reports.docx import draft
+from reports.evidence import archive
 from reports.summary import summarise
 from reports.xlsx import workbook
 
@@ -113,7 +114,8 @@ def _parser(speak: Lang) -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help=speak._("write the year's consolidated report as a file"))
     report.add_argument("--year", type=int, help=speak._("the year (default: this year)"))
-    report.add_argument("--format", choices=["xlsx", "docx", "png"], default="xlsx", help=speak._("the kind of file"))
+    report.add_argument("--format", choices=["xlsx", "docx", "png", "zip"], default="xlsx", help=speak._(
+        "the kind of file: the workbook, the Word draft, the chart, or the year's evidence files (zip)"))
     report.add_argument("--output", metavar="PATH", help=speak._("where to write it (default: var/exports/)"))
     report.set_defaults(func=cmd_report)
 
@@ -332,11 +334,18 @@ def cmd_report(args: argparse.Namespace, settings: Settings, engine: Engine, spe
     ensure_seeded(engine)
     today = settings.now().date()
     year = args.year or today.year
+    path = Path(args.output or f"var/exports/tdc-{year}.{args.format}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if args.format == "zip":
+        with Session(engine) as session:
+            content, count = archive(session, year)
+        path.write_bytes(content)
+        print(speak._("Written: {path} ({n} evidence files of {year}, in folders by unit and task).", path=path,
+                      n=count, year=year))
+        return 0
     with Session(engine) as session:
         summary = summarise(session, year, min(today, date(year, 12, 31)), settings.zone)
     write = {"xlsx": workbook, "docx": draft, "png": chart}[args.format]
-    path = Path(args.output or f"var/exports/tdc-{year}.{args.format}")
-    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(write(summary, lang("vi") if args.format == "docx" else speak))
     print(speak._("Written: {path} ({reported}/{expected} units reported in {year}).", path=path,
                   reported=len(summary.units_reported), expected=len(summary.units_expected), year=year))

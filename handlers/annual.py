@@ -15,7 +15,8 @@ from handlers.context import Context
 from handlers.forms import Choice, Form, FormEngine, Percent, Text
 from handlers.forms.steps import Answers, Confirm, Step, StepGroup, figure_steps
 from handlers.messages import Reply
-from handlers.progress import STATUS_STEP, WORKING
+from handlers.evidence import attach
+from handlers.progress import EVIDENCE_STEP, STATUS_STEP, WORKING
 from locales import N_
 from jobs.year import AssignmentYear, save_update
 from models import AnnualReport, ProgressUpdate
@@ -100,6 +101,7 @@ def submit(ctx: Context, answers: Answers) -> list[Reply]:
             member_id=ctx.member.id or 0, channel=ctx.channel, created_at=ctx.recorded_at, annual_report_id=report.id))
         updated += 1
     report.tasks_updated, report.tasks_kept = updated, kept
+    attach(ctx.session, answers.get("files") or [], ctx.member.id or 0, annual_report_id=report.id)
     audit.record(ctx.session, audit.member(ctx.member), "annual.submitted", f"annual_report:{report.id}",
                  unit=ctx.unit.code, year=report.period, updated=updated, kept=kept, channel=ctx.channel)
     return [Reply(ctx.lang._("Received: the {year} report of {unit}, receipt no. {id}, at {time}. Tasks answered: "
@@ -114,6 +116,7 @@ ANNUAL = Form("annual", on_submit=submit, confirm=Confirm(prompt=N_("Submit this
          title=N_("Difficulties"), max_len=2000, optional=True),
     Text(name="proposals", prompt=N_("Proposals to Sở KH&CN or the province? (optional)"), title=N_("Proposals"),
          max_len=2000, optional=True),
+    EVIDENCE_STEP,
 ])
 
 

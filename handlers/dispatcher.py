@@ -13,7 +13,7 @@ from datetime import datetime, tzinfo
 from sqlmodel import Session, select
 
 from handlers import help as help_
-from handlers import (absence, annual, events, extensions, invites, language, menu, my_tasks, progress, registration,
+from handlers import (absence, annual, events, evidence, extensions, invites, language, menu, my_tasks, progress, registration,
                       report, returned, review, upcoming)
 from handlers.access import Permission, can, refusal
 from handlers.context import Context
@@ -101,6 +101,10 @@ def _route(ctx: Context, incoming: Incoming) -> list[Reply]:
         return replies
     if open_form:
         return ENGINE.answer(ctx, incoming)
+    if incoming.kind is InputKind.FILE:
+        evidence.discard(ctx.session, incoming.file_id)
+        return [Reply(ctx.lang._("Files are taken as evidence inside a report: type /capnhat, and send them when "
+                                 "asked for documents."))]
     if incoming.kind is InputKind.CHOICE:
         return [Reply(ctx.lang._("That button belongs to a form that is already closed. "
                                  "Type /capnhat to start a new update."))]

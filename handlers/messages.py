@@ -10,7 +10,8 @@ from enum import StrEnum
 class InputKind(StrEnum):
     TEXT = "text"  # typed text, commands included
     CHOICE = "choice"  # a button pressed: `choice` holds its opaque id
-    OTHER = "other"  # a photo, sticker, voice note … that the bot cannot read
+    FILE = "file"  # a photo or document, already stored by the channel (file_id), or refused (file_error)
+    OTHER = "other"  # a sticker, voice note … that the bot cannot read
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,9 @@ class Incoming:
     choice: str = ""
     name: str = ""
     update_id: str = ""
+    file_id: int = 0  # the EvidenceFile the channel stored
+    file_name: str = ""
+    file_error: str = ""  # why the channel refused the file: "too_big", "type" or "unreadable"; nothing stored
 
     @property
     def command(self) -> str:

@@ -7,7 +7,8 @@ from typing import Any
 from handlers import audit
 from handlers.assignments import unit_tasks
 from handlers.context import Context
-from handlers.forms import Choice, Figures, Form, Option, Percent, Text
+from handlers.evidence import attach
+from handlers.forms import Choice, Figures, Files, Form, Option, Percent, Text
 from handlers.forms.steps import Answers
 from handlers.messages import Reply
 from jobs.text import fold
@@ -17,6 +18,9 @@ from models import Assignment, ProgressUpdate, Task
 from models.progress import STATUS_LABELS, ReviewState, Status
 
 BUTTON_LABEL = 60
+EVIDENCE_STEP = Files(name="files", prompt=N_("Documents attached (optional): send photos or files — PDF, Word, Excel "
+                                              "— up to 10, then type Xong."), title=N_("Documents attached"),
+                      optional=True)  # silent: files sent while the form is open, shown before saving
 WORKING = (Status.DONE, Status.IN_PROGRESS)  # statuses that come with a result and figures
 STATUS_STEP: dict[str, Any] = {
     "prompt": N_("Where does the task stand?"), "title": N_("Status"), "choices": list(STATUS_LABELS.items()),
@@ -71,6 +75,7 @@ def save(ctx: Context, answers: Answers) -> list[Reply]:
         difficulties=answers.get("difficulties") or "", member_id=ctx.member.id or 0, channel=ctx.channel,
         created_at=ctx.recorded_at, resubmits_id=returned.id if returned else None)
     save_update(ctx.session, update)
+    attach(ctx.session, answers.get("files") or [], ctx.member.id or 0, progress_update_id=update.id)
     audit.record(ctx.session, audit.member(ctx.member), "update.saved", f"progress_update:{update.id}",
                  task=task.code, unit=ctx.unit.code, status=update.status, channel=ctx.channel)
     return [Reply(ctx.lang._("Saved: update no. {id} on task {code} for {year}, at {time}.\n\n{answers}",
@@ -89,4 +94,5 @@ PROGRESS = Form("progress", on_submit=save, steps=[
     Figures(name="figures", figures_of=figures_of, when=lambda a: a.get("status") in WORKING),
     Text(name="difficulties", prompt=N_("Any difficulties or proposals? (optional)"),
          title=N_("Difficulties, proposals"), max_len=1000, optional=True),
+    EVIDENCE_STEP,
 ])

@@ -11,6 +11,7 @@ from handlers.access import Permission, can, refusal
 from handlers.context import Context
 from handlers.messages import Action, Attachment, Reply
 from handlers.outbox import OutgoingMessage, enqueue
+from handlers import evidence, review
 from handlers.review import queue
 from jobs.reminders import officers
 from jobs.text import fold
@@ -34,6 +35,8 @@ View = Callable[[Context, YearSummary], list[Reply]]
 def handle(ctx: Context, args: str) -> list[Reply]:
     """Reading is checked by the dispatcher (Permission.READ_ALL); views that do more declare it in VIEWS."""
     wanted = fold(args)
+    if wanted.startswith("tep "):
+        return files(ctx, wanted[4:])
     found = next(((view, permission, history) for words, view, permission, history in VIEWS if wanted in words), None)
     if found is not None and not can(ctx.member, found[1]):
         return refusal(ctx, found[1])
@@ -44,6 +47,16 @@ def handle(ctx: Context, args: str) -> list[Reply]:
     if task is not None:
         return [Reply(by_task(ctx, summary, task.code))]
     return [Reply(by_unit(ctx, summary, wanted))]
+
+
+def files(ctx: Context, wanted: str) -> list[Reply]:
+    """The files of a submission, sent as files: `/baocao tep u12`."""
+    ref = review.parse_ref(wanted)
+    found = review.files_of(ctx.session, ref) if ref else []
+    if not found:
+        return [Reply(ctx.lang._("Submission {ref} has no files.", ref=wanted[:20]))]
+    return [Reply(f"{f.filename} · {evidence.size_text(f.size)} · SHA-256 {f.sha256[:16]}…",
+                  attachment=Attachment(f.filename, f.content, f.mime_type)) for f in found]
 
 
 def _overview(ctx: Context, summary: YearSummary) -> list[Reply]:
@@ -146,7 +159,12 @@ def by_unit(ctx: Context, summary: YearSummary, wanted: str) -> str:
     unit = matches[0]
     rows = [row for row in summary.rows if row.unit.id == unit.id]
     lines = [ctx.lang._("{unit}, {year}:", unit=unit.name, year=summary.year)]
-    lines += [f"• {row.task.code}: {describe_status(ctx.lang, row)}" for row in rows]
+    attached = evidence.counts(ctx.session, [row.update.id for row in rows if row.update])
+    for row in rows:
+        line = f"• {row.task.code}: {describe_status(ctx.lang, row)}"
+        if row.update is not None and attached.get(row.update.id):
+            line += " " + ctx.lang._("({n} file(s): /baocao tep u{id})", n=attached[row.update.id], id=row.update.id)
+        lines.append(line)
     return "\n".join(lines)
 
 

@@ -37,7 +37,8 @@ def handle(ctx: Context, args: str, engine: FormEngine) -> list[Reply]:
 def progress_answers(update: ProgressUpdate, figures: list[dict[str, Any]]) -> dict[str, Any]:
     """The /capnhat form's answers as the update gave them; a figure not given then stands skipped."""
     answers: dict[str, Any] = {"task": str(update.assignment_id), "status": update.status,
-                               "result": update.result or None, "difficulties": update.difficulties or None}
+                               "result": update.result or None, "difficulties": update.difficulties or None,
+                               "files": None}  # the files sent before stay with the returned version
     if update.percent is not None:
         answers["percent"] = update.percent
     answers.update({f"figures.{figure['key']}": update.figures.get(figure["key"]) for figure in figures})
@@ -49,7 +50,8 @@ def annual_answers(ctx: Context, report: AnnualReport) -> dict[str, Any]:
     revision carries every answer, not only the corrected ones."""
     sent = {u.assignment_id: u for u in ctx.session.exec(
         select(ProgressUpdate).where(ProgressUpdate.annual_report_id == report.id))}
-    answers: dict[str, Any] = {"difficulties": report.difficulties or None, "proposals": report.proposals or None}
+    answers: dict[str, Any] = {"difficulties": report.difficulties or None, "proposals": report.proposals or None,
+                               "files": None}
     for item in unit_tasks(ctx):
         update = sent.get(item.assignment_id)
         if update is None:

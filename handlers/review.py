@@ -17,7 +17,7 @@ from datetime import date, datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from handlers import audit
+from handlers import audit, evidence
 from handlers.access import Permission, can, refusal
 from handlers.context import Context
 from handlers.forms import Choice, Form, FormEngine, Option, Text
@@ -31,7 +31,7 @@ from jobs.reminders import officers
 from jobs.text import fold
 from jobs.year import accept_update, local_day
 from locales import N_, Lang, lang
-from models import AnnualReport, Assignment, Member, ProgressUpdate, Task, Unit
+from models import AnnualReport, Assignment, EvidenceFile, Member, ProgressUpdate, Task, Unit
 from models.progress import REVIEW_LABELS, STATUS_LABELS, ReviewState
 
 NOTE_LENGTH = 1000
@@ -215,10 +215,23 @@ def describe(speak: Lang, session: Session, ref: str, row: Row) -> str:
             lines.append(speak._("Proposals: {text}", text=row.proposals))
     else:
         lines.append(_answer(speak, session, row, with_task=False))
+    files = evidence.files_of(session, **_owner(row))
+    if files:
+        lines.append(speak._("Documents attached: {files}", files=", ".join(
+            f"{f.filename} ({evidence.size_text(f.size)})" for f in files)))
     if row.review_state != ReviewState.PENDING:
         lines.append(speak._("Review: {state}", state=speak._(REVIEW_LABELS[row.review_state]))
                      + (f" — {row.review_note}" if row.review_note else ""))
     return "\n".join(lines)
+
+
+def _owner(row: Row) -> dict[str, int | None]:
+    return {"annual_report_id": row.id} if isinstance(row, AnnualReport) else {"progress_update_id": row.id}
+
+
+def files_of(session: Session, ref: str) -> list[EvidenceFile]:
+    row = load(session, ref)
+    return evidence.files_of(session, **_owner(row)) if row is not None else []
 
 
 def _answer(speak: Lang, session: Session, update: Row, with_task: bool) -> str:
@@ -289,10 +302,12 @@ def show(ctx: Context, ref: str, waiting: int | None = None) -> list[Reply]:
     count = len(queue(ctx.session)) if waiting is None else waiting
     text = ctx.lang._("Awaiting review: {n}.", n=count) + "\n\n" + describe(ctx.lang, ctx.session, ref, row)
     if row.review_state != ReviewState.PENDING:
-        return [Reply(text)]
+        see = (Action(ctx.lang._("See the files"), f"/baocao tep {ref}"),) if files_of(ctx.session, ref) else ()
+        return [Reply(text, actions=see)]
+    see = (Action(ctx.lang._("See the files"), f"/baocao tep {ref}"),) if files_of(ctx.session, ref) else ()
     return [Reply(text, actions=(Action(ctx.lang._("Accept"), f"/duyet nhan {ref}"),
                                  Action(ctx.lang._("Return"), f"/duyet tralai {ref}"),
-                                 Action(ctx.lang._("Later"), f"/duyet sau {ref}")))]
+                                 Action(ctx.lang._("Later"), f"/duyet sau {ref}"), *see))]
 
 
 def _pending_options(ctx: Context, answers: Answers) -> list[Option]:

@@ -7,7 +7,7 @@ from pydantic import NaiveDatetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from locales import N_
@@ -98,3 +98,22 @@ class AnnualReport(Reviewed, table=True):
     channel: str = Field(max_length=16)
     created_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
     resubmits_id: int | None = Field(default=None, foreign_key="annualreport.id")  # the returned one it revises
+
+
+class EvidenceFile(SQLModel, table=True):
+    """A file a unit sent as evidence (a photo, a PDF, a Word or Excel document), kept in the database itself so
+    that every webhook process sharing it sees every file. Stored when it arrives, owned by the member whose
+    form took it, and tied to the submission once that is saved."""
+
+    __tablename__ = "evidence_file"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int | None = Field(default=None, foreign_key="member.id", index=True)
+    filename: str = Field(max_length=200)
+    mime_type: str = Field(max_length=100)
+    size: int
+    sha256: str = Field(max_length=64)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    received_at: NaiveDatetime = Field(default_factory=utcnow)
+    progress_update_id: int | None = Field(default=None, foreign_key="progressupdate.id", index=True)
+    annual_report_id: int | None = Field(default=None, foreign_key="annualreport.id", index=True)

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from jobs.calendar import VIETNAM
 from jobs.year import SUBMISSION_FIELDS, AssignmentYear, Standing, Submission, submissions, year_of
-from models import AnnualReport, Assignment, Plan, ProgressUpdate, Task, Unit
+from models import AnnualReport, Assignment, EvidenceFile, Plan, ProgressUpdate, Task, Unit
 
 
 @dataclass
@@ -59,6 +59,7 @@ class YearSummary:
     updates: list[tuple[Submission, Unit, Task, str]]  # every update of the year, superseded ones too
     sections: list[dict[str, Any]] = field(default_factory=list)
     annual_reports: list[tuple[AnnualReport, Unit]] = field(default_factory=list)  # the newest of each unit
+    files: dict[int, list[str]] = field(default_factory=dict)  # update id → its evidence, "name (sha256…)"
 
     @property
     def units_expected(self) -> list[Unit]:
@@ -127,7 +128,14 @@ def summarise(session: Session, year: int, today: date, zone: tzinfo = VIETNAM,
         if report.unit_id in expected:
             annual[report.unit_id] = (report, units[report.unit_id])
     plan = session.exec(select(Plan).order_by(col(Plan.id))).first()
-    return YearSummary(year, today, rows, updates, plan.sections if plan else [], list(annual.values()))
+    files: dict[int, list[str]] = {}
+    if history:
+        for update_id, name, digest in session.exec(
+                select(EvidenceFile.progress_update_id, EvidenceFile.filename, EvidenceFile.sha256)
+                .join(ProgressUpdate, col(ProgressUpdate.id) == EvidenceFile.progress_update_id)
+                .where(ProgressUpdate.period == str(year)).order_by(col(EvidenceFile.id))):
+            files.setdefault(update_id or 0, []).append(f"{name} (SHA-256 {digest[:12]}…)")
+    return YearSummary(year, today, rows, updates, plan.sections if plan else [], list(annual.values()), files)
 
 
 def _history(session: Session, period: str) -> list[tuple[Submission, int, int, str]]:

@@ -108,12 +108,13 @@ def _updates(sheet: Worksheet, summary: YearSummary, speak: Lang) -> None:
              speak._(STATUS_LABELS.get(update.status, update.status)), update.percent, update.result,
              _figures(update.figures), update.difficulties, who, update.channel,
              speak._(REVIEW_LABELS.get(update.review_state, update.review_state)), update.reviewer or "",
-             update.review_note] for update, unit, task, who in summary.updates]
+             update.review_note, "; ".join(summary.files.get(update.id, []))]
+            for update, unit, task, who in summary.updates]
     _table(sheet, speak._("Updates"),
            [speak._("No."), speak._("Time (UTC)"), speak._("Unit"), speak._("Task"), speak._("Status"),
             speak._("Percent"), speak._("Result"), speak._("Figures"), speak._("Difficulties, proposals"),
             speak._("Reported by"), speak._("Channel"), speak._("Review"), speak._("Reviewed by"),
-            speak._("Reviewer's note")], rows)
+            speak._("Reviewer's note"), speak._("Documents attached")], rows)
 
 
 def _figures(values: dict[str, Any]) -> str:

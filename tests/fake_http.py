@@ -31,6 +31,19 @@ class JsonHandler(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:
         pass
 
+    def _send_bytes(self, content: bytes | None) -> None:
+        """A file the platform serves for download (Telegram's file path, Zalo's image URL)."""
+        if content is None:
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content)
+
 
 class FakePlatform:
     def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
@@ -41,6 +54,10 @@ class FakePlatform:
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}/bot"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def __enter__(self) -> Self:
         self._thread.start()

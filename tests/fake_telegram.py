@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+from urllib.parse import unquote
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -32,7 +33,8 @@ class FakeTelegram(FakePlatform):
         self.sent: list[dict[str, Any]] = []  # messages the bot sent, as the API returned them
         self.sent_at: list[float] = []
         self.counts: Counter[int] = Counter()  # messages sent per chat: cheap to read in a busy loop
-        self.documents: list[dict[str, Any]] = []  # files sent: chat_id, file_name, content  # time.monotonic() of each accepted sendMessage
+        self.documents: list[dict[str, Any]] = []  # files the bot sent: chat_id, file_name, content
+        self.files: dict[str, bytes] = {}  # files users sent, by file_id, served for download
         # A test may refuse a call: given (method, params), return (HTTP status, body) to answer with instead.
         self.fault: Callable[[str, dict[str, Any]], tuple[int, dict[str, Any]] | None] | None = None
         super().__init__(self._handler())
@@ -47,6 +49,23 @@ class FakeTelegram(FakePlatform):
 
     def send_photo(self, user_id: int) -> None:
         photo = [{"file_id": "AgAD", "file_unique_id": "u1", "width": 90, "height": 90}]
+        self._push({"message": self._message(user_id, photo=photo)})
+
+    def send_document(self, user_id: int, content: bytes, file_name: str, size: int | None = None) -> None:
+        """A user sends a file; `size` is what Telegram reports (a file too large is never downloaded)."""
+        file_id = f"BQAD{len(self.files) + 1}"
+        self.files[file_id] = content
+        document = {"file_id": file_id, "file_unique_id": f"f{file_id}", "file_name": file_name,
+                    "file_size": len(content) if size is None else size}
+        self._push({"message": self._message(user_id, document=document)})
+
+    def send_picture(self, user_id: int, content: bytes) -> None:
+        """A user sends a photo (Telegram gives several sizes; the bot takes the largest)."""
+        file_id = f"AgAD{len(self.files) + 1}"
+        self.files[file_id] = content
+        photo = [{"file_id": f"{file_id}s", "file_unique_id": "small", "width": 90, "height": 90, "file_size": 10},
+                 {"file_id": file_id, "file_unique_id": f"u{file_id}", "width": 800, "height": 600,
+                  "file_size": len(content)}]
         self._push({"message": self._message(user_id, photo=photo)})
 
     def send_sticker(self, user_id: int) -> None:
@@ -139,6 +158,10 @@ class FakeTelegram(FakePlatform):
                 self.sent_at.append(time.monotonic())
                 self.documents.append({"chat_id": int(params["chat_id"]), **document})
                 return {k: v for k, v in message.items() if k != "text"}
+        if method == "getFile":
+            file_id = str(params["file_id"])
+            return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(self.files.get(file_id, b"")),
+                    "file_path": f"documents/{file_id}"}
         return True  # deleteWebhook, answerCallbackQuery, setMyCommands …
 
     def _handler(self) -> type[JsonHandler]:
@@ -146,6 +169,10 @@ class FakeTelegram(FakePlatform):
 
         class Handler(JsonHandler):
             def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+                downloads, path = f"/file/bot{fake.token}/documents/", unquote(self.path)  # PTB quotes the ":"
+                if path.startswith(downloads):
+                    self._send_bytes(fake.files.get(path[len(downloads):]))
+                    return
                 prefix = f"/bot{fake.token}/"
                 if not self.path.startswith(prefix):
                     self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})

@@ -20,9 +20,13 @@ class FakeZalo(FakePlatform):
         self._next = 1
         self.sent: list[dict[str, Any]] = []  # {"chat_id", "text"}
         self.calls: list[str] = []
+        self.files: dict[str, bytes] = {}  # images users sent, served at /files/<name>
         fake = self
 
         class Handler(JsonHandler):
+
+            def do_GET(self) -> None:  # noqa: N802
+                self._send_bytes(fake.files.get(self.path.removeprefix("/files/")))
 
             def do_POST(self) -> None:  # noqa: N802
                 prefix = f"/bot{fake.token}/"
@@ -37,6 +41,12 @@ class FakeZalo(FakePlatform):
 
     def send_text(self, user_id: str, text: str, message_id: str | None = None) -> None:
         self._push("message.text.received", user_id, {"text": text}, message_id)
+
+    def send_image(self, user_id: str, content: bytes) -> None:
+        """A user sends a picture: Zalo's update points to it by URL, which the bot fetches."""
+        name = f"img{len(self.files) + 1}.jpg"
+        self.files[name] = content
+        self._push("message.image.received", user_id, {"photo_url": f"{self.base_url}/files/{name}"}, None)
 
     def send_sticker(self, user_id: str) -> None:
         self._push("message.sticker.received", user_id, {"sticker": "abc"}, None)

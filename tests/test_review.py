@@ -102,9 +102,9 @@ async def test_a_returned_update_is_revised_and_accepted_over_telegram(engine: E
         summary = summarise(session, 2025, NOW.date())
     sheet = load_workbook(io.BytesIO(workbook(summary, lang("vi"))), read_only=True)["Các cập nhật"]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][-3:] == ("Tiếp nhận", "Người tiếp nhận", "Ghi chú khi trả lại")
-    assert [r[-3] for r in rows[1:]] == ["Trả lại", "Đã tiếp nhận"]
-    assert rows[1][-1] == "Đề nghị bổ sung số lớp" and rows[1][-2] == rows[2][-2] != ""
+    assert rows[0][-4:] == ("Tiếp nhận", "Người tiếp nhận", "Ghi chú khi trả lại", "Tài liệu kèm theo")
+    assert [r[-4] for r in rows[1:]] == ["Trả lại", "Đã tiếp nhận"]
+    assert rows[1][-2] == "Đề nghị bổ sung số lớp" and rows[1][-3] == rows[2][-3] != ""
 
 
 def test_a_viewer_and_an_officer_are_refused_and_a_forged_button_does_nothing(conversation, engine: Engine) -> None:  # type: ignore[no-untyped-def]

@@ -68,8 +68,14 @@ class Officer:
     async def press(self, label: str) -> str:
         return await self._exchange(lambda: self.fake.press(self.user_id, label))
 
-    async def photo(self) -> str:
-        return await self._exchange(lambda: self.fake.send_photo(self.user_id))
+    async def sticker(self) -> str:
+        return await self._exchange(lambda: self.fake.send_sticker(self.user_id))
+
+    async def document(self, content: bytes, file_name: str, size: int | None = None) -> str:
+        return await self._exchange(lambda: self.fake.send_document(self.user_id, content, file_name, size))
+
+    async def picture(self, content: bytes) -> str:
+        return await self._exchange(lambda: self.fake.send_picture(self.user_id, content))
 
     def buttons(self) -> list[str]:
         return self.fake.buttons(self.last[-1])
@@ -94,7 +100,7 @@ async def test_invite_start_tasks_and_a_progress_update_over_telegram(
         assert "bao nhiêu phần trăm" in officer.last[-1]["text"]
         await officer.say("50%")
         await officer.say("Đã cử 4 công chức tham gia lớp tập huấn")
-        sticker = await officer.photo()
+        sticker = await officer.sticker()
         assert "chỉ đọc được tin nhắn chữ" in sticker
         await officer.say("30")
         summary = await officer.say("/boqua")

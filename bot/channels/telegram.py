@@ -12,19 +12,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.ext import Application, ApplicationBuilder
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.channels.files import keep_file
 from bot.channels.text import split_text
 from bot.conversation import Conversation
 from bot.ratelimit import SteadyRateLimiter
 from bot.sender import TryLater, Unreachable
 from bot.settings import Settings
+from handlers.evidence import MAX_BYTES
 from handlers.messages import Incoming, InputKind, Reply
 
 CHANNEL = "telegram"
@@ -86,6 +89,8 @@ class TelegramInbox:
         incoming = to_incoming(update)
         if incoming is None:
             return
+        if incoming.kind is InputKind.FILE and update.message is not None:
+            incoming = await self._fetch(update.message, incoming)
         entry_id = await self.conversation.store(incoming)
         if update.callback_query is not None:
             try:
@@ -94,6 +99,21 @@ class TelegramInbox:
                 pass  # only the button's spinner: the answer itself still goes out
         if entry_id is not None:
             self.conversation.answer_later(entry_id, CHANNEL, incoming.chat_id)
+
+
+    async def _fetch(self, message: Message, incoming: Incoming) -> Incoming:
+        """Downloads a photo or document and stores it as evidence (or says why not), before it is journaled,
+        so the journal holds only the file's number: the content is in the database once."""
+        attachment = message.document or (message.photo[-1] if message.photo else None)
+        if attachment is None:
+            return replace(incoming, file_error="unreadable")
+        if (attachment.file_size or 0) > MAX_BYTES:
+            return replace(incoming, file_error="too_big")  # not even downloaded
+        try:
+            content = bytes(await (await self.bot.get_file(attachment.file_id)).download_as_bytearray())
+        except TelegramError:
+            return replace(incoming, file_error="unreadable")
+        return await asyncio.to_thread(keep_file, self.conversation.engine, incoming, content)
 
 
 async def _unless_stopped(stop: asyncio.Event, call: Coroutine[Any, Any, Any]) -> Any:
@@ -122,6 +142,9 @@ def to_incoming(update: Update) -> Incoming | None:
         return None
     if message.text is not None:
         return Incoming(kind=InputKind.TEXT, text=message.text, time=message.date, **common)
+    if message.document is not None or message.photo:
+        name = message.document.file_name if message.document else f"anh-{message.message_id}.jpg"
+        return Incoming(kind=InputKind.FILE, file_name=name or "", time=message.date, **common)
     return Incoming(kind=InputKind.OTHER, time=message.date, **common)
 
 

@@ -9,21 +9,26 @@ POSTs; answers are `{"ok", "result", "error_code", "description"}` (the claw gat
 (`message_id`, `from.id`, `from.name`, `chat.id`, `chat.chat_type`, `date`, `text`) — no update id, so
 messages are journaled and deduplicated by `message_id`. We accept a list of updates as well as a single one.
 Messages are plain text without buttons: choices go out as numbered lines. `sendPhoto` takes a photo URL, not bytes, so
-files (xlsx, docx, png) are described in text instead of sent. Webhook calls arrive through bot/webhooks.py.
+files (xlsx, docx, png) are described in text instead of sent. Of what users send, only images arrive as files
+("message.image.received", the picture at a URL the bot fetches); documents (PDF, Word, Excel) do not come
+through this API, so evidence in those forms is sent on Telegram. Webhook calls arrive through bot/webhooks.py.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
 import httpx
 
+from bot.channels.files import keep_file
 from bot.channels.text import numbered, split_text
 from bot.conversation import Conversation
 from bot.sender import TryLater, Unreachable
+from handlers.evidence import MAX_BYTES
 from handlers.messages import Incoming, InputKind, Reply
 from locales import lang
 
@@ -54,6 +59,17 @@ class ZaloClient:
             raise ZaloError(int(body.get("error_code") or response.status_code), str(body.get("description", "")))
         return body.get("result")
 
+    async def download(self, url: str, limit: int) -> bytes | None:
+        """A file the platform points to (an image's URL); None when it is larger than `limit` bytes."""
+        async with self._client.stream("GET", url) as response:
+            response.raise_for_status()
+            content = bytearray()
+            async for chunk in response.aiter_bytes():
+                content += chunk
+                if len(content) > limit:
+                    return None
+        return bytes(content)
+
     async def close(self) -> None:
         await self._client.aclose()
 
@@ -68,7 +84,33 @@ def to_incoming(update: dict[str, Any]) -> Incoming | None:
                   update_id=str(message.get("message_id", "")), time=when)
     if update.get("event_name") == "message.text.received" and isinstance(message.get("text"), str):
         return Incoming(kind=InputKind.TEXT, text=message["text"], **common)
+    if update.get("event_name") == "message.image.received" and photo_url(message):
+        return Incoming(kind=InputKind.FILE, file_name=f"anh-{common['update_id']}.jpg", **common)
     return Incoming(kind=InputKind.OTHER, **common)
+
+
+def photo_url(message: dict[str, Any]) -> str:
+    """Where an image message's picture is: public clients read `photo_url`, or `photo` as a URL or as an
+    object with `url`; which one the platform sends could not be confirmed from here, so all are read."""
+    for value in (message.get("photo_url"), message.get("photo")):
+        if isinstance(value, dict):
+            value = value.get("url")
+        if isinstance(value, list) and value:
+            value = value[-1].get("url") if isinstance(value[-1], dict) else value[-1]
+        if isinstance(value, str) and value.startswith(("http://", "https://")):
+            return value
+    return ""
+
+
+async def fetch(client: ZaloClient, engine: Any, update: dict[str, Any], incoming: Incoming) -> Incoming:
+    """An image message's picture, fetched and stored as evidence before the update is journaled."""
+    try:
+        content = await client.download(photo_url(update.get("message") or {}), MAX_BYTES)
+    except httpx.HTTPError:
+        return replace(incoming, file_error="unreadable")
+    if content is None:
+        return replace(incoming, file_error="too_big")
+    return await asyncio.to_thread(keep_file, engine, incoming, content)
 
 
 def render(reply: Reply, default_language: str) -> list[str]:
@@ -108,6 +150,8 @@ class ZaloPoller:
         incoming = to_incoming(update)
         if incoming is None:
             return
+        if incoming.kind is InputKind.FILE:
+            incoming = await fetch(self.client, self.conversation.engine, update, incoming)
         try:
             await self.conversation.receive(incoming)
         except ZaloError as error:  # the answer stays in the journal: keep_recovering sends it
@@ -118,6 +162,8 @@ class ZaloPoller:
         incoming = to_incoming(update)
         if incoming is None:
             return
+        if incoming.kind is InputKind.FILE:
+            incoming = await fetch(self.client, self.conversation.engine, update, incoming)
         entry_id = await self.conversation.store(incoming)
         if entry_id is not None:
             self.conversation.answer_later(entry_id, CHANNEL, incoming.chat_id)

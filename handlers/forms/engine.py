@@ -12,11 +12,20 @@ from typing import Any
 from sqlmodel import select
 
 from handlers.context import Context
-from handlers.forms.steps import Answers, Confirm, Form, Invalid, Step
+from handlers.evidence import MAX_BYTES, discard
+from handlers.forms.steps import Answers, Confirm, Files, Form, Invalid, Step
 from handlers.messages import Button, Incoming, InputKind, Reply
 from locales import N_
 from models import FormState
 from models.db import utcnow
+
+
+MAX_MB = MAX_BYTES // (1024 * 1024)
+FILE_REFUSALS = {  # why a channel did not keep a file (Incoming.file_error)
+    "too_big": N_("That file is larger than {limit} MB and was not kept. Please send a smaller one."),
+    "type": N_("That kind of file is not accepted (photos, PDF, Word and Excel only); it was not kept."),
+    "unreadable": N_("That file could not be received. Please send it again."),
+}
 
 
 class FormEngine:
@@ -35,7 +44,8 @@ class FormEngine:
         form = self.forms[name]
         answers = dict(answers or {})
         first = self._next_step(ctx, form, answers, after=None)
-        answered = [step.name for step in form.flat(ctx, answers) if step.name in answers]  # in the form's order
+        answered = [step.name for step in form.flat(ctx, answers)  # in the form's order; never a silent one
+                    if step.name in answers and not step.silent]
         state = FormState(member_id=ctx.member.id, form=name, step=first.name, answers=answers, history=answered)
         ctx.session.add(state)
         return [self._prompt(ctx, form, state)]
@@ -82,6 +92,8 @@ class FormEngine:
         form = self.forms[state.form]
         step = self._current(ctx, form, state)
         try:
+            if incoming.kind is InputKind.FILE:
+                return self._file(ctx, form, state, step, incoming)
             value = self._read(ctx, state, step, incoming)
         except Invalid as error:
             return [self._prompt(ctx, form, state, error=ctx.lang._(error.msgid, **error.values))]
@@ -104,6 +116,21 @@ class FormEngine:
         if value not in {o.value for o in step.options(ctx, state.answers)}:
             raise Invalid(N_("That choice is not available to you. Please use the buttons below."))
         return value
+
+    def _file(self, ctx: Context, form: Form, state: FormState, step: Step, incoming: Incoming) -> list[Reply]:
+        """A file sent: kept in the answer of a Files step, which stays open for more; refused anywhere else."""
+        if incoming.file_error:
+            raise Invalid(FILE_REFUSALS.get(incoming.file_error, FILE_REFUSALS["unreadable"]), limit=MAX_MB)
+        target = step if isinstance(step, Files) else next(
+            (s for s in form.flat(ctx, state.answers) if isinstance(s, Files) and s.applies(state.answers)), None)
+        if target is None:
+            discard(ctx.session, incoming.file_id)
+            raise Invalid(N_("This form takes no files. Please type your answer."))
+        files = target.add(ctx, state.answers, incoming.file_id)
+        state.answers = {**state.answers, target.name: files}
+        self._touch(state)
+        received = ctx.lang._("Received {name} ({n} file(s) so far).", name=incoming.file_name or "—", n=len(files))
+        return [self._prompt(ctx, form, state, error=received)]
 
     def _accept(self, ctx: Context, form: Form, state: FormState, step: Step, value: Any) -> list[Reply]:
         answers = {**state.answers, step.name: value}
@@ -141,7 +168,7 @@ class FormEngine:
         names = [s.name for s in steps]
         start = names.index(after) + 1 if after in names else 0
         for step in steps[start:]:
-            if step.applies(answers) and step.name not in answers:
+            if step.applies(answers) and step.name not in answers and not step.silent:
                 return step
         return form.confirm
 
@@ -152,6 +179,9 @@ class FormEngine:
             parts.append(step.intro)
         if isinstance(step, Confirm):
             parts.append(form.summary(ctx, state.answers))
+            if any(isinstance(s, Files) and s.silent for s in form.flat(ctx, state.answers)):
+                parts.append(ctx.lang._("Evidence: you may send photos or files (PDF, Word, Excel) before saving, "
+                                        "up to 10."))
         elif state.answers.get(step.name) is not None:  # back at an answered question: say what stands
             parts.append(ctx.lang._("Current answer: {answer}", answer=step.show(ctx, state.answers,
                                                                              state.answers[step.name])))

@@ -50,6 +50,7 @@ class Step:
     when: Callable[[Answers], bool] | None = None
     intro: str = ""  # shown above the question (already in the member's language): which task, what was said
     title_prefix: str = ""  # before the title in the summary, where several steps share a title
+    silent: bool = False  # never asked: filled by what the member sends while the form is open (files)
 
     def applies(self, answers: Answers) -> bool:
         return self.when is None or self.when(answers)
@@ -226,6 +227,42 @@ class Text(Step):
 
     def show(self, ctx: Context, answers: Answers, value: Any) -> str:
         return value if len(value) <= 300 else value[:300] + "…"
+
+
+DONE_WORDS = {"xong", "da xong", "het", "tiep", "done", "ok", "finish"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Files(Step):
+    """Documents as evidence: the files the member sends while the form is open (the engine gives each to
+    `add`), shown in the summary to confirm. Silent by default — one question fewer for the many who send
+    none; asked, the member sends files one after another and types "xong". The answer is the files' ids."""
+
+    max_files: int = 10
+    silent: bool = True
+
+    def parse(self, ctx: Context, answers: Answers, text: str) -> list[int]:
+        if fold(text).strip(" .!") in DONE_WORDS:
+            return list(answers.get(self.name) or [])
+        raise Invalid(N_("Send a photo or a file here, or type Xong when you have sent them all."))
+
+    def add(self, ctx: Context, answers: Answers, file_id: int) -> list[int]:
+        from handlers.evidence import claim, discard  # the files' store, not the form's business
+
+        held = list(answers.get(self.name) or [])
+        if len(held) >= self.max_files:
+            discard(ctx.session, file_id)
+            raise Invalid(N_("At most {n} files fit in one report; this one was not kept. Type Xong to go on."),
+                          n=self.max_files)
+        if claim(ctx.session, file_id, ctx.member.id or 0) is None:
+            raise Invalid(N_("That file could not be kept. Please send it again."))
+        return [*held, file_id]
+
+    def show(self, ctx: Context, answers: Answers, value: Any) -> str:
+        from handlers.evidence import EvidenceFile
+
+        names = [row.filename for row in (ctx.session.get(EvidenceFile, i) for i in value or []) if row]
+        return ctx.lang._("{n} file(s): {names}", n=len(names), names=", ".join(names)) if names else "—"
 
 
 @dataclass(frozen=True, kw_only=True)
