@@ -9,7 +9,6 @@ import logging
 import os
 import sys
 from datetime import date, datetime, timedelta
-from typing import Any
 from pathlib import Path
 
 import httpx

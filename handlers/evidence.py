@@ -98,8 +98,14 @@ def discard(session: Session, file_id: int) -> None:
 
 def attach(session: Session, file_ids: list[int], member_id: int, progress_update_id: int | None = None,
            annual_report_id: int | None = None) -> None:
-    for row in session.exec(select(EvidenceFile).where(col(EvidenceFile.id).in_(file_ids),
-                                                       EvidenceFile.member_id == member_id)):
+    """Ties the form's files to the saved submission. A file that came with a returned version (the revision
+    was filled with them) is copied, so each version keeps its own files."""
+    for row in session.exec(select(EvidenceFile).where(col(EvidenceFile.id).in_(file_ids))):
+        if row.progress_update_id or row.annual_report_id:
+            row = EvidenceFile(member_id=member_id, filename=row.filename, mime_type=row.mime_type, size=row.size,
+                               sha256=row.sha256, content=row.content, received_at=row.received_at)
+        elif row.member_id != member_id:
+            continue
         row.progress_update_id, row.annual_report_id = progress_update_id, annual_report_id
         session.add(row)
 

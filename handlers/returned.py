@@ -11,7 +11,7 @@ from handlers.assignments import unit_tasks
 from handlers.context import Context
 from handlers.forms import FormEngine
 from handlers.messages import Reply
-from handlers.review import load, newer_than, parse_ref, unit_of, what
+from handlers.review import files_of, load, newer_than, parse_ref, unit_of, what
 from models import AnnualReport, Assignment, ProgressUpdate, Task
 from models.progress import ReviewState
 
@@ -30,15 +30,17 @@ def handle(ctx: Context, args: str, engine: FormEngine) -> list[Reply]:
     if isinstance(row, ProgressUpdate):
         assignment = ctx.session.get(Assignment, row.assignment_id)
         task = ctx.session.get(Task, assignment.task_id if assignment else 0)
-        return [note, *engine.start(ctx, "progress", progress_answers(row, task.figures if task else []))]
-    return [note, *engine.start(ctx, "annual", annual_answers(ctx, row))]
+        form, answers = "progress", progress_answers(row, task.figures if task else [])
+    else:
+        form, answers = "annual", annual_answers(ctx, row)
+    sent = [f.id for f in files_of(ctx.session, ref)]  # they come along; the officer may send more
+    return [note, *engine.start(ctx, form, {**answers, "files": sent or None})]
 
 
 def progress_answers(update: ProgressUpdate, figures: list[dict[str, Any]]) -> dict[str, Any]:
     """The /capnhat form's answers as the update gave them; a figure not given then stands skipped."""
     answers: dict[str, Any] = {"task": str(update.assignment_id), "status": update.status,
-                               "result": update.result or None, "difficulties": update.difficulties or None,
-                               "files": None}  # the files sent before stay with the returned version
+                               "result": update.result or None, "difficulties": update.difficulties or None}
     if update.percent is not None:
         answers["percent"] = update.percent
     answers.update({f"figures.{figure['key']}": update.figures.get(figure["key"]) for figure in figures})
@@ -50,8 +52,7 @@ def annual_answers(ctx: Context, report: AnnualReport) -> dict[str, Any]:
     revision carries every answer, not only the corrected ones."""
     sent = {u.assignment_id: u for u in ctx.session.exec(
         select(ProgressUpdate).where(ProgressUpdate.annual_report_id == report.id))}
-    answers: dict[str, Any] = {"difficulties": report.difficulties or None, "proposals": report.proposals or None,
-                               "files": None}
+    answers: dict[str, Any] = {"difficulties": report.difficulties or None, "proposals": report.proposals or None}
     for item in unit_tasks(ctx):
         update = sent.get(item.assignment_id)
         if update is None:

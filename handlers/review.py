@@ -11,6 +11,7 @@ A submission is named by a short reference: "u12" for progress update no. 12, "a
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -277,9 +278,9 @@ def handle(ctx: Context, args: str, engine: FormEngine) -> list[Reply]:
     return show_next(ctx)
 
 
-def _act(ctx: Context, action: object, done: str, ref: str) -> list[Reply]:
+def _act(ctx: Context, action: Callable[[], Row], done: str, ref: str) -> list[Reply]:
     try:
-        row = action()  # type: ignore[operator]
+        row = action()
     except Refused as refused:
         return [Reply(ctx.lang._(refused.msgid, **refused.values))]
     return [Reply(ctx.lang._(done, what=what(ctx.lang, ctx.session, ref, row))), *show_next(ctx, after=ref)]

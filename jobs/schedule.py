@@ -159,6 +159,3 @@ def deadlines_in_year(
                 found.append(Deadline(due, rule.kind))
     return sorted(set(found), key=lambda d: (d.due, d.kind.value))
 
-
-def waits_for_event(rules: tuple[Rule, ...] | list[Rule]) -> bool:
-    return any(rule.kind is RuleKind.EVENT for rule in rules)

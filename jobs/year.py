@@ -111,7 +111,8 @@ class TaskYear:
         """What binds a unit in this role: the lead every dated deadline and the annual report; a cooperating
         unit the annual report only."""
         annual = (self.annual,) if self.annual is not None else ()
-        return (*self.dated, *annual) if role == AssignmentRole.LEAD else annual
+        binding = (*self.dated, *annual) if role == AssignmentRole.LEAD else annual
+        return tuple(sorted(binding, key=lambda d: (d.due, d.kind.value)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,10 +144,6 @@ class AssignmentYear:
     @property
     def due(self) -> date | None:
         return measured_against(self.deadlines)
-
-    @property
-    def dated(self) -> tuple[Deadline, ...]:
-        return tuple(d for d in self.deadlines if d.kind is not RuleKind.ANNUAL)
 
     def text(self, speak: Lang) -> str:
         return standing_text(speak, self.standing, self.reported)

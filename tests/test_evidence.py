@@ -1,11 +1,14 @@
-"""Evidence: an officer sends a photo and a PDF with an update; a manager sees them in /duyet and receives
-them, the workbook lists them, the year's zip holds them. Files too large, of the wrong kind, or one too many
+"""Evidence: an officer sends a photo and a PDF with an update; a manager sees them in /duyet, receives them,
+returns the update; the revision carries them and is accepted; the workbook lists them, the year's zip holds
+them. Files too large, of the wrong kind, or one too many
 are refused clearly and not kept; the form goes on. Over the fake Telegram and Zalo servers."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
+import os
 import subprocess
 import sys
 import zipfile
@@ -24,6 +27,7 @@ from reports.xlsx import workbook
 from tests.conftest import NOW, add_member, invite
 from tests.fake_telegram import FakeTelegram
 from tests.fake_zalo import FakeZalo
+from tests.test_review import deliver_outbox
 from tests.test_telegram import Officer, running_bot
 from tests.test_zalo import Phone, polling
 
@@ -32,10 +36,11 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>
 EXECUTABLE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 200  # a Windows program, named .pdf below
 
 
-async def test_an_update_with_a_photo_and_a_pdf_reaches_the_reviewer(engine: Engine, settings: Settings) -> None:
+async def test_an_update_with_a_photo_and_a_pdf_reaches_the_reviewer(engine: Engine, settings: Settings,
+                                                                      tmp_path: Path) -> None:
     with FakeTelegram() as fake:
         officer, manager = Officer(fake, 9100), Officer(fake, 9200)
-        async with running_bot(fake, engine, settings):
+        async with running_bot(fake, engine, settings) as application:
             await officer.say(f"/start {invite(engine, '21040')}")
             await manager.say(f"/start {invite(engine, 'SKHCN', Role.MANAGER)}")
             await officer.say("/capnhat I.2")
@@ -57,30 +62,42 @@ async def test_an_update_with_a_photo_and_a_pdf_reaches_the_reviewer(engine: Eng
             await manager.press("Xem tệp")
             sent = fake.documents[before:]
             assert sorted(d["file_name"] for d in sent)[-1] == "bien-ban-hop.pdf" and len(sent) == 2
-            assert "Đã tiếp nhận: cập nhật số 1 về nhiệm vụ I.2." in await manager.say("/duyet nhan u1")
+            assert "Đã trả lại" in await manager.say("/duyet tralai u1 Đề nghị ghi rõ số lượt truy cập")
+
+            await deliver_outbox(engine, application)
+            await officer.press("Sửa và gửi lại")  # the form filled in, the files with it
+            assert "• Tài liệu kèm theo: 2 tệp: anh-" in officer.last[-1]["text"]
+            await officer.press("Quay lại")
+            await officer.say("/quaylai")
+            await officer.say("/quaylai")  # back at the result
+            revised = await officer.say("Đã đăng 3 tin bài, 1.200 lượt truy cập")
+            assert "• Kết quả: Đã đăng 3 tin bài, 1.200 lượt truy cập" in revised and "2 tệp" in revised
+            assert "Đã lưu: cập nhật số 2" in await officer.press("Lưu")
+            assert "Bản sửa của u1" in await manager.say("/duyet")
+            assert "Đã tiếp nhận: cập nhật số 2 về nhiệm vụ I.2." in await manager.press("Tiếp nhận")
             unit = await manager.say("/baocao binh son")
-            assert "• I.2: Đã hoàn thành đúng hạn (2 tệp: /baocao tep u1)" in unit
+            assert "• I.2: Đã hoàn thành đúng hạn (2 tệp: /baocao tep u2)" in unit
 
     with Session(engine) as session:
         files = session.exec(select(EvidenceFile).order_by(EvidenceFile.id)).all()
-        assert [(f.mime_type, f.sha256) for f in files] == [("image/jpeg", hashlib.sha256(PHOTO).hexdigest()),
-                                                            ("application/pdf", hashlib.sha256(PDF).hexdigest())]
-        assert {f.progress_update_id for f in files} == {1}
+        assert [(f.mime_type, f.sha256) for f in files[:2]] == [("image/jpeg", hashlib.sha256(PHOTO).hexdigest()),
+                                                                ("application/pdf", hashlib.sha256(PDF).hexdigest())]
+        assert [f.progress_update_id for f in files] == [1, 1, 2, 2]  # each version keeps its own
         summary = summarise(session, 2025, NOW.date())
     sheet = load_workbook(io.BytesIO(workbook(summary, lang("vi"))), read_only=True)["Các cập nhật"]
-    header, row = list(sheet.iter_rows(values_only=True))[:2]
-    assert header[-1] == "Tài liệu kèm theo" and "bien-ban-hop.pdf (SHA-256 " in row[-1]
-    assert row[-4] == "Đã tiếp nhận"
+    header, first, second = list(sheet.iter_rows(values_only=True))[:3]
+    assert header[-1] == "Tài liệu kèm theo" and "bien-ban-hop.pdf (SHA-256 " in second[-1]
+    assert (first[-4], first[-2]) == ("Trả lại", "Đề nghị ghi rõ số lượt truy cập")
+    assert second[-4] == "Đã tiếp nhận"
 
     url = engine.url.render_as_string(hide_password=False)
-    out = Path(settings.database_url.removeprefix("sqlite:///")).parent / "evidence.zip" \
-        if url.startswith("sqlite") else Path("/tmp") / f"evidence-{id(engine)}.zip"
+    out = tmp_path / "evidence.zip"
     done = subprocess.run([sys.executable, "-m", "bot", "report", "--year", "2025", "--format", "zip", "--output",
                            str(out)], cwd=Path(__file__).parents[1], text=True, capture_output=True, timeout=60,
-                          env={**__import__("os").environ, "TDC_DATABASE_URL": url})
+                          env={**os.environ, "TDC_DATABASE_URL": url})
     assert done.returncode == 0, done.stderr
     names = zipfile.ZipFile(out).namelist()
-    assert "21040 UBND xã Bình Sơn/I.2/u1-bien-ban-hop.pdf" in names and len(names) == 2
+    assert "21040 UBND xã Bình Sơn/I.2/u1-bien-ban-hop.pdf" in names and len(names) == 4  # both versions
     assert zipfile.ZipFile(out).read("21040 UBND xã Bình Sơn/I.2/u1-bien-ban-hop.pdf") == PDF
 
 
@@ -118,7 +135,7 @@ async def test_a_picture_sent_on_zalo_is_fetched_and_kept(engine: Engine, settin
                 await phone.say(answer)
             before = len(fake.messages_to("zalo-1"))
             fake.send_image("zalo-1", PHOTO)
-            got = "\n".join(await __import__("asyncio").to_thread(fake.wait_for_replies, "zalo-1", before, 0.15))
+            got = "\n".join(await asyncio.to_thread(fake.wait_for_replies, "zalo-1", before, 0.15))
             assert "Đã nhận anh-" in got and "• Tài liệu kèm theo: 1 tệp" in got
             assert "Đã lưu" in await phone.say("1")
     with Session(engine) as session:

@@ -6,7 +6,11 @@ own."""
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from datetime import date, datetime
+from pathlib import Path
 
 from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
@@ -16,6 +20,7 @@ from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram import deliverer
 from bot.channels.zalo import CHANNEL as ZALO
 from bot.channels.zalo import deliverer as zalo_deliverer
+from bot.conversation import Conversation
 from bot.sender import Sender
 from bot.settings import Settings
 from handlers.notices import simulate
@@ -127,8 +132,7 @@ def test_a_viewer_and_an_officer_are_refused_and_a_forged_button_does_nothing(co
 
 async def test_a_return_reaches_a_zalo_officer_who_revises_by_number(engine: Engine, settings: Settings) -> None:
     add_member(engine, "21040", "zalo-officer", channel=ZALO, name="Lan")
-    manager = Chat(__import__("bot.conversation", fromlist=["Conversation"]).Conversation(
-        engine, settings, clock=lambda: NOW), user_id="41")
+    manager = Chat(Conversation(engine, settings, clock=lambda: NOW), user_id="41")
     manager.say(f"/start {invite(engine, 'SKHCN', Role.MANAGER)}")
     with FakeZalo() as fake:
         phone = Phone(fake, "zalo-officer")
@@ -154,10 +158,6 @@ async def test_a_return_reaches_a_zalo_officer_who_revises_by_number(engine: Eng
 
 
 def test_review_from_the_command_line(engine: Engine, settings: Settings, conversation) -> None:  # type: ignore[no-untyped-def]
-    import subprocess
-    import sys
-    from pathlib import Path
-
     colleague = add_member(engine, "21040", 555, name="Hòa")  # on Telegram: the return reaches them too
     officer = Chat(conversation, user_id="51")
     officer.say(f"/start {invite(engine, '21040')}")
@@ -167,7 +167,7 @@ def test_review_from_the_command_line(engine: Engine, settings: Settings, conver
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "bot", "review", *args], cwd=Path(__file__).parents[1],
-                              env={**__import__("os").environ, "TDC_DATABASE_URL": url}, text=True,
+                              env={**os.environ, "TDC_DATABASE_URL": url}, text=True,
                               capture_output=True, timeout=60)
 
     listed = run("list", "--year", "2025")
@@ -202,8 +202,6 @@ def test_a_returned_update_has_its_own_deadline_and_reminders(engine: Engine, co
 
 
 def test_an_extension_approved_moves_the_reminders_and_a_refused_one_does_not(engine: Engine, settings: Settings) -> None:
-    from bot.conversation import Conversation
-
     in_september = Conversation(engine, settings, clock=lambda: datetime(2025, 9, 20, 9, 0))
     add_member(engine, "21040", 888, name="Hòa")
     officer = Chat(in_september, user_id="71", channel="telegram")  # reachable: told the answers
@@ -249,8 +247,6 @@ def test_an_extension_approved_moves_the_reminders_and_a_refused_one_does_not(en
 
 
 def test_while_away_reminders_go_to_the_colleague_and_come_back_after(engine: Engine, settings: Settings) -> None:
-    from bot.conversation import Conversation
-
     in_september = Conversation(engine, settings, clock=lambda: datetime(2025, 9, 10, 9, 0))
     lan = add_member(engine, "21040", 901, name="Nguyễn Thị Lan")
     hoa = add_member(engine, "21040", 902, name="Trần Văn Hòa")

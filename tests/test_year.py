@@ -23,7 +23,7 @@ from handlers.events import record_event
 from handlers.notices import digest_messages, simulate
 from jobs.calendar import CALENDAR
 from jobs.policy import DEFAULT_POLICY
-from jobs.year import Standing, save_update, standing_text, year_of
+from jobs.year import STANDING_LABELS, Standing, save_update, standing_text, year_of
 from locales import lang
 from models import Assignment, ProgressUpdate, Task, Unit, make_engine, session_scope
 from models.organisation import Role
@@ -146,7 +146,7 @@ def test_every_view_gives_the_same_standing(case: Case, year_engine: Engine, cap
 
     sheet = load_workbook(io.BytesIO(workbook(summary, VI)), read_only=True)["Giao nhiệm vụ"]
     row = next(r for r in sheet.iter_rows(values_only=True) if r[0] == case.unit and r[2] == case.task)
-    assert row[5] == VI._(STANDING_LABEL[case.expected]) and (row[6] is None) == case.reported
+    assert row[5] == VI._(STANDING_LABELS[case.expected]) and (row[6] is None) == case.reported
 
     table = Document(io.BytesIO(draft(summary, VI))).tables[-1]
     column = [c.text for c in table.rows[0].cells].index(case.task)
@@ -167,9 +167,6 @@ def _overdue_in_digest(digest: str, unit: str, year: int) -> set[str]:
     line = next((l for l in digest.splitlines() if l.startswith(f"• {unit}: ")), "")
     return {code for codes, due in re.findall(r"(?:: |; )([^;(]+) \(hạn \d\d/\d\d/(\d{4})\)", line)
             if int(due) == year for code in codes.split(", ")}
-
-
-from jobs.year import STANDING_LABELS as STANDING_LABEL  # noqa: E402
 
 
 def test_a_cooperating_unit_is_reminded_of_the_annual_report_only(year_engine: Engine) -> None:

@@ -183,3 +183,23 @@ async def test_the_annual_report_over_zalo(engine: Engine, settings: Settings) -
         [update] = session.exec(select(ProgressUpdate)).all()
     assert (report.channel, report.proposals, report.difficulties) == ("zalo", "Chưa có phóng viên chuyên trách", "")
     assert (update.status, update.figures) == ("done", {"propaganda_items": 24})
+
+
+def test_remind_from_the_command_line_sends_on_zalo_alone(db_url: str, engine: Engine) -> None:
+    """An install with only a Zalo token: `python -m bot remind` writes the day's reminders and sends them."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    add_member(engine, "21040", "zalo-cli", channel=CHANNEL)
+    with FakeZalo() as fake:
+        env = {**os.environ, "TDC_DATABASE_URL": db_url, "TDC_ZALO_TOKEN": fake.token,
+               "TDC_ZALO_API_URL": fake.api_url}
+        env.pop("TDC_TELEGRAM_TOKEN", None)
+        done = subprocess.run([sys.executable, "-m", "bot", "remind", "--now", "2025-09-16T09:00"], env=env,
+                              cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        sent = fake.messages_to("zalo-cli")
+    assert "Đã gửi: " in done.stdout and "TDC_TELEGRAM_TOKEN" not in done.stdout
+    assert any(text.startswith("Nhắc việc: còn 14 ngày đến hạn 30/09/2025.") for text in sent)
