@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from bot.conversation import Conversation
 from bot.logs import setup as setup_logs
 from bot.maintenance import add_commands as add_maintenance
+from bot.plan_cli import add_commands as add_plans
 from bot.review import add_commands as add_review
 from bot.scheduler import ReminderCycle
 from bot.sender import Sender
@@ -116,6 +117,7 @@ def _parser(speak: Lang) -> argparse.ArgumentParser:
     report.add_argument("--format", choices=["xlsx", "docx", "png", "zip"], default="xlsx", help=speak._(
         "the kind of file: the workbook, the Word draft, the chart, or the year's evidence files (zip)"))
     report.add_argument("--output", metavar="PATH", help=speak._("where to write it (default: var/exports/)"))
+    report.add_argument("--plan", metavar="KEY", help=speak._("only this plan (see: plans); default: every plan"))
     report.set_defaults(func=cmd_report)
 
     members = sub.add_parser("members", help=speak._("list the registered members and their channels"))
@@ -129,6 +131,7 @@ def _parser(speak: Lang) -> argparse.ArgumentParser:
 
     add_maintenance(sub, speak)
     add_review(sub, speak)
+    add_plans(sub, speak)
 
     console = sub.add_parser("console", help=speak._("chat with the bot in this terminal"))
     console.add_argument("--unit", metavar="CODE", help=speak._(
@@ -343,7 +346,12 @@ def cmd_report(args: argparse.Namespace, settings: Settings, engine: Engine, spe
                       n=count, year=year))
         return 0
     with Session(engine) as session:
-        summary = summarise(session, year, min(today, date(year, 12, 31)), settings.zone)
+        plan = session.exec(select(Plan).where(Plan.key == args.plan)).first() if args.plan else None
+        if args.plan and plan is None:
+            print(speak._("No plan has the key {key}. See: python -m bot plans", key=args.plan), file=sys.stderr)
+            return 2
+        summary = summarise(session, year, min(today, date(year, 12, 31)), settings.zone,
+                            plan_ids={plan.id or 0} if plan else None)
     write = {"xlsx": workbook, "docx": draft, "png": chart}[args.format]
     path.write_bytes(write(summary, lang("vi") if args.format == "docx" else speak))
     print(speak._("Written: {path} ({reported}/{expected} units reported in {year}).", path=path,

@@ -46,6 +46,17 @@ def seed(session: Session, data_dir: Path = DATA_DIR) -> SeedReport:
     return report
 
 
+def load_plan(session: Session, path: Path, data_dir: Path = DATA_DIR) -> SeedReport:
+    """Adds or updates one plan from a file in the format of data/plans/ (a reviewed draft). Tasks are keyed by
+    their code, so loading the same file again changes nothing, and a changed plan keeps every update already
+    given on a task it still has."""
+    report = SeedReport()
+    units = {u.code: u for u in session.exec(select(Unit))}
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    _seed_plan(session, report, data, units, _groups(data_dir, units), path)
+    return report
+
+
 def read_units(data_dir: Path) -> list[dict[str, Any]]:
     provincial = yaml.safe_load((data_dir / "units" / "provincial.yaml").read_text(encoding="utf-8"))["units"]
     units = [{**u, "groups": list(u.get("groups", [])), "aliases": list(u.get("aliases", []))} for u in provincial]

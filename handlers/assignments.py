@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from sqlmodel import col, select
+
 from handlers.context import Context
 from jobs.schedule import RuleKind
 from jobs.year import AssignmentYear, unit_year
 from locales import Lang
+from models import Plan
 from models.progress import STATUS_LABELS, Status
 
 
@@ -14,6 +17,13 @@ def unit_tasks(ctx: Context) -> list[AssignmentYear]:
     year = ctx.today.year
     return ctx.remember(("unit_year", year),
                         lambda: unit_year(ctx.session, ctx.unit.id or 0, year, ctx.today, ctx.zone))
+
+
+def unit_plans(ctx: Context) -> list[Plan]:
+    """The plans the member's unit has tasks in this year, in the order they were loaded."""
+    ids = {item.task.plan_id for item in unit_tasks(ctx)}
+    return ctx.remember(("unit_plans", ctx.today.year), lambda: list(ctx.session.exec(
+        select(Plan).where(col(Plan.id).in_(ids)).order_by(col(Plan.id)))))
 
 
 def describe_status(lang: Lang, item: AssignmentYear) -> str:

@@ -1,8 +1,9 @@
-"""/nhiemvu: the unit's tasks of this year with their deadlines and where each stands, lead tasks first."""
+"""/nhiemvu: the unit's tasks of this year with their deadlines and where each stands, lead tasks first; plan
+by plan when the unit has tasks in several."""
 
 from __future__ import annotations
 
-from handlers.assignments import describe_deadlines, describe_status, unit_tasks
+from handlers.assignments import describe_deadlines, describe_status, unit_plans, unit_tasks
 from handlers.context import Context
 from handlers.messages import Reply
 from jobs.year import AssignmentYear
@@ -17,16 +18,26 @@ def show(ctx: Context, args: str = "") -> list[Reply]:
     if not items:
         return [Reply(ctx.lang._("{unit} has no tasks in {year}.", unit=ctx.unit.name, year=year))]
     lead = [i for i in items if i.is_lead]
-    cooperating = [i for i in items if not i.is_lead]
     replies = [Reply(ctx.lang._("Tasks of {unit} in {year}: leading {lead}, cooperating on {cooperating}.",
-                                unit=ctx.unit.name, year=year, lead=len(lead), cooperating=len(cooperating)))]
-    for heading, group in ((ctx.lang._("LEADING"), lead), (ctx.lang._("COOPERATING"), cooperating)):
-        for start in range(0, len(group), TASKS_PER_MESSAGE):
-            chunk = group[start:start + TASKS_PER_MESSAGE]
-            lines = [f"{heading} ({start + 1}–{start + len(chunk)}/{len(group)})"]
-            lines += [_entry(ctx, item) for item in chunk]
-            replies.append(Reply("\n\n".join(lines)))
+                                unit=ctx.unit.name, year=year, lead=len(lead), cooperating=len(items) - len(lead)))]
+    plans = unit_plans(ctx)
+    for plan in plans:
+        if len(plans) > 1:
+            replies.append(Reply(ctx.lang._("PLAN {number}: {title}", number=plan.number, title=plan.title)))
+        mine = [i for i in items if i.task.plan_id == plan.id]
+        replies += _group(ctx, ctx.lang._("LEADING"), [i for i in mine if i.is_lead])
+        replies += _group(ctx, ctx.lang._("COOPERATING"), [i for i in mine if not i.is_lead])
     replies.append(Reply(ctx.lang._("To report on a task, type /capnhat.")))
+    return replies
+
+
+def _group(ctx: Context, heading: str, group: list[AssignmentYear]) -> list[Reply]:
+    replies = []
+    for start in range(0, len(group), TASKS_PER_MESSAGE):
+        chunk = group[start:start + TASKS_PER_MESSAGE]
+        lines = [f"{heading} ({start + 1}–{start + len(chunk)}/{len(group)})"]
+        lines += [_entry(ctx, item) for item in chunk]
+        replies.append(Reply("\n\n".join(lines)))
     return replies
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from handlers import audit
-from handlers.assignments import unit_tasks
+from handlers.assignments import unit_plans, unit_tasks
 from handlers.context import Context
 from handlers.evidence import attach
 from handlers.forms import Choice, Figures, Files, Form, Option, Percent, Text
@@ -29,10 +29,18 @@ STATUS_STEP: dict[str, Any] = {
 }
 
 
+def plan_options(ctx: Context, answers: Answers) -> list[Option]:
+    """The plans the unit has tasks in this year: asked only when there are several."""
+    return [Option(str(plan.id), f"{plan.number} {plan.title}"[:BUTTON_LABEL], (fold(plan.key), fold(plan.number)))
+            for plan in unit_plans(ctx)]
+
+
 def task_options(ctx: Context, answers: Answers) -> list[Option]:
-    """Only this member's unit's tasks of this year: the list a button press is checked against."""
+    """Only this member's unit's tasks of this year, in the plan chosen: the list a press is checked against."""
     options = []
     for item in unit_tasks(ctx):
+        if "plan" in answers and str(item.task.plan_id) != answers["plan"]:
+            continue
         label = f"{item.task.code} {item.task.content}"
         if len(label) > BUTTON_LABEL:
             label = label[:BUTTON_LABEL - 1].rstrip() + "…"
@@ -41,10 +49,13 @@ def task_options(ctx: Context, answers: Answers) -> list[Option]:
 
 
 def preset(ctx: Context, args: str) -> Answers:
-    """`/capnhat III.1` opens the form on that task, if it is one of the unit's; otherwise it asks as usual."""
+    """`/capnhat III.1` opens the form on that task, if it is one of the unit's; a code that two of the unit's
+    plans share, or none, leaves the form to ask (the plan first, when there are several)."""
     wanted = fold(args)
-    matches = [o.value for o in task_options(ctx, {}) if wanted and wanted in o.keys]
-    return {"task": matches[0]} if matches else {}
+    matches = [item for item in unit_tasks(ctx) if wanted and wanted == fold(item.task.code)]
+    if len(matches) != 1:
+        return {}
+    return {"plan": str(matches[0].task.plan_id), "task": str(matches[0].assignment_id)}
 
 
 def task_of(ctx: Context, answers: Answers) -> Task:
@@ -85,6 +96,8 @@ def save(ctx: Context, answers: Answers) -> list[Reply]:
 
 
 PROGRESS = Form("progress", on_submit=save, steps=[
+    Choice(name="plan", prompt=N_("Which plan is it in?"), title=N_("Plan"), choices=plan_options,
+           only_when_several=True),
     Choice(name="task", prompt=N_("Which task are you reporting on?"), title=N_("Task"), choices=task_options),
     Choice(name="status", **STATUS_STEP),
     Percent(name="percent", prompt=N_("How far along is it, in percent? For example: 60%"), title=N_("Progress"),

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlmodel import select
+
 from handlers.assignments import describe_status
 from handlers.access import Permission, can, refusal
 from handlers.context import Context
@@ -16,7 +18,7 @@ from handlers.review import queue
 from jobs.reminders import officers
 from jobs.text import fold
 from locales import lang
-from models import Unit
+from models import Plan, Unit
 from reports.chart import chart
 from reports.docx import draft
 from jobs.year import STANDING_LABELS, NOT_REPORTED, Standing
@@ -37,16 +39,33 @@ def handle(ctx: Context, args: str) -> list[Reply]:
     wanted = fold(args)
     if wanted.startswith("tep "):
         return files(ctx, wanted[4:])
+    plan, wanted = _plan_named(ctx, wanted)
     found = next(((view, permission, history) for words, view, permission, history in VIEWS if wanted in words), None)
     if found is not None and not can(ctx.member, found[1]):
         return refusal(ctx, found[1])
-    summary = summarise(ctx.session, ctx.today.year, ctx.today, ctx.zone, history=bool(found and found[2]))
+    summary = summarise(ctx.session, ctx.today.year, ctx.today, ctx.zone, history=bool(found and found[2]),
+                        plan_ids={plan.id or 0} if plan else None)
+    summary.scope = plan.key if plan else ""
     if found is not None:
         return found[0](ctx, summary)
     task = next((t for t in summary.tasks() if fold(t.code) == wanted), None)
     if task is not None:
         return [Reply(by_task(ctx, summary, task.code))]
     return [Reply(by_unit(ctx, summary, wanted))]
+
+
+def _plan_named(ctx: Context, wanted: str) -> tuple[Plan | None, str]:
+    """`/baocao ke-hoach-12-2026 xlsx`: a plan's key (or number) first narrows everything to that plan."""
+    first, _, rest = wanted.partition(" ")
+    for plan in ctx.session.exec(select(Plan)).all():
+        if first and first in (fold(plan.key), fold(plan.number)):
+            return plan, rest.strip()
+    return None, wanted
+
+
+def _command(summary: YearSummary, words: str) -> str:
+    """A button's command, in the plan the view was asked for."""
+    return f"/baocao {summary.scope} {words}" if summary.scope else f"/baocao {words}"
 
 
 def files(ctx: Context, wanted: str) -> list[Reply]:
@@ -61,13 +80,14 @@ def files(ctx: Context, wanted: str) -> list[Reply]:
 
 def _overview(ctx: Context, summary: YearSummary) -> list[Reply]:
     return [Reply(overview(ctx, summary), actions=(
-        Action(ctx.lang._("Not reported yet"), "/baocao chua"), Action(ctx.lang._("By task"), "/baocao nhiemvu"),
-        Action("Excel", "/baocao xlsx"), Action("Word", "/baocao docx"), Action(ctx.lang._("Chart"), "/baocao png")))]
+        Action(ctx.lang._("Not reported yet"), _command(summary, "chua")),
+        Action(ctx.lang._("By task"), _command(summary, "nhiemvu")), Action("Excel", _command(summary, "xlsx")),
+        Action("Word", _command(summary, "docx")), Action(ctx.lang._("Chart"), _command(summary, "png"))))]
 
 
 def _task_menu(ctx: Context, summary: YearSummary) -> list[Reply]:
     return [Reply(ctx.lang._("Which task?"), actions=tuple(
-        Action(f"{t.code} {t.content[:BUTTON_TEXT]}…", f"/baocao {t.code}") for t in summary.tasks()))]
+        Action(f"{t.code} {t.content[:BUTTON_TEXT]}…", _command(summary, t.code)) for t in summary.tasks()))]
 
 
 def _xlsx(ctx: Context, summary: YearSummary) -> list[Reply]:
@@ -89,7 +109,7 @@ def _png(ctx: Context, summary: YearSummary) -> list[Reply]:
 def _missing(ctx: Context, summary: YearSummary) -> list[Reply]:
     remind = can(ctx.member, Permission.REMIND) and summary.units_missing
     return [Reply(missing(ctx, summary),
-                  actions=(Action(ctx.lang._("Remind them now"), "/baocao nhacnho"),) if remind else ())]
+                  actions=(Action(ctx.lang._("Remind them now"), _command(summary, "nhacnho")),) if remind else ())]
 
 
 def _nudge(ctx: Context, summary: YearSummary) -> list[Reply]:
@@ -119,14 +139,16 @@ def _tally(ctx: Context, counts: Tally) -> str:
 
 
 def overview(ctx: Context, summary: YearSummary) -> str:
-    lines = [ctx.lang._("Implementation in {year}, as of {date}", year=summary.year, date=ctx.lang.date(ctx.today)),
+    lines = [f"{summary.plans[0].number} {summary.plans[0].title}"] if summary.scope and summary.plans else []
+    lines += [ctx.lang._("Implementation in {year}, as of {date}", year=summary.year, date=ctx.lang.date(ctx.today)),
              ctx.lang._("Units reported: {reported}/{expected}", reported=len(summary.units_reported),
                         expected=len(summary.units_expected)),
              ctx.lang._("Awaiting review: {n} (/duyet)", n=len(queue(ctx.session, summary.year))), ""]
     by_section = summary.by_section()
-    for section in summary.sections:
-        if section["number"] in by_section:
-            lines.append(f"{section['number']}: {_tally(ctx, by_section[section['number']])}")
+    for plan, section in summary.sections:
+        counts = by_section.get((plan.id or 0, section["number"]))
+        if counts is not None:
+            lines.append(f"{summary.section_name(plan, section)}: {_tally(ctx, counts)}")
     figures = [f for f in summary.figures() if f.reports]
     if figures:
         lines += ["", ctx.lang._("Figures reported:")]

@@ -31,6 +31,7 @@ def handle(ctx: Context, args: str, engine: FormEngine) -> list[Reply]:
         assignment = ctx.session.get(Assignment, row.assignment_id)
         task = ctx.session.get(Task, assignment.task_id if assignment else 0)
         form, answers = "progress", progress_answers(row, task.figures if task else [])
+        answers["plan"] = str(task.plan_id if task else "")
     else:
         form, answers = "annual", annual_answers(ctx, row)
     sent = [f.id for f in files_of(ctx.session, ref)]  # they come along; the officer may send more

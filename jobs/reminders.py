@@ -67,20 +67,18 @@ def unit_deadlines(session: Session, year: int, today: date, unit_ids: set[int] 
     is met once the unit has submitted it (/baocaonam), or has reported on every task of the year.
     """
     dated: dict[tuple[int, date], list[tuple[str, bool]]] = defaultdict(list)
-    annual: dict[tuple[int, date, bool], list[tuple[str, bool]]] = defaultdict(list)
+    annual: dict[tuple[int, date], list[tuple[str, bool]]] = defaultdict(list)
     for item in sorted(year_of(session, year, today, unit_ids), key=lambda a: a.unit.id or 0):
         for deadline in item.deadlines:
-            if deadline.kind is RuleKind.ANNUAL:
-                moved = deadline.due == item.extended_until  # an extension gives the task a report date of its own
-                annual[(item.unit.id or 0, deadline.due, moved)].append((item.task.code, item.reported))
+            if deadline.kind is RuleKind.ANNUAL:  # one a date: plans, or an extension, may set others
+                annual[(item.unit.id or 0, deadline.due)].append((item.task.code, item.reported))
             else:
                 dated[(item.unit.id or 0, deadline.due)].append((item.task.code, item.finished))
     found = [_deadline(unit_id, f"due:{unit_id}:{due.isoformat()}", due, RuleKind.ONCE, codes)
              for (unit_id, due), codes in dated.items()]
     submitted = set(session.exec(select(AnnualReport.unit_id).where(AnnualReport.period == str(year))).all())
-    for (unit_id, due, moved), codes in annual.items():
-        key = f"annual:{unit_id}:{year}" + (f":{due.isoformat()}" if moved else "")
-        deadline = _deadline(unit_id, key, due, RuleKind.ANNUAL, codes)
+    for (unit_id, due), codes in annual.items():
+        deadline = _deadline(unit_id, f"annual:{unit_id}:{due.isoformat()}", due, RuleKind.ANNUAL, codes)
         found.append(replace(deadline, met=True) if unit_id in submitted else deadline)
     return found
 

@@ -203,9 +203,11 @@ def standing(update: Submission | None, due: date | None, waiting: bool, today: 
 
 
 def year_of(session: Session, year: int, today: date, unit_ids: set[int] | None = None,
-            zone: tzinfo = VIETNAM) -> list[AssignmentYear]:
-    """Every active assignment of the year (of the given units), in the plan's order, then by unit name."""
-    tasks = {task_id: t for task_id, t in task_years(session, year).items() if t.active}
+            zone: tzinfo = VIETNAM, plan_ids: set[int] | None = None) -> list[AssignmentYear]:
+    """Every active assignment of the year (of the given units, of the given plans), in the plans' order, then
+    by unit name."""
+    tasks = {task_id: t for task_id, t in task_years(session, year).items()
+             if t.active and (plan_ids is None or t.task.plan_id in plan_ids)}
     units = {u.id or 0: u for u in session.exec(
         select(Unit).where(True if unit_ids is None else col(Unit.id).in_(unit_ids)))}
     rows = session.exec(select(Assignment.id, Assignment.unit_id, Assignment.task_id, Assignment.role)

@@ -27,8 +27,8 @@ def chart(summary: YearSummary, speak: Lang) -> bytes:
     for row in summary.rows:
         by_kind[speak._(KINDS.get(row.unit.kind, row.unit.kind))][row.standing] += 1
     by_section = summary.by_section()
-    sections = {speak._("Section {number}", number=s["number"]): by_section[s["number"]].standings
-                for s in summary.sections if s["number"] in by_section}
+    sections = {speak._("Section {number}", number=summary.section_name(plan, s)): by_section[key].standings
+                for plan, s in summary.sections if (key := (plan.id or 0, s["number"])) in by_section}
     figure, (left, right) = plt.subplots(1, 2, figsize=(12, 5), gridspec_kw={"width_ratios": [3, 2]})
     _bars(left, sections, speak._("By section of the plan"), speak)
     _bars(right, dict(by_kind), speak._("By kind of unit"), speak)

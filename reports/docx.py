@@ -151,7 +151,8 @@ def _results(document: Document, summary: YearSummary, speak: Lang) -> None:
     counts = summary.by_task()
     figures = summary.figures()
     tasks = summary.tasks()
-    numbered = [(s, [t for t in tasks if t.section == s["number"]]) for s in summary.sections]
+    numbered = [(s, [t for t in tasks if t.section == s["number"] and t.plan_id == plan.id])
+                for plan, s in summary.sections]
     for index, (section, section_tasks) in enumerate([n for n in numbered if n[1]], start=1):
         # Arabic under the report's own Roman "I."; the tasks keep the plan's codes (I.2, III.1 …).
         _paragraph(document, f"{index}. {section['title']}", bold=True)

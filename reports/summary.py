@@ -57,9 +57,10 @@ class YearSummary:
     today: date
     rows: list[AssignmentYear]
     updates: list[tuple[Submission, Unit, Task, str]]  # every update of the year, superseded ones too
-    sections: list[dict[str, Any]] = field(default_factory=list)
+    plans: list[Plan] = field(default_factory=list)  # the plans the rows come from, in order
     annual_reports: list[tuple[AnnualReport, Unit]] = field(default_factory=list)  # the newest of each unit
     files: dict[int, list[str]] = field(default_factory=dict)  # update id → its evidence, "name (sha256…)"
+    scope: str = ""  # the key of the one plan consolidated, when one was asked for
 
     @property
     def units_expected(self) -> list[Unit]:
@@ -79,8 +80,16 @@ class YearSummary:
     def by_task(self) -> dict[str, Tally]:
         return tally(self.rows, lambda row: row.task.code)
 
-    def by_section(self) -> dict[str, Tally]:
-        return tally(self.rows, lambda row: row.task.section)
+    @property
+    def sections(self) -> list[tuple[Plan, dict[str, Any]]]:
+        return [(plan, section) for plan in self.plans for section in plan.sections]
+
+    def section_name(self, plan: Plan, section: dict[str, Any]) -> str:
+        """"III", or "ke-hoach-12-2026 III" when several plans are consolidated together."""
+        return str(section["number"]) if len(self.plans) == 1 else f"{plan.key} {section['number']}"
+
+    def by_section(self) -> dict[tuple[int, str], Tally]:
+        return tally(self.rows, lambda row: (row.task.plan_id, row.task.section))
 
     def by_unit(self) -> dict[int, Tally]:
         return tally(self.rows, lambda row: row.unit.id or 0)
@@ -113,10 +122,10 @@ def _unique(units: Any) -> list[Unit]:
 
 
 def summarise(session: Session, year: int, today: date, zone: tzinfo = VIETNAM,
-              history: bool = True) -> YearSummary:
-    """The year's picture: every assignment as jobs/year.py stands it. With `history` every update of the year
-    is listed too, superseded ones included (the workbook's "Updates" sheet)."""
-    rows = year_of(session, year, today, zone=zone)
+              history: bool = True, plan_ids: set[int] | None = None) -> YearSummary:
+    """The year's picture: every assignment as jobs/year.py stands it, of every plan or of the given ones. With
+    `history` every update of the year is listed too, superseded ones included (the workbook's "Updates")."""
+    rows = year_of(session, year, today, zone=zone, plan_ids=plan_ids)
     expected = {row.unit.id for row in rows}
     tasks = {row.task.id: row.task for row in rows}
     units = {row.unit.id: row.unit for row in rows}
@@ -127,7 +136,7 @@ def summarise(session: Session, year: int, today: date, zone: tzinfo = VIETNAM,
                                .order_by(col(AnnualReport.created_at), col(AnnualReport.id))).all():
         if report.unit_id in expected:
             annual[report.unit_id] = (report, units[report.unit_id])
-    plan = session.exec(select(Plan).order_by(col(Plan.id))).first()
+    plans = [p for p in session.exec(select(Plan).order_by(col(Plan.id))) if p.id in {r.task.plan_id for r in rows}]
     files: dict[int, list[str]] = {}
     if history:
         for update_id, name, digest in session.exec(
@@ -135,7 +144,7 @@ def summarise(session: Session, year: int, today: date, zone: tzinfo = VIETNAM,
                 .join(ProgressUpdate, col(ProgressUpdate.id) == EvidenceFile.progress_update_id)
                 .where(ProgressUpdate.period == str(year)).order_by(col(EvidenceFile.id))):
             files.setdefault(update_id or 0, []).append(f"{name} (SHA-256 {digest[:12]}…)")
-    return YearSummary(year, today, rows, updates, plan.sections if plan else [], list(annual.values()), files)
+    return YearSummary(year, today, rows, updates, plans, list(annual.values()), files)
 
 
 def _history(session: Session, period: str) -> list[tuple[Submission, int, int, str]]:

@@ -65,11 +65,12 @@ def _summary_sheet(sheet: Worksheet, summary: YearSummary, speak: Lang) -> None:
         rows.append([f"{figure.task_code} — {figure.label}", figure.value, figure.unit,
                      figure.target if figure.target is not None else ""])
     by_section = summary.by_section()
-    for section in summary.sections:
-        counts = by_section.get(section["number"], Tally())
+    for plan, section in summary.sections:
+        counts = by_section.get((plan.id or 0, section["number"]), Tally())
         shown = [f"{speak._(STANDING_LABELS[s])}: {counts[s]}" for s in Standing if counts[s]]
         shown += [f"{speak._(NOT_REPORTED)}: {counts.unreported}"] if counts.unreported else []
-        rows.append([speak._("Section {number}", number=section["number"]), ", ".join(shown), "", ""])
+        name = summary.section_name(plan, section)
+        rows.append([speak._("Section {number}", number=name), ", ".join(shown), "", ""])
     _table(sheet, speak._("Summary {year}", year=summary.year),
            [speak._("Item"), speak._("Value"), speak._("Unit of measure"), speak._("Target")], rows)
 

@@ -129,11 +129,11 @@ def test_every_stage_of_the_policy_and_none_after_done(year_2026, year_engine: E
 def test_the_annual_report_is_a_deadline_for_every_unit(year_2026, year_engine: Engine) -> None:  # type: ignore[no-untyped-def]
     engine = year_engine
     written, members = year_2026
-    commune = days_of(written, members["21040"], f"annual:{unit_id(engine, '21040')}:2026")
+    commune = days_of(written, members["21040"], f"annual:{unit_id(engine, '21040')}:2026-11-19")
     assert commune[:5] == [date(2026, 11, 5), date(2026, 11, 12), date(2026, 11, 16), date(2026, 11, 18),
                            date(2026, 11, 19)]
     assert commune[5] == date(2026, 11, 25)  # third working day after: 20/11, 23/11, (24/11 is a holiday) 25/11
-    assert not days_of(written, members["manager"], f"annual:{unit_id(engine, 'SKHCN')}:2026")
+    assert not days_of(written, members["manager"], f"annual:{unit_id(engine, 'SKHCN')}:2026-11-19")
 
 
 def test_managers_get_a_weekly_digest_on_mondays(year_2026) -> None:  # type: ignore[no-untyped-def]
@@ -224,7 +224,7 @@ def test_a_submitted_annual_report_stops_its_reminders(engine: Engine) -> None:
     before_14 = date(2025, 11, 5)  # 14 days before 19/11/2025
     with Session(engine) as session:
         keys = [d.deadline.key for d in due_on(session, before_14, DEFAULT_POLICY, CALENDAR)]
-    assert keys == [f"annual:{unit_id(engine, '21040')}:2025"]
+    assert keys == [f"annual:{unit_id(engine, '21040')}:2025-11-19"]
     with session_scope(engine) as session:
         session.add(AnnualReport(unit_id=unit_id(engine, "21040"), period="2025", member_id=member, channel="telegram"))
     with Session(engine) as session:

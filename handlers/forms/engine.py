@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from handlers.context import Context
 from handlers.evidence import MAX_BYTES, discard
-from handlers.forms.steps import Answers, Confirm, Files, Form, Invalid, Step
+from handlers.forms.steps import Answers, Choice, Confirm, Files, Form, Invalid, Step
 from handlers.messages import Button, Incoming, InputKind, Reply
 from locales import N_
 from models import FormState
@@ -42,10 +42,9 @@ class FormEngine:
             ctx.session.delete(old)
             ctx.session.flush()
         form = self.forms[name]
-        answers = dict(answers or {})
-        first = self._next_step(ctx, form, answers, after=None)
-        answered = [step.name for step in form.flat(ctx, answers)  # in the form's order; never a silent one
-                    if step.name in answers and not step.silent]
+        answered = [step.name for step in form.flat(ctx, answers or {})  # in the form's order; never a silent one
+                    if step.name in (answers or {}) and not step.silent]
+        answers, first = self._advance(ctx, form, dict(answers or {}), after=None)
         state = FormState(member_id=ctx.member.id, form=name, step=first.name, answers=answers, history=answered)
         ctx.session.add(state)
         return [self._prompt(ctx, form, state)]
@@ -133,10 +132,10 @@ class FormEngine:
         return [self._prompt(ctx, form, state, error=received)]
 
     def _accept(self, ctx: Context, form: Form, state: FormState, step: Step, value: Any) -> list[Reply]:
-        answers = {**state.answers, step.name: value}
+        answers, following = self._advance(ctx, form, {**state.answers, step.name: value}, after=step.name)
         state.answers = answers
         state.history = [*state.history, step.name]
-        state.step = self._next_step(ctx, form, answers, after=step.name).name
+        state.step = following.name
         self._touch(state)
         return [self._prompt(ctx, form, state)]
 
@@ -159,6 +158,18 @@ class FormEngine:
             if step.name == state.step:
                 return step
         return self._next_step(ctx, form, state.answers, after=None)
+
+    def _advance(self, ctx: Context, form: Form, answers: Answers, after: str | None) -> tuple[Answers, Step]:
+        """The next step to ask, answering on the way a choice that offers one option only and asks only when
+        there are several (the plan, for a unit in one plan): nothing to go back to, nothing to confirm."""
+        step = self._next_step(ctx, form, answers, after)
+        while isinstance(step, Choice) and step.only_when_several:
+            options = step.options(ctx, answers)
+            if len(options) != 1:
+                break
+            answers = {**answers, step.name: options[0].value}
+            step = self._next_step(ctx, form, answers, after=step.name)
+        return answers, step
 
     def _next_step(self, ctx: Context, form: Form, answers: Answers, after: str | None) -> Step:
         """The first step after `after` that applies and has no answer yet: a changed answer (after going back,

@@ -83,6 +83,7 @@ class Choice(Step):
 
     choices: OptionSource = ()
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # value → extra words (folded)
+    only_when_several: bool = False  # one option is taken without asking, and not shown in the summary
 
     def options(self, ctx: Context, answers: Answers) -> list[Option]:
         if callable(self.choices):
@@ -355,6 +356,8 @@ class Form:
         lines = [ctx.lang._("Your answers:")]
         for step in self.flat(ctx, answers):
             if isinstance(step, Confirm) or not step.applies(answers) or step.name not in answers:
+                continue
+            if isinstance(step, Choice) and step.only_when_several and len(step.options(ctx, answers)) < 2:
                 continue
             value = answers[step.name]
             shown = ctx.lang._("(skipped)") if value is None else step.show(ctx, answers, value)
