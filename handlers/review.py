@@ -84,25 +84,39 @@ def queue(session: Session, year: int | None = None, unit_id: int | None = None)
         True if unit_id is None else AnnualReport.unit_id == unit_id)).all()
     units = {u.id: u for u in session.exec(select(Unit).where(
         col(Unit.id).in_({u for _, u, _ in updates} | {r.unit_id for r in reports})))}
+    newest_update = {(a, p): n for a, p, n in session.exec(
+        select(ProgressUpdate.assignment_id, ProgressUpdate.period, func.max(ProgressUpdate.id))
+        .where(col(ProgressUpdate.assignment_id).in_({u.assignment_id for u, _, _ in updates}))
+        .group_by(ProgressUpdate.assignment_id, ProgressUpdate.period))}
+    newest_report = {(u, p): n for u, p, n in session.exec(
+        select(AnnualReport.unit_id, AnnualReport.period, func.max(AnnualReport.id))
+        .where(col(AnnualReport.unit_id).in_({r.unit_id for r in reports}))
+        .group_by(AnnualReport.unit_id, AnnualReport.period))}
+    # What a later submission superseded waits no more: only the newest of each task, or of each annual report.
     found = [Pending(f"u{u.id}", units[unit], code, u.created_at, u.resubmits_id is not None)
-             for u, unit, code in updates]
+             for u, unit, code in updates if newest_update.get((u.assignment_id, u.period)) == u.id]
     found += [Pending(f"a{r.id}", units[r.unit_id], "annual", r.created_at, r.resubmits_id is not None)
-              for r in reports]
+              for r in reports if newest_report.get((r.unit_id, r.period)) == r.id]
     first: dict[int, datetime] = {}
     for item in found:
         first[item.unit.id or 0] = min(item.sent_at, first.get(item.unit.id or 0, item.sent_at))
     return sorted(found, key=lambda p: (first[p.unit.id or 0], p.unit.id or 0, p.sent_at, p.ref))
 
 
-def newer_than(session: Session, row: Row) -> int | None:
-    """The id of a later submission that supersedes this one, if the unit has sent one since."""
+def newer_than(session: Session, row: Row) -> str | None:
+    """The reference of a later submission that supersedes this one, if the unit has sent one since (an
+    answer sent with an annual report is named by that report, which is what is reviewed)."""
     if isinstance(row, ProgressUpdate):
-        return session.exec(select(func.max(ProgressUpdate.id)).where(
+        newer = session.exec(select(ProgressUpdate).where(
             ProgressUpdate.assignment_id == row.assignment_id, ProgressUpdate.period == row.period,
-            col(ProgressUpdate.id) > (row.id or 0))).one()
-    return session.exec(select(func.max(AnnualReport.id)).where(
+            col(ProgressUpdate.id) > (row.id or 0)).order_by(col(ProgressUpdate.id).desc())).first()
+        if newer is None:
+            return None
+        return f"a{newer.annual_report_id}" if newer.annual_report_id else f"u{newer.id}"
+    newest = session.exec(select(func.max(AnnualReport.id)).where(
         AnnualReport.unit_id == row.unit_id, AnnualReport.period == row.period,
         col(AnnualReport.id) > (row.id or 0))).one()
+    return f"a{newest}" if newest else None
 
 
 def _reviewable(session: Session, ref: str) -> Row:
@@ -114,7 +128,7 @@ def _reviewable(session: Session, ref: str) -> Row:
     newer = newer_than(session, row)
     if newer is not None:
         raise Refused(N_("Submission {ref} has been superseded: the unit sent {newer} since. Review that one."),
-                      ref=ref, newer=f"{ref[0]}{newer}")
+                      ref=ref, newer=newer)
     if row.review_state == ReviewState.RETURNED:
         raise Refused(N_("Submission {ref} was already returned; the unit is revising it."), ref=ref)
     return row

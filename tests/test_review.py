@@ -261,3 +261,17 @@ def test_while_away_reminders_go_to_the_colleague_and_come_back_after(engine: En
     assert (date(2025, 9, 29), hoa) in to and (date(2025, 9, 30), hoa) in to  # back after 26/09
     assert len([1 for day, member in to if day == date(2025, 9, 16)]) == 1  # Lan once, not twice
     assert away.say("/vangmat het") == "Chào mừng bạn trở lại: nhắc việc sẽ gửi lại cho bạn."
+
+
+def test_an_update_superseded_before_review_leaves_the_queue(conversation, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    officer = Chat(conversation, user_id="91")
+    officer.say(f"/start {invite(engine, '21040')}")
+    for status in ("2", "1"):  # in progress, then done the same day: the second supersedes the first
+        for answer in ("/capnhat I.2", status, *(("50%",) if status == "2" else ()), "Đã tuyên truyền", "3",
+                       "/boqua", "1"):
+            officer.say(answer)
+    manager = Chat(conversation, user_id="92")
+    manager.say(f"/start {invite(engine, 'SKHCN', Role.MANAGER)}")
+    shown = manager.say("/duyet")
+    assert shown.startswith("Chờ tiếp nhận: 1.") and "cập nhật số 2 về nhiệm vụ I.2" in shown
+    assert "Báo cáo u1 đã có bản mới thay thế: đơn vị đã gửi u2." in manager.say("/duyet nhan u1")
