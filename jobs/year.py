@@ -26,7 +26,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone, tzinfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from functools import lru_cache
 from enum import StrEnum
 from typing import Any
 
@@ -195,11 +196,17 @@ def standing(update: Submission | None, due: date | None, waiting: bool, today: 
     if update is not None and update.status == Status.NOT_ARISEN:
         return Standing.NOT_ARISEN
     if update is not None and update.status == Status.DONE:
-        done_on = local_day(update.created_at, zone)
-        return Standing.DONE_LATE if due is not None and done_on > due else Standing.DONE_ON_TIME
+        late = due is not None and update.created_at >= _day_after_in_utc(due, zone)
+        return Standing.DONE_LATE if late else Standing.DONE_ON_TIME
     if waiting:
         return Standing.AWAITING_EVENT
     return Standing.OVERDUE if due is not None and due < today else Standing.PENDING
+
+
+@lru_cache(maxsize=4096)
+def _day_after_in_utc(day: date, zone: tzinfo) -> datetime:
+    """The first moment (naive UTC, as stored) that is no longer `day` in the province: done from then is late."""
+    return (datetime.combine(day + timedelta(days=1), time(), zone).astimezone(timezone.utc).replace(tzinfo=None))
 
 
 def year_of(session: Session, year: int, today: date, unit_ids: set[int] | None = None,
@@ -216,16 +223,20 @@ def year_of(session: Session, year: int, today: date, unit_ids: set[int] | None 
     in_force = updates_in_force(session, str(year), unit_ids)
     extensions = approved_extensions(session, str(year))
     order = {task_id: n for n, task_id in enumerate(tasks)}
+    binding: dict[tuple[int, str, date | None], tuple[tuple[Deadline, ...], date | None]] = {}
     found = []
     for assignment_id, unit_id, task_id, role in sorted(rows, key=lambda r: (order[r[2]], units[r[1]].name)):
         task_year = tasks[task_id]
         until = extensions.get(assignment_id or 0)
-        deadlines = extended(task_year.binding(role), until)
+        key = (task_id, role, until)  # thousands of units share a few: worked out once each
+        if key not in binding:
+            deadlines = extended(task_year.binding(role), until)
+            binding[key] = deadlines, measured_against(deadlines)
+        deadlines, due = binding[key]
         update = in_force.get(assignment_id or 0)
         found.append(AssignmentYear(assignment_id or 0, units[unit_id], task_year.task, role, deadlines,
                                     task_year.waits_for_event, update,
-                                    standing(update, measured_against(deadlines), task_year.waits_for_event,
-                                             today, zone), until))
+                                    standing(update, due, task_year.waits_for_event, today, zone), until))
     return found
 
 

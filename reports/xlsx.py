@@ -1,6 +1,6 @@
-"""The year's consolidation as an Excel workbook (openpyxl): summary, by task, by unit, each assignment's
-standing, every update, and the units that have not reported. Vietnamese headers, frozen header rows,
-filters, sensible widths."""
+"""The year's consolidation as an Excel workbook (XlsxWriter, streamed): summary, by task, by unit, each
+assignment's standing, every update, and the units that have not reported. Vietnamese headers, frozen header
+rows, filters, sensible widths."""
 
 from __future__ import annotations
 
@@ -8,56 +8,60 @@ from collections.abc import Sequence
 from io import BytesIO
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet as Worksheet
+import xlsxwriter
 
-from locales import Lang
 from jobs.year import NOT_REPORTED, STANDING_LABELS, Standing
+from locales import Lang
 from models.progress import REVIEW_LABELS, STATUS_LABELS
 from reports.summary import Tally, YearSummary
 
 MAX_WIDTH = 60
+SHEET_NAME = 31  # Excel's limit
+
+
+class Book:
+    """XlsxWriter in constant-memory mode: each row is written once, in order, and leaves memory. Measured
+    against openpyxl's write-only mode on the same year (bench/report.py): see the README."""
+
+    def __init__(self) -> None:
+        self.out = BytesIO()
+        self.book = xlsxwriter.Workbook(self.out, {"constant_memory": True, "in_memory": False})
+        self.bold = self.book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+
+    def close(self) -> bytes:
+        self.book.close()
+        return self.out.getvalue()
 
 
 def workbook(summary: YearSummary, speak: Lang) -> bytes:
-    book = Workbook(write_only=True)  # streamed: a national year is hundreds of thousands of rows
-    _summary_sheet(book.create_sheet(), summary, speak)
-    _by_task(book.create_sheet(), summary, speak)
-    _by_unit(book.create_sheet(), summary, speak)
-    _assignments(book.create_sheet(), summary, speak)
-    _updates(book.create_sheet(), summary, speak)
-    _missing(book.create_sheet(), summary, speak)
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+    book = Book()  # streamed: a national year is hundreds of thousands of rows
+    _summary_sheet(book, summary, speak)
+    _by_task(book, summary, speak)
+    _by_unit(book, summary, speak)
+    _assignments(book, summary, speak)
+    _updates(book, summary, speak)
+    _missing(book, summary, speak)
+    return book.close()
 
 
-def _table(sheet: Worksheet, title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def _table(book: Book, title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Widths, the frozen header and the filter are set first: a streamed sheet cannot go back."""
-    sheet.title = title[:31]
-    for index, header in enumerate(headers, start=1):
-        longest = max([len(str(header))] + [len(str(r[index - 1])) for r in rows[:500] if r[index - 1] is not None])
-        sheet.column_dimensions[get_column_letter(index)].width = min(MAX_WIDTH, longest + 2)
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(1, len(rows) + 1)}"
-    bold = []
-    for header in headers:
-        cell = WriteOnlyCell(sheet, value=header)
-        cell.font, cell.alignment = Font(bold=True), Alignment(wrap_text=True, vertical="top")
-        bold.append(cell)
-    sheet.append(bold)
-    for row in rows:
-        sheet.append(list(row))
+    sheet = book.book.add_worksheet(title[:SHEET_NAME])
+    for index, header in enumerate(headers):
+        longest = max([len(str(header))] + [len(str(r[index])) for r in rows[:500] if r[index] is not None])
+        sheet.set_column(index, index, min(MAX_WIDTH, longest + 2))
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(1, len(rows)), len(headers) - 1)
+    sheet.write_row(0, 0, headers, book.bold)
+    for number, row in enumerate(rows, start=1):
+        sheet.write_row(number, 0, row)
 
 
 def _standing_headers(speak: Lang) -> list[str]:
     return [speak._(STANDING_LABELS[s]) for s in Standing] + [speak._("Of which not reported")]
 
 
-def _summary_sheet(sheet: Worksheet, summary: YearSummary, speak: Lang) -> None:
+def _summary_sheet(book: Book, summary: YearSummary, speak: Lang) -> None:
     rows: list[list[Any]] = [
         [speak._("Units reported / expected"), f"{len(summary.units_reported)}/{len(summary.units_expected)}", "", ""],
     ]
@@ -71,25 +75,25 @@ def _summary_sheet(sheet: Worksheet, summary: YearSummary, speak: Lang) -> None:
         shown += [f"{speak._(NOT_REPORTED)}: {counts.unreported}"] if counts.unreported else []
         name = summary.section_name(plan, section)
         rows.append([speak._("Section {number}", number=name), ", ".join(shown), "", ""])
-    _table(sheet, speak._("Summary {year}", year=summary.year),
+    _table(book, speak._("Summary {year}", year=summary.year),
            [speak._("Item"), speak._("Value"), speak._("Unit of measure"), speak._("Target")], rows)
 
 
-def _by_task(sheet: Worksheet, summary: YearSummary, speak: Lang) -> None:
+def _by_task(book: Book, summary: YearSummary, speak: Lang) -> None:
     counts = summary.by_task()
     rows = [[task.code, task.content, *(counts[task.code][s] for s in Standing), counts[task.code].unreported]
             for task in summary.tasks()]
-    _table(sheet, speak._("By task"), [speak._("Task"), speak._("Content"), *_standing_headers(speak)], rows)
+    _table(book, speak._("By task"), [speak._("Task"), speak._("Content"), *_standing_headers(speak)], rows)
 
 
-def _by_unit(sheet: Worksheet, summary: YearSummary, speak: Lang) -> None:
+def _by_unit(book: Book, summary: YearSummary, speak: Lang) -> None:
     per_unit = summary.by_unit()
     rows = [[unit.code, unit.name, *(per_unit[unit.id or 0][s] for s in Standing), per_unit[unit.id or 0].unreported]
             for unit in summary.units_expected]
-    _table(sheet, speak._("By unit"), [speak._("Code"), speak._("Unit"), *_standing_headers(speak)], rows)
+    _table(book, speak._("By unit"), [speak._("Code"), speak._("Unit"), *_standing_headers(speak)], rows)
 
 
-def _assignments(sheet: Worksheet, summary: YearSummary, speak: Lang) -> None:
+def _assignments(book: Book, summary: YearSummary, speak: Lang) -> None:
     """One row per unit and task: the standing every other view shows, and the update in force."""
     rows = [[row.unit.code, row.unit.name, row.task.code, speak._("lead") if row.is_lead else speak._("cooperating"),
              ", ".join(d.due.strftime("%d/%m/%Y") for d in row.deadlines), speak._(STANDING_LABELS[row.standing]),
@@ -98,20 +102,20 @@ def _assignments(sheet: Worksheet, summary: YearSummary, speak: Lang) -> None:
              row.update.percent if row.update else None, row.update.id if row.update else None,
              speak._(REVIEW_LABELS[row.update.review_state]) if row.update else ""]
             for row in summary.rows]
-    _table(sheet, speak._("Assignments"),
+    _table(book, speak._("Assignments"),
            [speak._("Code"), speak._("Unit"), speak._("Task"), speak._("Role"), speak._("Deadlines"),
             speak._("Standing"), speak._("Reported?"), speak._("Status reported"), speak._("Percent"),
             speak._("Update in force (no.)"), speak._("Review")], rows)
 
 
-def _updates(sheet: Worksheet, summary: YearSummary, speak: Lang) -> None:
+def _updates(book: Book, summary: YearSummary, speak: Lang) -> None:
     rows = [[update.id, update.created_at.strftime("%d/%m/%Y %H:%M"), unit.name, task.code,
              speak._(STATUS_LABELS.get(update.status, update.status)), update.percent, update.result,
              _figures(update.figures), update.difficulties, who, update.channel,
              speak._(REVIEW_LABELS.get(update.review_state, update.review_state)), update.reviewer or "",
              update.review_note, "; ".join(summary.files.get(update.id, []))]
             for update, unit, task, who in summary.updates]
-    _table(sheet, speak._("Updates"),
+    _table(book, speak._("Updates"),
            [speak._("No."), speak._("Time (UTC)"), speak._("Unit"), speak._("Task"), speak._("Status"),
             speak._("Percent"), speak._("Result"), speak._("Figures"), speak._("Difficulties, proposals"),
             speak._("Reported by"), speak._("Channel"), speak._("Review"), speak._("Reviewed by"),
@@ -122,6 +126,6 @@ def _figures(values: dict[str, Any]) -> str:
     return "; ".join(f"{k}={v}" for k, v in sorted(values.items()))
 
 
-def _missing(sheet: Worksheet, summary: YearSummary, speak: Lang) -> None:
+def _missing(book: Book, summary: YearSummary, speak: Lang) -> None:
     rows = [[unit.code, unit.name, unit.kind] for unit in summary.units_missing]
-    _table(sheet, speak._("Not reported"), [speak._("Code"), speak._("Unit"), speak._("Kind")], rows)
+    _table(book, speak._("Not reported"), [speak._("Code"), speak._("Unit"), speak._("Kind")], rows)

@@ -52,13 +52,17 @@ def test_tasks_print_deadlines_as_day_month_year(db_url: str) -> None:
 def test_every_command_has_help(db_url: str) -> None:
     listed = run(db_url, "--help").stdout
     commands = ("units", "tasks", "invite", "console", "seed", "run", "remind", "simulate", "event", "report",
-                "members", "link", "db", "backup", "restore", "audit", "role")
+                "members", "link", "db", "backup", "restore", "audit", "role", "review", "plan", "plans")
     for command in commands:
         assert f"    {command} " in listed, command
         result = run(db_url, command, "--help")
         assert result.returncode == 0 and "usage: python -m bot" in result.stdout, command
     assert "mã đơn vị" in run(db_url, "invite", "--help").stdout
     assert "sao lưu" in run(db_url, "db", "--help").stdout
+    for action in (("review", "list"), ("review", "accept"), ("review", "return"), ("plan", "import"),
+                   ("plan", "check"), ("plan", "load")):
+        shown = run(db_url, *action, "--help")
+        assert shown.returncode == 0 and f"usage: python -m bot {' '.join(action)}" in shown.stdout, action
 
 
 def test_an_unknown_unit_is_refused_clearly(db_url: str) -> None:
