@@ -102,6 +102,7 @@ def _parser(speak: Lang) -> argparse.ArgumentParser:
     simulate.add_argument("--from", dest="start", type=date.fromisoformat, required=True, metavar="YYYY-MM-DD")
     simulate.add_argument("--to", dest="end", type=date.fromisoformat, required=True, metavar="YYYY-MM-DD")
     simulate.add_argument("--unit", metavar="CODE", help=speak._("only this unit"))
+    simulate.add_argument("--plan", metavar="KEY", help=speak._("only this plan's reminders (see: plans)"))
     simulate.set_defaults(func=cmd_simulate)
 
     event = sub.add_parser("event", help=speak._("record the event an event-triggered task waits for"))
@@ -306,23 +307,30 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings, engine: Engine, s
     """What `remind` would send each working day at the policy's hour, assuming nobody reports meanwhile."""
     ensure_seeded(engine)
     with Session(engine) as session:
-        unit_ids = None
+        unit_ids = plan_ids = None
         if args.unit:
             unit = _unit(session, args.unit, speak)
             if unit is None:
                 return 2
             unit_ids = {unit.id or 0}
-        for line in simulate_lines(session, args.start, args.end, speak, unit_ids):
+        if args.plan:
+            plan = _plan(session, args.plan, speak)
+            if plan is None:
+                return 2
+            plan_ids = {plan.id or 0}
+        for line in simulate_lines(session, args.start, args.end, speak, unit_ids, plan_ids):
             print(line)
     return 0
 
 
-def simulate_lines(session: Session, start: date, end: date, speak: Lang, unit_ids: set[int] | None) -> list[str]:
+def simulate_lines(session: Session, start: date, end: date, speak: Lang, unit_ids: set[int] | None,
+                   plan_ids: set[int] | None = None) -> list[str]:
     members = {m.id: m.display_name for m in session.exec(select(Member)).all()}
     units = {u.id: u.name for u in session.exec(select(Unit)).all()}
     lines: list[str] = []
     last_day: date | None = None
-    for day, message in simulate(session, start, end, DEFAULT_POLICY, CALENDAR, unit_ids, unregistered=True):
+    for day, message in simulate(session, start, end, DEFAULT_POLICY, CALENDAR, unit_ids, unregistered=True,
+                                 plan_ids=plan_ids):
         if day != last_day:
             lines.append(format_date(day, "EEEE dd/MM/yyyy", locale=speak.code).capitalize())
             last_day = day
@@ -346,9 +354,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings, engine: Engine, spe
                       n=count, year=year))
         return 0
     with Session(engine) as session:
-        plan = session.exec(select(Plan).where(Plan.key == args.plan)).first() if args.plan else None
+        plan = _plan(session, args.plan, speak) if args.plan else None
         if args.plan and plan is None:
-            print(speak._("No plan has the key {key}. See: python -m bot plans", key=args.plan), file=sys.stderr)
             return 2
         summary = summarise(session, year, min(today, date(year, 12, 31)), settings.zone,
                             plan_ids={plan.id or 0} if plan else None)
@@ -406,6 +413,13 @@ def cmd_event(args: argparse.Namespace, settings: Settings, engine: Engine, spea
                   "Reminders will follow that deadline.", code=task.code, date=speak.date(event.occurred_on),
                   days=args.days, due=speak.date(due)))
     return 0
+
+
+def _plan(session: Session, key: str, speak: Lang) -> Plan | None:
+    plan = session.exec(select(Plan).where(Plan.key == key)).first()
+    if plan is None:
+        print(speak._("No plan has the key {key}. See: python -m bot plans", key=key), file=sys.stderr)
+    return plan
 
 
 def _unit(session: Session, code: str, speak: Lang) -> Unit | None:

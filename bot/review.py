@@ -18,7 +18,7 @@ from bot.settings import Settings
 from handlers.review import Refused, accept, describe, give_back, queue, what
 from jobs.year import in_force
 from locales import Lang
-from models import AnnualReport, Assignment, Task, Unit, session_scope
+from models import AnnualReport, Assignment, Plan, Task, Unit, session_scope
 from models.db import utcnow
 
 
@@ -28,6 +28,7 @@ def add_commands(sub: Any, speak: Lang) -> None:
     listing = actions.add_parser("list", help=speak._("what awaits review, oldest first, by unit"))
     listing.add_argument("--year", type=int, help=speak._("only this year"))
     listing.add_argument("--unit", metavar="CODE", help=speak._("only this unit"))
+    listing.add_argument("--plan", metavar="KEY", help=speak._("only this plan's tasks, and the annual reports"))
     listing.set_defaults(func=cmd_list)
     for name, help_text in (("accept", speak._("accept a unit's submission on a task")),
                             ("return", speak._("return a unit's submission on a task, with a note"))):
@@ -44,9 +45,12 @@ def add_commands(sub: Any, speak: Lang) -> None:
 def cmd_list(args: argparse.Namespace, settings: Settings, engine: Engine, speak: Lang) -> int:
     with Session(engine) as session:
         unit = _unit(session, args.unit, speak) if args.unit else None
-        if args.unit and unit is None:
+        plan = session.exec(select(Plan).where(Plan.key == args.plan)).first() if args.plan else None
+        if (args.unit and unit is None) or (args.plan and plan is None):
+            if args.plan and plan is None:
+                print(speak._("No plan has the key {key}. See: python -m bot plans", key=args.plan), file=sys.stderr)
             return 2
-        waiting = queue(session, args.year, unit.id if unit else None)
+        waiting = queue(session, args.year, unit.id if unit else None, plan.id if plan else None)
         for pending in waiting:
             flag = speak._(" (revision)") if pending.resubmission else ""
             print(f"{pending.ref:<8} {pending.sent_at:%d/%m/%Y %H:%M}  {pending.unit.code:<8} {pending.what:<7}"

@@ -33,27 +33,33 @@ def scan(session: Session, now: datetime, policy: ReminderPolicy, calendar: Work
 
 
 def preview(session: Session, now: datetime, policy: ReminderPolicy, calendar: WorkingCalendar,
-            unit_ids: set[int] | None = None, unregistered: bool = False) -> list[OutgoingMessage]:
+            unit_ids: set[int] | None = None, unregistered: bool = False,
+            plan_ids: set[int] | None = None) -> list[OutgoingMessage]:
     """What the cycle at `now` would write. With `unregistered`, the reminders of units nobody has registered
-    in yet too, addressed to member 0: never written, shown by `simulate` so an admin sees every calendar."""
+    in yet too, addressed to member 0: never written, shown by `simulate` so an admin sees every calendar.
+    With `plan_ids`, only those plans' reminders (the digest and the task lists span every plan)."""
     today = now.date()
     if not calendar.is_working_day(today) or not policy.in_office_hours(now.time()):
         return []
-    messages = reminder_messages(session, due_on(session, today, policy, calendar, unit_ids, unregistered))
+    due = due_on(session, today, policy, calendar, unit_ids, unregistered, plan_ids)
+    messages = reminder_messages(session, due)
+    if plan_ids is not None:
+        return messages
     if policy.is_digest_day(today, calendar):
         messages += digest_messages(session, today)
     return messages + kickoff_messages(session, now, unit_ids)
 
 
 def simulate(session: Session, start: date, end: date, policy: ReminderPolicy, calendar: WorkingCalendar,
-             unit_ids: set[int] | None = None, unregistered: bool = False) -> list[tuple[date, OutgoingMessage]]:
+             unit_ids: set[int] | None = None, unregistered: bool = False,
+             plan_ids: set[int] | None = None) -> list[tuple[date, OutgoingMessage]]:
     """What the daily cycle would write, day by day, if nobody reported meanwhile. Nothing is written."""
     seen = set(session.exec(select(Outbox.key)).all())
     found: list[tuple[date, OutgoingMessage]] = []
     day = start
     while day <= end:
         for message in preview(session, datetime.combine(day, policy.scan_at), policy, calendar, unit_ids,
-                               unregistered):
+                               unregistered, plan_ids):
             if message.key not in seen and (unit_ids is None or message.kind != "digest"):
                 seen.add(message.key)
                 found.append((day, message))

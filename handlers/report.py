@@ -6,19 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlmodel import select
-
 from handlers.assignments import describe_status
 from handlers.access import Permission, can, refusal
 from handlers.context import Context
 from handlers.messages import Action, Attachment, Reply
 from handlers.outbox import OutgoingMessage, enqueue
 from handlers import evidence, review
+from handlers.plans import plan_named
 from handlers.review import queue
 from jobs.reminders import officers
 from jobs.text import fold
 from locales import lang
-from models import Plan, Unit
+from models import Unit
 from reports.chart import chart
 from reports.docx import draft
 from jobs.year import STANDING_LABELS, NOT_REPORTED, Standing
@@ -39,7 +38,7 @@ def handle(ctx: Context, args: str) -> list[Reply]:
     wanted = fold(args)
     if wanted.startswith("tep "):
         return files(ctx, wanted[4:])
-    plan, wanted = _plan_named(ctx, wanted)
+    plan, wanted = plan_named(ctx.session, wanted)
     found = next(((view, permission, history) for words, view, permission, history in VIEWS if wanted in words), None)
     if found is not None and not can(ctx.member, found[1]):
         return refusal(ctx, found[1])
@@ -52,15 +51,6 @@ def handle(ctx: Context, args: str) -> list[Reply]:
     if task is not None:
         return [Reply(by_task(ctx, summary, task.code))]
     return [Reply(by_unit(ctx, summary, wanted))]
-
-
-def _plan_named(ctx: Context, wanted: str) -> tuple[Plan | None, str]:
-    """`/baocao ke-hoach-12-2026 xlsx`: a plan's key (or number) first narrows everything to that plan."""
-    first, _, rest = wanted.partition(" ")
-    for plan in ctx.session.exec(select(Plan)).all():
-        if first and first in (fold(plan.key), fold(plan.number)):
-            return plan, rest.strip()
-    return None, wanted
 
 
 def _command(summary: YearSummary, words: str) -> str:

@@ -26,6 +26,7 @@ from handlers.forms.steps import Answers, Confirm
 from handlers.menu import offer
 from handlers.messages import Action, Reply
 from handlers.outbox import OutgoingMessage, enqueue
+from handlers.plans import plan_named
 from jobs.calendar import CALENDAR
 from jobs.policy import DEFAULT_POLICY
 from jobs.reminders import officers
@@ -69,16 +70,19 @@ def load(session: Session, ref: str) -> Row | None:
     return session.get(ProgressUpdate if kind == "u" else AnnualReport, number)
 
 
-def queue(session: Session, year: int | None = None, unit_id: int | None = None) -> list[Pending]:
+def queue(session: Session, year: int | None = None, unit_id: int | None = None,
+          plan_id: int | None = None) -> list[Pending]:
     """What awaits review, oldest first, grouped by unit (the unit that has waited longest first). Updates sent
-    with an annual report are reviewed with it, not one by one."""
+    with an annual report are reviewed with it, not one by one. Within one plan: its tasks' updates, and the
+    annual reports (which cover every plan)."""
     updates = session.exec(
         select(ProgressUpdate, Assignment.unit_id, Task.code)
         .join(Assignment, col(Assignment.id) == ProgressUpdate.assignment_id)
         .join(Task, col(Task.id) == Assignment.task_id)
         .where(ProgressUpdate.review_state == ReviewState.PENDING, col(ProgressUpdate.annual_report_id).is_(None),
                True if year is None else ProgressUpdate.period == str(year),
-               True if unit_id is None else Assignment.unit_id == unit_id)).all()
+               True if unit_id is None else Assignment.unit_id == unit_id,
+               True if plan_id is None else Task.plan_id == plan_id)).all()
     reports = session.exec(select(AnnualReport).where(
         AnnualReport.review_state == ReviewState.PENDING, True if year is None else AnnualReport.period == str(year),
         True if unit_id is None else AnnualReport.unit_id == unit_id)).all()
@@ -271,58 +275,69 @@ def _answer(speak: Lang, session: Session, update: Row, with_task: bool) -> str:
 # -- the conversation -------------------------------------------------------------------------------------
 
 def handle(ctx: Context, args: str, engine: FormEngine) -> list[Reply]:
-    """/duyet · /duyet u12 · /duyet nhan u12 · /duyet tralai u12 [note] · /duyet sau u12"""
+    """/duyet · /duyet u12 · /duyet nhan u12 · /duyet tralai u12 [note] · /duyet sau u12; any of them after a
+    plan's key (/duyet ke-hoach-12-2026 …) keeps to that plan's queue."""
+    plan, args = plan_named(ctx.session, args)
+    scope = Scope(plan.id if plan else None, f"{plan.key} " if plan else "")
     words = args.split(maxsplit=2)
     verb = fold(words[0]) if words else ""
     if verb in ("nhan", "tiepnhan", "accept") and len(words) > 1 and (ref := parse_ref(words[1])):
-        return _act(ctx, lambda: accept(ctx.session, ref, ctx.member, ctx.recorded_at), N_("Accepted: {what}."), ref)
+        return _act(ctx, lambda: accept(ctx.session, ref, ctx.member, ctx.recorded_at), N_("Accepted: {what}."), ref,
+                    scope)
     if verb in ("tralai", "return") and len(words) > 1 and (ref := parse_ref(words[1])):
         if len(words) > 2:
             return _act(ctx, lambda: give_back(ctx.session, ref, words[2], ctx.member, ctx.recorded_at),
-                        N_("Returned to the unit: {what}."), ref)
+                        N_("Returned to the unit: {what}."), ref, scope)
         try:
             _reviewable(ctx.session, ref)
         except Refused as refused:
             return [Reply(ctx.lang._(refused.msgid, **refused.values))]
         return engine.start(ctx, "return", {"submission": ref})
     if verb in ("sau", "next") and len(words) > 1 and (ref := parse_ref(words[1])):
-        return show_next(ctx, after=ref)
+        return show_next(ctx, scope, after=ref)
     if verb and (ref := parse_ref(verb)):
-        return show(ctx, ref)
-    return show_next(ctx)
+        return show(ctx, ref, scope)
+    return show_next(ctx, scope)
 
 
-def _act(ctx: Context, action: Callable[[], Row], done: str, ref: str) -> list[Reply]:
+@dataclass(frozen=True)
+class Scope:
+    """The queue a reviewer is going through: every plan's, or one plan's (its key leads each button's command)."""
+
+    plan_id: int | None = None
+    prefix: str = ""
+
+
+def _act(ctx: Context, action: Callable[[], Row], done: str, ref: str, scope: Scope = Scope()) -> list[Reply]:
     try:
         row = action()
     except Refused as refused:
         return [Reply(ctx.lang._(refused.msgid, **refused.values))]
-    return [Reply(ctx.lang._(done, what=what(ctx.lang, ctx.session, ref, row))), *show_next(ctx, after=ref)]
+    return [Reply(ctx.lang._(done, what=what(ctx.lang, ctx.session, ref, row))), *show_next(ctx, scope, after=ref)]
 
 
-def show_next(ctx: Context, after: str | None = None) -> list[Reply]:
-    waiting = queue(ctx.session)
+def show_next(ctx: Context, scope: Scope = Scope(), after: str | None = None) -> list[Reply]:
+    waiting = queue(ctx.session, plan_id=scope.plan_id)
     refs = [p.ref for p in waiting]
     if after in refs:
         waiting = waiting[refs.index(after) + 1:] or waiting[:refs.index(after)]
     if not waiting:
         return [Reply(ctx.lang._("Nothing awaits review."))]
-    return show(ctx, waiting[0].ref, len(refs))
+    return show(ctx, waiting[0].ref, scope, len(refs))
 
 
-def show(ctx: Context, ref: str, waiting: int | None = None) -> list[Reply]:
+def show(ctx: Context, ref: str, scope: Scope = Scope(), waiting: int | None = None) -> list[Reply]:
     row = load(ctx.session, ref)
     if row is None or (isinstance(row, ProgressUpdate) and row.annual_report_id is not None):
         return [Reply(ctx.lang._("There is no submission {ref} to review.", ref=ref))]
-    count = len(queue(ctx.session)) if waiting is None else waiting
+    count = len(queue(ctx.session, plan_id=scope.plan_id)) if waiting is None else waiting
     text = ctx.lang._("Awaiting review: {n}.", n=count) + "\n\n" + describe(ctx.lang, ctx.session, ref, row)
-    if row.review_state != ReviewState.PENDING:
-        see = (Action(ctx.lang._("See the files"), f"/baocao tep {ref}"),) if files_of(ctx.session, ref) else ()
-        return [Reply(text, actions=see)]
     see = (Action(ctx.lang._("See the files"), f"/baocao tep {ref}"),) if files_of(ctx.session, ref) else ()
-    return [Reply(text, actions=(Action(ctx.lang._("Accept"), f"/duyet nhan {ref}"),
-                                 Action(ctx.lang._("Return"), f"/duyet tralai {ref}"),
-                                 Action(ctx.lang._("Later"), f"/duyet sau {ref}"), *see))]
+    if row.review_state != ReviewState.PENDING:
+        return [Reply(text, actions=see)]
+    return [Reply(text, actions=(Action(ctx.lang._("Accept"), f"/duyet {scope.prefix}nhan {ref}"),
+                                 Action(ctx.lang._("Return"), f"/duyet {scope.prefix}tralai {ref}"),
+                                 Action(ctx.lang._("Later"), f"/duyet {scope.prefix}sau {ref}"), *see))]
 
 
 def _pending_options(ctx: Context, answers: Answers) -> list[Option]:

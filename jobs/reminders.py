@@ -58,7 +58,8 @@ class DueReminder:
         return f"reminder:{self.recipient.member_id}:{self.deadline.key}:{self.stage}"
 
 
-def unit_deadlines(session: Session, year: int, today: date, unit_ids: set[int] | None = None) -> list[UnitDeadline]:
+def unit_deadlines(session: Session, year: int, today: date, unit_ids: set[int] | None = None, *,
+                   plan_ids: set[int] | None = None) -> list[UnitDeadline]:
     """Every deadline of `year` that binds a unit (or the given ones), whether met or not, as jobs/year.py
     says what binds whom.
 
@@ -68,7 +69,7 @@ def unit_deadlines(session: Session, year: int, today: date, unit_ids: set[int] 
     """
     dated: dict[tuple[int, date], list[tuple[str, bool]]] = defaultdict(list)
     annual: dict[tuple[int, date], list[tuple[str, bool]]] = defaultdict(list)
-    for item in sorted(year_of(session, year, today, unit_ids), key=lambda a: a.unit.id or 0):
+    for item in sorted(year_of(session, year, today, unit_ids, plan_ids=plan_ids), key=lambda a: a.unit.id or 0):
         for deadline in item.deadlines:
             if deadline.kind is RuleKind.ANNUAL:  # one a date: plans, or an extension, may set others
                 annual[(item.unit.id or 0, deadline.due)].append((item.task.code, item.reported))
@@ -84,11 +85,11 @@ def unit_deadlines(session: Session, year: int, today: date, unit_ids: set[int] 
 
 
 def returned_deadlines(session: Session, year: int, unit_ids: set[int] | None, policy: ReminderPolicy,
-                       calendar: WorkingCalendar) -> list[UnitDeadline]:
+                       calendar: WorkingCalendar, plan_ids: set[int] | None = None) -> list[UnitDeadline]:
     """A returned submission not yet sent again is due `policy.return_working_days` working days after the
-    return: an update still in force, or the unit's newest annual report."""
+    return: an update still in force, or the unit's newest annual report (which belongs to no one plan)."""
     found = []
-    for unit_id, code, returned, at in returned_submissions(session, str(year), unit_ids):
+    for unit_id, code, returned, at in returned_submissions(session, str(year), unit_ids, plan_ids):
         due = calendar.add_working_days(local_day(at), policy.return_working_days)
         found.append(UnitDeadline(unit_id, f"return:{unit_id}:{returned}", due, RuleKind.ONCE, (code,), False,
                                   returned))
@@ -96,9 +97,9 @@ def returned_deadlines(session: Session, year: int, unit_ids: set[int] | None, p
 
 
 def deadlines_of(session: Session, year: int, today: date, unit_ids: set[int] | None, policy: ReminderPolicy,
-                 calendar: WorkingCalendar) -> list[UnitDeadline]:
-    return unit_deadlines(session, year, today, unit_ids) + returned_deadlines(session, year, unit_ids, policy,
-                                                                               calendar)
+                 calendar: WorkingCalendar, plan_ids: set[int] | None = None) -> list[UnitDeadline]:
+    return (unit_deadlines(session, year, today, unit_ids, plan_ids=plan_ids)
+            + returned_deadlines(session, year, unit_ids, policy, calendar, plan_ids))
 
 
 def _deadline(unit_id: int, key: str, due: date, kind: RuleKind, tasks: list[tuple[str, bool]]) -> UnitDeadline:
@@ -153,7 +154,8 @@ def recipients_on(session: Session, day: date, unit_ids: set[int] | None = None)
 
 
 def due_on(session: Session, day: date, policy: ReminderPolicy, calendar: WorkingCalendar,
-           unit_ids: set[int] | None = None, unregistered: bool = False) -> list[DueReminder]:
+           unit_ids: set[int] | None = None, unregistered: bool = False,
+           plan_ids: set[int] | None = None) -> list[DueReminder]:
     """The reminders the policy sends on `day`: nothing on a day off, nothing for a deadline already met.
 
     Deadlines of last year are looked at too: their overdue reminders run into January. With `unregistered`,
@@ -166,7 +168,7 @@ def due_on(session: Session, day: date, policy: ReminderPolicy, calendar: Workin
     stages: dict[date, dict[date, str]] = {}  # by due date: thousands of units share a few deadlines
     for year in (day.year - 1, day.year):
         for deadline in deadlines_of(session, year, day, unit_ids if unregistered else set(recipients), policy,
-                                     calendar):
+                                     calendar, plan_ids):
             if unregistered and deadline.unit_id not in recipients:
                 recipients[deadline.unit_id] = [replace(NOBODY, unit_id=deadline.unit_id)]
             if deadline.met or deadline.unit_id not in recipients:

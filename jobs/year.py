@@ -326,8 +326,8 @@ def local_day(moment: datetime, zone: tzinfo = VIETNAM) -> date:
     return moment.replace(tzinfo=timezone.utc).astimezone(zone).date()
 
 
-def returned_submissions(session: Session, period: str, unit_ids: set[int] | None = None
-                         ) -> list[tuple[int, str, str, datetime]]:
+def returned_submissions(session: Session, period: str, unit_ids: set[int] | None = None,
+                         plan_ids: set[int] | None = None) -> list[tuple[int, str, str, datetime]]:
     """(unit id, task code or "annual", "u12" / "a5", when it was returned) of every returned submission the
     unit has not sent again: an update still in force, or the unit's newest annual report."""
     updates = session.exec(
@@ -337,8 +337,11 @@ def returned_submissions(session: Session, period: str, unit_ids: set[int] | Non
         .join(Task, col(Task.id) == Assignment.task_id)
         .where(UpdateInForce.period == period, ProgressUpdate.review_state == ReviewState.RETURNED,
                col(ProgressUpdate.annual_report_id).is_(None),
-               True if unit_ids is None else col(Assignment.unit_id).in_(unit_ids))).all()
+               True if unit_ids is None else col(Assignment.unit_id).in_(unit_ids),
+               True if plan_ids is None else col(Task.plan_id).in_(plan_ids))).all()
     found = [(unit_id, code, f"u{update_id}", at) for unit_id, code, update_id, at in updates if at is not None]
+    if plan_ids is not None:
+        return found
     newest: dict[int, AnnualReport] = {}
     for report in session.exec(select(AnnualReport).where(
             AnnualReport.period == period, True if unit_ids is None else col(AnnualReport.unit_id).in_(unit_ids))

@@ -23,6 +23,7 @@ from handlers.notices import simulate
 from jobs.calendar import CALENDAR
 from jobs.policy import DEFAULT_POLICY
 from models import Plan, Unit
+from models.organisation import Role
 from reports.summary import summarise
 from tests.conftest import Chat, invite
 
@@ -163,6 +164,10 @@ def test_a_unit_in_two_plans_is_reminded_of_both_reports_both_and_each_plan_coun
     reminded = {day for day, m in sent if m.kind == "reminder"}
     assert date(2026, 12, 14) in reminded  # the new plan's annual report, "before 15/12"
     assert date(2026, 11, 19) in reminded  # the seed plan's, "before 20/11"
+    with Session(engine) as session:
+        alone = {day for day, m in simulate(session, date(2026, 6, 1), date(2026, 12, 31), DEFAULT_POLICY, CALENDAR,
+                                            {skhcn}, unregistered=True, plan_ids={plans["ke-hoach-12-2026"]})}
+    assert date(2026, 12, 14) in alone and date(2026, 6, 30) in alone and date(2026, 11, 19) not in alone
     assert [t.code for t in mine.tasks()] == ["I.2"] and len(mine.rows) == 1
     assert len(seed.tasks()) == 19 and all(r.task.plan_id == plans["ke-hoach-1703-quang-ngai"] for r in seed.rows)
 
@@ -180,6 +185,11 @@ def test_a_unit_in_two_plans_is_reminded_of_both_reports_both_and_each_plan_coun
         officer.say(answer)
     assert "• Kế hoạch: 12/KH-UBND" in officer.last[0].text
     assert "Đã lưu: cập nhật số 1 cho nhiệm vụ I.2" in officer.say("1")
+    manager = Chat(officer.conversation, user_id="82")
+    manager.say(f"/start {invite(engine, 'SKHCN', Role.MANAGER)}")
+    queued = manager.say("/duyet ke-hoach-12-2026")
+    assert queued.startswith("Chờ tiếp nhận: 1.") and "cập nhật số 1 về nhiệm vụ I.2" in queued
+    assert "Đã tiếp nhận" in manager.press("Tiếp nhận") and "Không có báo cáo nào chờ tiếp nhận." in manager.last[-1].text
     listed = run(db_url, "report", "--year", "2026", "--plan", "ke-hoach-12-2026", "--output",
                  str(tmp_path / "kh12.xlsx"))
     assert listed.returncode == 0 and "(1/1 đơn vị đã báo cáo năm 2026)" in listed.stdout
