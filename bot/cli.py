@@ -185,7 +185,8 @@ def cmd_tasks(args: argparse.Namespace, settings: Settings, engine: Engine, spea
             print(speak._("Tasks of {unit} in {year}, as of {date}:", unit=unit.name, year=year, date=speak.date(on)))
             for item in unit_year(session, unit.id or 0, year, on, settings.zone):
                 role = speak._("lead") if item.is_lead else speak._("cooperating")
-                _print_task(speak, item.task, describe_deadlines(speak, item), f"{role} · {describe_status(speak, item)}")
+                standing = f"{role} · {describe_status(speak, item)}"
+                _print_task(speak, item.task, describe_deadlines(speak, item), standing)
             return 0
         years = task_years(session, year)
     idle = [t.task.code for t in years.values() if not t.active]

@@ -90,7 +90,8 @@ def _leftovers(original: str, masked: str) -> list[str]:
     return found
 
 
-def draft(appendix: Appendix, resolver: Resolver, meta: dict[str, Any], speak: Lang) -> tuple[dict[str, Any], list[str]]:
+def draft(appendix: Appendix, resolver: Resolver, meta: dict[str, Any],
+          speak: Lang) -> tuple[dict[str, Any], list[str]]:
     """The plan as data, and what needs review (also written into the draft)."""
     notes = list(appendix.problems)
     tasks = []

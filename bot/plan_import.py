@@ -70,7 +70,8 @@ def _xlsx_tables(path: Path, speak: Lang) -> list[tuple[str, list[list[str]]]]:
     book = load_workbook(str(path), read_only=True, data_only=True)
     tables = []
     for sheet in book.worksheets:
-        rows = [["" if value is None else str(value).strip() for value in row] for row in sheet.iter_rows(values_only=True)]
+        rows = [["" if value is None else str(value).strip() for value in row]
+                for row in sheet.iter_rows(values_only=True)]
         tables.append((speak._("sheet {name}", name=sheet.title), [r for r in rows if any(r)]))
     return tables
 
