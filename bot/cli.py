@@ -152,12 +152,7 @@ def ensure_seeded(engine: Engine) -> SeedReport | None:
 def cmd_seed(args: argparse.Namespace, settings: Settings, engine: Engine, speak: Lang) -> int:
     with session_scope(engine) as session:
         report = seed(session)
-    if not report.changed:
-        print(speak._("Nothing changed: the database already matches data/."))
-    for table, n in sorted(report.created.items()):
-        print(speak._("{table}: {n} added", table=table, n=n))
-    for table, n in sorted(report.updated.items()):
-        print(speak._("{table}: {n} updated", table=table, n=n))
+    print("\n".join(report.lines(speak, speak._("Nothing changed: the database already matches data/."))))
     return 0
 
 

@@ -169,12 +169,8 @@ def cmd_load(args: argparse.Namespace, settings: Settings, engine: Engine, speak
     except SeedError as error:
         print(str(error), file=sys.stderr)
         return 2
-    if not report.changed:
-        print(speak._("Nothing changed: the database already holds this plan as written."))
-    for table, n in sorted(report.created.items()):
-        print(speak._("{table}: {n} added", table=table, n=n))
-    for table, n in sorted(report.updated.items()):
-        print(speak._("{table}: {n} updated", table=table, n=n))
+    print("\n".join(report.lines(speak, speak._("Nothing changed: the database already holds this plan as "
+                                                "written."))))
     return 0
 
 

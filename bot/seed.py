@@ -12,6 +12,7 @@ from sqlmodel import Session, SQLModel, select
 
 from jobs.schedule import NotUnderstood, Rule, parse_schedule
 from models import Assignment, Plan, Task, Unit
+from locales import Lang
 from models.plan import AssignmentRole
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -35,6 +36,12 @@ class SeedReport:
     @property
     def changed(self) -> bool:
         return bool(self.created or self.updated)
+
+    def lines(self, speak: Lang, unchanged: str) -> list[str]:
+        """What was added and updated, table by table; `unchanged` when nothing was."""
+        return ([] if self.changed else [unchanged]) + [
+            speak._("{table}: {n} added", table=table, n=n) for table, n in sorted(self.created.items())] + [
+            speak._("{table}: {n} updated", table=table, n=n) for table, n in sorted(self.updated.items())]
 
 
 def seed(session: Session, data_dir: Path = DATA_DIR) -> SeedReport:
