@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import textwrap
 import sys
 from datetime import date
 from pathlib import Path
@@ -27,9 +28,6 @@ from jobs.text import fold
 from locales import Lang
 from models import Assignment, Plan, Task, session_scope
 
-HEADER = ("# Draft of a plan's appendix, read by `python -m bot plan import`. Review every `review:` note, add each\n"
-          "# task's figures if it has any (see data/plans/ke-hoach-1703-quang-ngai.yaml), remove the notes, then:\n"
-          "# python -m bot plan check FILE && python -m bot plan load FILE\n")
 
 
 def add_commands(sub: Any, speak: Lang) -> None:
@@ -67,7 +65,10 @@ def cmd_import(args: argparse.Namespace, settings: Settings, engine: Engine, spe
     plan, notes = draft(appendix, Resolver.from_data(), _meta(args, appendix_text(args.file)), speak)
     output = args.output or Path("var/plans") / f"{plan.get('key') or args.file.stem}.yaml"
     output.parent.mkdir(parents=True, exist_ok=True)
-    write(plan, output, HEADER)
+    header = speak._("Draft of a plan's appendix, read by `python -m bot plan import`. Settle every `review:` note and "
+                     "remove it, add each task's figures if it has any (as in data/plans/ke-hoach-1703-quang-ngai.yaml), "
+                     "then: python -m bot plan check FILE && python -m bot plan load FILE")
+    write(plan, output, "".join(f"# {line}\n" for line in textwrap.wrap(header, 110)))
     print(speak._("Draft written: {path} — {tasks} tasks in {sections} sections.", path=output,
                   tasks=len(plan["tasks"]), sections=len(plan["sections"])))
     if notes:

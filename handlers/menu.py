@@ -76,4 +76,6 @@ def typed(ctx: Context, text: str) -> str | Reply | None:
 
 
 def _state(ctx: Context) -> MenuState | None:
-    return ctx.session.exec(select(MenuState).where(MenuState.member_id == ctx.member.id)).first()
+    """Read once per message, whatever asks (a press, a typed answer, the replies' buttons)."""
+    return ctx.remember("menu_state", lambda: ctx.session.exec(
+        select(MenuState).where(MenuState.member_id == ctx.member.id)).first())

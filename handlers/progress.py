@@ -18,9 +18,7 @@ from models import Assignment, ProgressUpdate, Task
 from models.progress import STATUS_LABELS, ReviewState, Status
 
 BUTTON_LABEL = 60
-EVIDENCE_STEP = Files(name="files", prompt=N_("Documents attached (optional): send photos or files — PDF, Word, Excel "
-                                              "— up to 10, then type Xong."), title=N_("Documents attached"),
-                      optional=True)  # silent: files sent while the form is open, shown before saving
+EVIDENCE_STEP = Files(name="files", prompt=N_("Documents attached"), optional=True)  # files sent while the form is open
 WORKING = (Status.DONE, Status.IN_PROGRESS)  # statuses that come with a result and figures
 STATUS_STEP: dict[str, Any] = {
     "prompt": N_("Where does the task stand?"), "title": N_("Status"), "choices": list(STATUS_LABELS.items()),

@@ -13,7 +13,6 @@ from handlers.messages import Action, Attachment, Reply
 from handlers.outbox import OutgoingMessage, enqueue
 from handlers import evidence, review
 from handlers.plans import plan_named
-from handlers.review import queue
 from jobs.reminders import officers
 from jobs.text import fold
 from locales import lang
@@ -133,7 +132,7 @@ def overview(ctx: Context, summary: YearSummary) -> str:
     lines += [ctx.lang._("Implementation in {year}, as of {date}", year=summary.year, date=ctx.lang.date(ctx.today)),
              ctx.lang._("Units reported: {reported}/{expected}", reported=len(summary.units_reported),
                         expected=len(summary.units_expected)),
-             ctx.lang._("Awaiting review: {n} (/duyet)", n=len(queue(ctx.session, summary.year))), ""]
+             ctx.lang._("Awaiting review: {n} (/duyet)", n=len(review.queue(ctx.session, summary.year))), ""]
     by_section = summary.by_section()
     for plan, section in summary.sections:
         counts = by_section.get((plan.id or 0, section["number"]))

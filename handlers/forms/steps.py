@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from babel.numbers import NumberFormatError, parse_decimal
 
+from handlers.evidence import claim, discard
 from jobs.text import fold
 from locales import N_
+from models import EvidenceFile
 
 if TYPE_CHECKING:
     from handlers.context import Context
@@ -230,38 +232,28 @@ class Text(Step):
         return value if len(value) <= 300 else value[:300] + "…"
 
 
-DONE_WORDS = {"xong", "da xong", "het", "tiep", "done", "ok", "finish"}
-
-
 @dataclass(frozen=True, kw_only=True)
 class Files(Step):
     """Documents as evidence: the files the member sends while the form is open (the engine gives each to
-    `add`), shown in the summary to confirm. Silent by default — one question fewer for the many who send
-    none; asked, the member sends files one after another and types "xong". The answer is the files' ids."""
+    `add`), shown in the summary to confirm. Never asked as a question of its own — one question fewer for
+    the many who send none; the confirmation says files may be sent. The answer is the files' ids."""
 
     max_files: int = 10
     silent: bool = True
 
     def parse(self, ctx: Context, answers: Answers, text: str) -> list[int]:
-        if fold(text).strip(" .!") in DONE_WORDS:
-            return list(answers.get(self.name) or [])
-        raise Invalid(N_("Send a photo or a file here, or type Xong when you have sent them all."))
+        raise Invalid(N_("Please send a photo or a file."))
 
     def add(self, ctx: Context, answers: Answers, file_id: int) -> list[int]:
-        from handlers.evidence import claim, discard  # the files' store, not the form's business
-
         held = list(answers.get(self.name) or [])
         if len(held) >= self.max_files:
             discard(ctx.session, file_id)
-            raise Invalid(N_("At most {n} files fit in one report; this one was not kept. Type Xong to go on."),
-                          n=self.max_files)
+            raise Invalid(N_("At most {n} files fit in one report; this one was not kept."), n=self.max_files)
         if claim(ctx.session, file_id, ctx.member.id or 0) is None:
             raise Invalid(N_("That file could not be kept. Please send it again."))
         return [*held, file_id]
 
     def show(self, ctx: Context, answers: Answers, value: Any) -> str:
-        from handlers.evidence import EvidenceFile
-
         names = [row.filename for row in (ctx.session.get(EvidenceFile, i) for i in value or []) if row]
         return ctx.lang._("{n} file(s): {names}", n=len(names), names=", ".join(names)) if names else "—"
 
