@@ -180,7 +180,7 @@ def by_unit(ctx: Context, summary: YearSummary, wanted: str) -> str:
 
 
 def missing(ctx: Context, summary: YearSummary) -> str:
-    units: list[Unit] = summary.units_missing
+    units = summary.units_missing
     if not units:
         return ctx.lang._("Every unit has reported.")
     lines = [ctx.lang._("{n} units have not reported yet:", n=len(units))]

@@ -24,13 +24,16 @@ The rules, as the plan and the province's task-tracking practice apply them:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
+from types import MappingProxyType
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
+from sqlalchemy import Text, cast
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -72,16 +75,27 @@ def standing_text(speak: Lang, standing: Standing, reported: bool) -> str:
     return text if reported else f"{text} ({speak._(NOT_REPORTED)})"
 
 
-@dataclass(frozen=True, slots=True)
-class Submission:
-    """The update in force as every view reads it: plain values, so a national year loads quickly."""
+class UnitRef(NamedTuple):
+    """A unit as the year's views name it. Plain values read without the ORM: a national year has ten
+    thousand units, and building each as a model object took a fifth of the summary's time."""
+
+    id: int
+    code: str
+    name: str
+    kind: str
+    aliases: list[str]
+
+
+class Submission(NamedTuple):
+    """An update as every view reads it. A tuple straight from the database row: a national year holds
+    hundreds of thousands, and a frozen dataclass cost several times more to build."""
 
     id: int
     assignment_id: int
     status: str
     percent: float | None
     result: str
-    figures: dict[str, Any]
+    figures_json: str  # kept as stored and decoded when read: most views never look at figures
     difficulties: str
     channel: str
     created_at: datetime  # naive UTC
@@ -93,6 +107,16 @@ class Submission:
     @property
     def finished(self) -> bool:
         return self.status in FINISHED
+
+    @property
+    def figures(self) -> Mapping[str, Any]:
+        return _decoded(self.figures_json)
+
+
+@lru_cache(maxsize=4096)
+def _decoded(text: str) -> Mapping[str, Any]:
+    """Many units give the same figures (0, 1, 100 %…): each text is decoded once, and shared read-only."""
+    return MappingProxyType(json.loads(text) if text else {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,12 +140,12 @@ class TaskYear:
         return tuple(sorted(binding, key=lambda d: (d.due, d.kind.value)))
 
 
-@dataclass(frozen=True, slots=True)
-class AssignmentYear:
-    """One unit's task in the year: what binds it, what it said last, and where it stands on `today`."""
+class AssignmentYear(NamedTuple):
+    """One unit's task in the year: what binds it, what it said last, and where it stands on `today`. A
+    tuple, like Submission: a national year is 150,000 of them."""
 
     assignment_id: int
-    unit: Unit
+    unit: UnitRef
     task: Task
     role: str
     deadlines: tuple[Deadline, ...]  # binding this unit, in date order (an extension applied)
@@ -215,11 +239,12 @@ def year_of(session: Session, year: int, today: date, unit_ids: set[int] | None 
     by unit name."""
     tasks = {task_id: t for task_id, t in task_years(session, year).items()
              if t.active and (plan_ids is None or t.task.plan_id in plan_ids)}
-    units = {u.id or 0: u for u in session.exec(
-        select(Unit).where(True if unit_ids is None else col(Unit.id).in_(unit_ids)))}
-    rows = session.exec(select(Assignment.id, Assignment.unit_id, Assignment.task_id, Assignment.role)
-                        .where(col(Assignment.task_id).in_(tasks),
-                               True if unit_ids is None else col(Assignment.unit_id).in_(unit_ids))).all()
+    units = {row[0]: UnitRef._make(row) for row in rows_of(session, select(
+        Unit.id, Unit.code, Unit.name, Unit.kind, Unit.aliases).where(
+        True if unit_ids is None else col(Unit.id).in_(unit_ids)))}
+    rows = rows_of(session, select(Assignment.id, Assignment.unit_id, Assignment.task_id, Assignment.role)
+                   .where(col(Assignment.task_id).in_(tasks),
+                          True if unit_ids is None else col(Assignment.unit_id).in_(unit_ids)))
     in_force = updates_in_force(session, str(year), unit_ids)
     extensions = approved_extensions(session, str(year))
     order = {task_id: n for n, task_id in enumerate(tasks)}
@@ -227,17 +252,24 @@ def year_of(session: Session, year: int, today: date, unit_ids: set[int] | None 
     found = []
     for assignment_id, unit_id, task_id, role in sorted(rows, key=lambda r: (order[r[2]], units[r[1]].name)):
         task_year = tasks[task_id]
-        until = extensions.get(assignment_id or 0)
+        until = extensions.get(assignment_id)
         key = (task_id, role, until)  # thousands of units share a few: worked out once each
         if key not in binding:
             deadlines = extended(task_year.binding(role), until)
             binding[key] = deadlines, measured_against(deadlines)
         deadlines, due = binding[key]
-        update = in_force.get(assignment_id or 0)
-        found.append(AssignmentYear(assignment_id or 0, units[unit_id], task_year.task, role, deadlines,
+        update = in_force.get(assignment_id)
+        found.append(AssignmentYear(assignment_id, units[unit_id], task_year.task, role, deadlines,
                                     task_year.waits_for_event, update,
                                     standing(update, due, task_year.waits_for_event, today, zone), until))
     return found
+
+
+def rows_of(session: Session, query: Any) -> list[Any]:
+    """Plain rows of a column query, past the ORM's per-row work (half the time of a national year's reads);
+    what the session holds unsaved is flushed first, as the ORM would."""
+    session.flush()
+    return list(session.connection().execute(query).all())
 
 
 def approved_extensions(session: Session, period: str) -> dict[int, date]:
@@ -259,7 +291,8 @@ def submissions(*extra: Any) -> Any:
     """A query of updates as Submission's columns (then `extra`), with their authors and reviewers."""
     reviewer = aliased(Member)
     return (select(ProgressUpdate.id, ProgressUpdate.assignment_id, ProgressUpdate.status, ProgressUpdate.percent,
-                   ProgressUpdate.result, ProgressUpdate.figures, ProgressUpdate.difficulties, ProgressUpdate.channel,
+                   ProgressUpdate.result, cast(ProgressUpdate.figures, Text), ProgressUpdate.difficulties,
+                   ProgressUpdate.channel,
                    ProgressUpdate.created_at, Member.display_name, ProgressUpdate.review_state,
                    ProgressUpdate.review_note, reviewer.display_name, *extra)
             .join(Member, col(Member.id) == ProgressUpdate.member_id)
@@ -276,7 +309,7 @@ def updates_in_force(session: Session, period: str, unit_ids: set[int] | None = 
     if unit_ids is not None:
         query = query.join(Assignment, col(Assignment.id) == UpdateInForce.assignment_id).where(
             col(Assignment.unit_id).in_(unit_ids))
-    return {row[1]: Submission(*row) for row in session.exec(query).all()}
+    return {row[1]: Submission._make(row) for row in rows_of(session, query)}
 
 
 def save_update(session: Session, update: ProgressUpdate) -> ProgressUpdate:

@@ -11,21 +11,18 @@ matplotlib.use("Agg")  # files only: no screen on a server
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from locales import N_, Lang  # noqa: E402
+from locales import Lang  # noqa: E402
 from jobs.year import STANDING_LABELS, Standing  # noqa: E402
-from reports.summary import YearSummary  # noqa: E402
+from reports.summary import KIND_GROUPS, YearSummary  # noqa: E402
 
 COLOURS = {Standing.DONE_ON_TIME: "#2e7d32", Standing.DONE_LATE: "#9ccc65", Standing.PENDING: "#42a5f5",
            Standing.OVERDUE: "#e53935", Standing.NOT_ARISEN: "#9e9e9e", Standing.AWAITING_EVENT: "#eceff1"}
-KINDS = {"department": N_("Departments and agencies"), "agency": N_("Departments and agencies"),
-         "commune": N_("Communes, wards, special zone"), "ward": N_("Communes, wards, special zone"),
-         "special_zone": N_("Communes, wards, special zone")}
 
 
 def chart(summary: YearSummary, speak: Lang) -> bytes:
     by_kind: dict[str, Counter[Standing]] = defaultdict(Counter)
     for row in summary.rows:
-        by_kind[speak._(KINDS.get(row.unit.kind, row.unit.kind))][row.standing] += 1
+        by_kind[speak._(KIND_GROUPS.get(row.unit.kind, row.unit.kind))][row.standing] += 1
     by_section = summary.by_section()
     sections = {speak._("Section {number}", number=summary.section_name(plan, s)): by_section[key].standings
                 for plan, s in summary.sections if (key := (plan.id or 0, s["number"])) in by_section}

@@ -2,10 +2,12 @@
 administrative format of Nghị định 30/2020/NĐ-CP: A4, margins 20/20/30/15 mm, Times New Roman 13-14; the
 two-column header (issuing body | national motto), number and date line, title; I. results by section and
 task with the units' figures and totals; II. the units' difficulties and proposals; III. Sở KH&CN's
-proposals, left for the drafter; an appendix table unit × task."""
+proposals, left for the drafter; an appendix table unit × task, or, past a few hundred units, kind of unit ×
+task counting the units by standing."""
 
 from __future__ import annotations
 
+from collections import Counter
 from io import BytesIO
 
 from docx import Document
@@ -20,7 +22,7 @@ from docx.table import _Cell
 
 from locales import Lang
 from jobs.year import NOT_REPORTED, STANDING_LABELS, Standing
-from reports.summary import YearSummary
+from reports.summary import KIND_GROUPS, YearSummary
 
 FONT = "Times New Roman"
 BODY_PT = 14
@@ -28,6 +30,7 @@ HEADER_LEFT, HEADER_RIGHT = Mm(70), Mm(100)  # a little wider than the text bloc
 SHORT = {Standing.DONE_ON_TIME: "✓", Standing.DONE_LATE: "✓*", Standing.PENDING: "…",
          Standing.OVERDUE: "!", Standing.NOT_ARISEN: "0", Standing.AWAITING_EVENT: "○"}
 UNREPORTED_MARK = "°"  # beside the sign: nothing was reported on it
+APPENDIX_UNITS = 300  # more than this, and the appendix counts units by kind instead of listing each
 
 
 def draft(summary: YearSummary, speak: Lang) -> bytes:
@@ -196,19 +199,42 @@ def _appendix(document: Document, summary: YearSummary, speak: Lang) -> None:
                bold=True, center=True)
     _paragraph(document, "; ".join([f"{SHORT[s]} {speak._(STANDING_LABELS[s])}" for s in Standing]
                                    + [f"{UNREPORTED_MARK} {speak._(NOT_REPORTED)}"]), italic=True)
+    document.styles["Table Grid"].font.size = Pt(9)  # one style, not a size on each of thousands of runs
+    if len(summary.units_expected) <= APPENDIX_UNITS:
+        _unit_by_task(document, summary, speak)
+    else:
+        _kind_by_task(document, summary, speak)
+
+
+def _unit_by_task(document: Document, summary: YearSummary, speak: Lang) -> None:
+    """One row per unit, one column per task, each cell the standing's sign."""
     tasks = summary.tasks()
     standing = {(row.unit.id, row.task.id): SHORT[row.standing] + ("" if row.reported else UNREPORTED_MARK)
                 for row in summary.rows}
-    units = summary.units_expected
-    table = document.add_table(rows=1, cols=len(tasks) + 1)
+    _table(document, [speak._("Unit"), *(task.code for task in tasks)],
+           [[unit.name, *(standing.get((unit.id, task.id), "") for task in tasks)] for unit in summary.units_expected])
+
+
+def _kind_by_task(document: Document, summary: YearSummary, speak: Lang) -> None:
+    """Too many units for a row each (a national year has ten thousand): for each kind of unit, one row per
+    task counting its units by standing."""
+    counts = summary.by_kind_and_task()
+    units = Counter(KIND_GROUPS.get(u.kind, u.kind) for u in summary.units_expected)
+    headers = [speak._("Task"), speak._("Units"), *(SHORT[s] for s in Standing), UNREPORTED_MARK]
+    for kind in units:
+        _paragraph(document, speak._("{kind}: {n} units", kind=speak._(kind), n=speak.number(units[kind])),
+                   bold=True)
+        rows = [[task.code, speak.number(sum(tally.standings.values())),
+                 *(speak.number(tally[s]) for s in Standing), speak.number(tally.unreported)]
+                for task in summary.tasks() if (tally := counts.get((kind, task.id or 0))) is not None]
+        _table(document, headers, rows)
+
+
+def _table(document: Document, headers: list[str], rows: list[list[str]]) -> None:
+    table = document.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
-    document.styles["Table Grid"].font.size = Pt(9)  # one style, not a size on each of thousands of runs
-    header = table.rows[0].cells
-    header[0].text = speak._("Unit")
-    for column, task in enumerate(tasks, start=1):
-        header[column].text = task.code
-    for unit in units:
-        cells = table.add_row().cells
-        cells[0].text = unit.name
-        for column, task in enumerate(tasks, start=1):
-            cells[column].text = standing.get((unit.id, task.id), "")
+    for cell, text in zip(table.rows[0].cells, headers):
+        cell.text = text
+    for values in rows:
+        for cell, text in zip(table.add_row().cells, values):
+            cell.text = text

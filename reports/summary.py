@@ -4,7 +4,7 @@ not reported. Each assignment stands as jobs/year.py says; nothing here decides 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
 from typing import Any
@@ -12,8 +12,15 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from jobs.calendar import VIETNAM
-from jobs.year import SUBMISSION_FIELDS, AssignmentYear, Standing, Submission, submissions, year_of
-from models import AnnualReport, Assignment, EvidenceFile, Plan, ProgressUpdate, Task, Unit
+from jobs.year import SUBMISSION_FIELDS, AssignmentYear, Standing, Submission, UnitRef, submissions, year_of
+from locales import N_
+from models import AnnualReport, Assignment, EvidenceFile, Plan, ProgressUpdate, Task
+
+STREAMED_ROWS = 5_000
+# How the province's units are grouped when they are too many to list one by one (the chart, the draft).
+KIND_GROUPS = {"department": N_("Departments and agencies"), "agency": N_("Departments and agencies"),
+               "commune": N_("Communes, wards, special zone"), "ward": N_("Communes, wards, special zone"),
+               "special_zone": N_("Communes, wards, special zone")}
 
 
 @dataclass
@@ -56,24 +63,25 @@ class YearSummary:
     year: int
     today: date
     rows: list[AssignmentYear]
-    updates: list[tuple[Submission, Unit, Task, str]]  # every update of the year, superseded ones too
+    # Every update of the year, superseded ones too, streamed from the database: read it once.
+    updates: Iterable[tuple[Submission, UnitRef, Task, str]]
     plans: list[Plan] = field(default_factory=list)  # the plans the rows come from, in order
-    annual_reports: list[tuple[AnnualReport, Unit]] = field(default_factory=list)  # the newest of each unit
+    annual_reports: list[tuple[AnnualReport, UnitRef]] = field(default_factory=list)  # the newest of each unit
     files: dict[int, list[str]] = field(default_factory=dict)  # update id → its evidence, "name (sha256…)"
     scope: str = ""  # the key of the one plan consolidated, when one was asked for
 
     @property
-    def units_expected(self) -> list[Unit]:
+    def units_expected(self) -> list[UnitRef]:
         return _unique(row.unit for row in self.rows)
 
     @property
-    def units_reported(self) -> list[Unit]:
+    def units_reported(self) -> list[UnitRef]:
         """Units that sent their annual report or updated at least one task this year."""
         return _unique([row.unit for row in self.rows if row.update is not None]
                        + [unit for _, unit in self.annual_reports])
 
     @property
-    def units_missing(self) -> list[Unit]:
+    def units_missing(self) -> list[UnitRef]:
         reported = {u.id for u in self.units_reported}
         return [u for u in self.units_expected if u.id not in reported]
 
@@ -91,6 +99,10 @@ class YearSummary:
     def by_section(self) -> dict[tuple[int, str], Tally]:
         return tally(self.rows, lambda row: (row.task.plan_id, row.task.section))
 
+    def by_kind_and_task(self) -> dict[tuple[str, int], Tally]:
+        """(the kind group's label as in KIND_GROUPS, task id) → its tally."""
+        return tally(self.rows, lambda row: (KIND_GROUPS.get(row.unit.kind, row.unit.kind), row.task.id or 0))
+
     def by_unit(self) -> dict[int, Tally]:
         return tally(self.rows, lambda row: row.unit.id or 0)
 
@@ -101,7 +113,7 @@ class YearSummary:
         totals: list[FigureTotal] = []
         reported: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for row in self.rows:
-            if row.update is not None and row.update.figures:
+            if row.update is not None and row.task.figures:  # decoded only where the task counts something
                 reported[row.task.id or 0].append(row.update.figures)
         for task in self.tasks():
             values = reported[task.id or 0]
@@ -114,8 +126,8 @@ class YearSummary:
         return totals
 
 
-def _unique(units: Any) -> list[Unit]:
-    seen: dict[int, Unit] = {}
+def _unique(units: Any) -> list[UnitRef]:
+    seen: dict[int, UnitRef] = {}
     for unit in units:
         seen.setdefault(unit.id or 0, unit)
     return sorted(seen.values(), key=lambda u: (u.kind not in ("department", "agency"), u.name))
@@ -129,9 +141,9 @@ def summarise(session: Session, year: int, today: date, zone: tzinfo = VIETNAM,
     expected = {row.unit.id for row in rows}
     tasks = {row.task.id: row.task for row in rows}
     units = {row.unit.id: row.unit for row in rows}
-    updates = [(u, units[unit_id], tasks[task_id], who) for u, unit_id, task_id, who in _history(session, str(year))
-               if unit_id in expected and task_id in tasks] if history else []
-    annual: dict[int, tuple[AnnualReport, Unit]] = {}
+    updates = ((u, units[unit_id], tasks[task_id], who) for u, unit_id, task_id, who in _history(session, str(year))
+               if unit_id in expected and task_id in tasks) if history else iter(())
+    annual: dict[int, tuple[AnnualReport, UnitRef]] = {}
     for report in session.exec(select(AnnualReport).where(AnnualReport.period == str(year))
                                .order_by(col(AnnualReport.created_at), col(AnnualReport.id))).all():
         if report.unit_id in expected:
@@ -147,11 +159,13 @@ def summarise(session: Session, year: int, today: date, zone: tzinfo = VIETNAM,
     return YearSummary(year, today, rows, updates, plans, list(annual.values()), files)
 
 
-def _history(session: Session, period: str) -> list[tuple[Submission, int, int, str]]:
-    """Every update of the period in the order given, with its unit, task and author."""
+def _history(session: Session, period: str) -> Iterator[tuple[Submission, int, int, str]]:
+    """Every update of the period in the order given, with its unit, task and author: a few thousand rows at a
+    time, never the national year's half a million at once."""
     query = (submissions(Assignment.unit_id, Assignment.task_id)
              .join(Assignment, col(Assignment.id) == ProgressUpdate.assignment_id)
              .where(ProgressUpdate.period == period)
              .order_by(col(ProgressUpdate.created_at), col(ProgressUpdate.id)))
-    return [(Submission(*row[:SUBMISSION_FIELDS]), row[SUBMISSION_FIELDS], row[SUBMISSION_FIELDS + 1], row[9])
-            for row in session.exec(query).all()]
+    session.flush()
+    for row in session.connection().execution_options(yield_per=STREAMED_ROWS).execute(query):
+        yield Submission._make(row[:SUBMISSION_FIELDS]), row[SUBMISSION_FIELDS], row[SUBMISSION_FIELDS + 1], row[9]

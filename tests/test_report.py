@@ -140,6 +140,24 @@ def test_the_workbook_and_the_draft_hold_the_stored_figures(engine: Engine) -> N
     assert appendix.cell(0, 0).text == "Đơn vị" and len(appendix.rows) == 114
 
 
+def test_past_a_few_hundred_units_the_appendix_counts_units_by_kind(engine: Engine,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    report(engine, "21040", "III.2", "done", datetime(2025, 10, 5))
+    report(engine, "SKHCN", "III.2", "not_arisen", datetime(2025, 10, 6))
+    monkeypatch.setattr("reports.docx.APPENDIX_UNITS", 100)  # the seed's 113 units play a national year
+    with Session(engine) as session:
+        summary = summarise(session, 2025, TODAY)
+    document = Document(BytesIO(draft(summary, lang("vi"))))
+    text = [p.text for p in document.paragraphs]
+    assert "Sở, ban, ngành: 17 đơn vị" in text and "Xã, phường, đặc khu: 96 đơn vị" in text
+    provincial, local = document.tables[1], document.tables[2]
+    assert [c.text for c in local.rows[0].cells] == ["Nhiệm vụ", "Số đơn vị", "✓", "✓*", "…", "!", "0", "○", "°"]
+    rows = {row.cells[0].text: [c.text for c in row.cells[1:]] for row in local.rows[1:]}
+    assert rows["III.2"] == ["96", "1", "0", "95", "0", "0", "0", "95"]  # the others: due with the annual report
+    provincial_rows = {row.cells[0].text: [c.text for c in row.cells[1:]] for row in provincial.rows[1:]}
+    assert provincial_rows["III.2"][0] == "14" and provincial_rows["III.2"][5] == "1"  # SKHCN: nothing arose
+
+
 @pytest.mark.skipif(shutil.which("libreoffice") is None or shutil.which("pdftotext") is None,
                     reason="LibreOffice and poppler are not installed")
 def test_the_draft_opens_in_libreoffice_with_the_header_on_its_first_page(engine: Engine, tmp_path: Path) -> None:
