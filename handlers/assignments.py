@@ -19,6 +19,13 @@ def unit_tasks(ctx: Context) -> list[AssignmentYear]:
                         lambda: unit_year(ctx.session, ctx.unit.id or 0, year, ctx.today, ctx.zone))
 
 
+def know_unit_year(ctx: Context, items: list[AssignmentYear], plans: list[Plan]) -> None:
+    """Hands the context a unit's year (and its plans) read together with other units' (the kick-off
+    scan), so that rendering it reads nothing more."""
+    ctx.remember(("unit_year", ctx.today.year), lambda: sorted(items, key=lambda a: not a.is_lead))
+    ctx.remember(("unit_plans", ctx.today.year), lambda: plans)
+
+
 def unit_plans(ctx: Context) -> list[Plan]:
     """The plans the member's unit has tasks in this year, in the order they were loaded."""
     ids = {item.task.plan_id for item in unit_tasks(ctx)}

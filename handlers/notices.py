@@ -10,20 +10,22 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from handlers.assignments import know_unit_year
 from handlers.context import Context
 from handlers.my_tasks import show as list_tasks
 from handlers.outbox import OutgoingMessage, enqueue, existing_keys
 from jobs.calendar import WorkingCalendar
 from jobs.deadlines import recorded_events
 from jobs.policy import ReminderPolicy
-from jobs.reminders import PUSH_CHANNELS, DueReminder, due_on, officers, recipients_on, units_by_id
+from jobs.reminders import PUSH_CHANNELS, DueReminder, due_on, officers, recipients_on, unit_names
 from jobs.year import AssignmentYear, Standing, year_of
 from jobs.schedule import RuleKind
 from locales import Lang, lang
-from models import Assignment, ChannelAccount, Member, Outbox, Task, Unit
+from models import Assignment, ChannelAccount, Member, Outbox, Plan, Task, Unit
 from models.organisation import Role
 
 MAX_CODES = 12
+MANY_UNITS = 500  # past this many, the kick-off reads the whole year rather than list the units
 
 
 def scan(session: Session, now: datetime, policy: ReminderPolicy, calendar: WorkingCalendar) -> int:
@@ -68,13 +70,13 @@ def simulate(session: Session, start: date, end: date, policy: ReminderPolicy, c
 
 
 def reminder_messages(session: Session, due: list[DueReminder]) -> list[OutgoingMessage]:
-    units = units_by_id(session, {d.deadline.unit_id for d in due})
+    names = unit_names(session) if due else {}
     return [OutgoingMessage(d.key, "reminder", d.recipient.member_id, d.recipient.channel, d.recipient.chat_id,
-                            reminder_text(lang(d.recipient.language), d, units[d.deadline.unit_id]), d.deadline.unit_id)
+                            reminder_text(lang(d.recipient.language), d, names[d.deadline.unit_id]), d.deadline.unit_id)
             for d in due]
 
 
-def reminder_text(speak: Lang, due: DueReminder, unit: Unit) -> str:
+def reminder_text(speak: Lang, due: DueReminder, unit: str) -> str:
     deadline = due.deadline
     when = speak.date(deadline.due)
     if due.stage == "due":
@@ -87,14 +89,14 @@ def reminder_text(speak: Lang, due: DueReminder, unit: Unit) -> str:
     if deadline.returned:
         annual = speak._("annual report")  # a returned annual report has no task code
         body = speak._("What Sở KH&CN returned to {unit} ({codes}) is to be revised and sent again by {date}: "
-                       "/sualai {ref}", unit=unit.name, codes=codes.replace("annual", annual), date=when,
+                       "/sualai {ref}", unit=unit, codes=codes.replace("annual", annual), date=when,
                        ref=deadline.returned)
     elif deadline.kind is RuleKind.ANNUAL:
         body = speak._("The annual report of {unit} to Sở KH&CN is due by {date}. Tasks not yet reported "
-                       "this year: {codes}.\nReport each one with /capnhat.", unit=unit.name, date=when, codes=codes)
+                       "this year: {codes}.\nReport each one with /capnhat.", unit=unit, date=when, codes=codes)
     else:
         body = speak._("Tasks of {unit} due: {codes}.\nOnce a task is done, report it: /capnhat {code}",
-                       unit=unit.name, codes=codes, code=deadline.task_codes[0])
+                       unit=unit, codes=codes, code=deadline.task_codes[0])
     return f"{head}\n{body}"
 
 
@@ -113,7 +115,7 @@ def digest_messages(session: Session, today: date) -> list[OutgoingMessage]:
                if row.standing is Standing.OVERDUE]
     unreachable = _unreachable(session)
     uncovered = [unit for unit, people in recipients_on(session, today).items() if not people]
-    units = units_by_id(session, {row.unit.id or 0 for row in overdue} | set(unreachable) | set(uncovered))
+    units = unit_names(session)
     week = today.isocalendar()
     return [OutgoingMessage(f"digest:{m.member_id}:{week.year}-W{week.week:02d}", "digest", m.member_id, m.channel,
                             m.chat_id, digest_text(lang(m.language), today, overdue, unreachable, units, uncovered),
@@ -122,21 +124,21 @@ def digest_messages(session: Session, today: date) -> list[OutgoingMessage]:
 
 
 def digest_text(speak: Lang, today: date, overdue: list[AssignmentYear], unreachable: dict[int, list[str]],
-                units: dict[int, Unit], uncovered: list[int] | None = None) -> str:
+                units: dict[int, str], uncovered: list[int] | None = None) -> str:
     late: dict[int, dict[date, list[str]]] = defaultdict(lambda: defaultdict(list))
     for row in overdue:
         late[row.unit.id or 0][row.due or today].append(row.task.code)
     lines = [speak._("Overdue digest, {date}: {n} units have overdue tasks.", date=speak.date(today), n=len(late))]
-    for unit_id in sorted(late, key=lambda u: units[u].name):
+    for unit_id in sorted(late, key=lambda u: units[u]):
         items = [speak._("{codes} (due {date})", codes=codes_text(tuple(codes)), date=speak.date(due))
                  for due, codes in sorted(late[unit_id].items())]
-        lines.append(f"• {units[unit_id].name}: " + "; ".join(items))
+        lines.append(f"• {units[unit_id]}: " + "; ".join(items))
     if unreachable:
         lines.append(speak._("Members who blocked the bot and receive nothing:"))
-        lines += [f"• {units[unit_id].name}: " + ", ".join(names) for unit_id, names in unreachable.items()]
+        lines += [f"• {units[unit_id]}: " + ", ".join(names) for unit_id, names in unreachable.items()]
     if uncovered:
         lines.append(speak._("Units with no one reachable (every officer away, nobody covering):"))
-        lines += sorted(f"• {units[unit_id].name}" for unit_id in uncovered)
+        lines += sorted(f"• {units[unit_id]}" for unit_id in uncovered)
     return "\n".join(lines)
 
 
@@ -152,7 +154,8 @@ def _unreachable(session: Session) -> dict[int, list[str]]:
 def kickoff_messages(session: Session, now: datetime, unit_ids: set[int] | None = None) -> list[OutgoingMessage]:
     """Each member's unit's task list for the year: once a year, and again when the plan's tasks, who does
     them or an event's deadline change. Only members who have not had this year's list are looked at, so
-    the daily scan costs one query when nothing changed."""
+    the daily scan costs one query when nothing changed. The year is read once for all of their units, and
+    each unit's list worded once per language: members of a unit get the same list."""
     stamp = plan_stamp(session, now.year)
     members = session.exec(select(Member, Unit, ChannelAccount).join(Unit, col(Unit.id) == Member.unit_id)
                            .join(ChannelAccount, col(ChannelAccount.member_id) == Member.id)
@@ -161,20 +164,44 @@ def kickoff_messages(session: Session, now: datetime, unit_ids: set[int] | None 
     first_keys = {f"{_kickoff_key(member, now.year, stamp)}:1": (member, unit, account)
                   for member, unit, account in members}
     sent = existing_keys(session, list(first_keys))
+    waiting = [found for key, found in first_keys.items() if key not in sent]
+    years = _years_by_unit(session, now, {unit.id or 0 for _, unit, _ in waiting})
+    plans = {plan.id: plan for plan in session.exec(select(Plan))}
+    worded: dict[tuple[int, str], list[str]] = {}
     messages: list[OutgoingMessage] = []
-    for key, (member, unit, account) in first_keys.items():
-        if key not in sent:
-            messages += kickoff_for(session, member, unit, account, now, stamp)
+    for member, unit, account in waiting:
+        ctx = Context(session, member, unit, lang(member.language), now, account.channel)
+        items = years.get(unit.id or 0, [])
+        know_unit_year(ctx, items, [plans[i] for i in sorted({item.task.plan_id for item in items})])
+        texts = worded.setdefault((unit.id or 0, member.language), [reply.text for reply in list_tasks(ctx)])
+        messages += kickoff_for(member, unit, account, now.year, stamp, texts)
     return messages
 
 
-def kickoff_for(session: Session, member: Member, unit: Unit, account: ChannelAccount, now: datetime,
-                stamp: str | None = None) -> list[OutgoingMessage]:
-    ctx = Context(session, member, unit, lang(member.language), now, account.channel)
-    key = _kickoff_key(member, now.year, stamp or plan_stamp(session, now.year))
-    return [OutgoingMessage(f"{key}:{number}", "kickoff", member.id or 0, account.channel, account.chat_id, reply.text,
+def _years_by_unit(session: Session, now: datetime, unit_ids: set[int]) -> dict[int, list[AssignmentYear]]:
+    """The year of each of these units, read in one go (all units' when they are many: one read, no long list
+    of ids)."""
+    found: dict[int, list[AssignmentYear]] = defaultdict(list)
+    if unit_ids:
+        for row in year_of(session, now.year, now.date(), None if len(unit_ids) > MANY_UNITS else unit_ids):
+            found[row.unit.id].append(row)
+    return found
+
+
+def kickoff_for(member: Member, unit: Unit, account: ChannelAccount, year: int, stamp: str,
+                texts: list[str]) -> list[OutgoingMessage]:
+    key = _kickoff_key(member, year, stamp)
+    return [OutgoingMessage(f"{key}:{number}", "kickoff", member.id or 0, account.channel, account.chat_id, text,
                             unit.id or 0)
-            for number, reply in enumerate(list_tasks(ctx), start=1)]
+            for number, text in enumerate(texts, start=1)]
+
+
+def kickoff_on_registering(session: Session, member: Member, unit: Unit, account: ChannelAccount,
+                           now: datetime) -> list[OutgoingMessage]:
+    """The list a member gets with the welcome, keyed as the scan would key it so that no scan sends it again."""
+    texts = [reply.text for reply in list_tasks(Context(session, member, unit, lang(member.language), now,
+                                                        account.channel))]
+    return kickoff_for(member, unit, account, now.year, plan_stamp(session, now.year), texts)
 
 
 def _kickoff_key(member: Member, year: int, stamp: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from models import Outbox
@@ -27,20 +28,21 @@ class OutgoingMessage:
 
 def enqueue(session: Session, messages: list[OutgoingMessage], already_sent: bool = False) -> int:
     """Adds the messages whose key is new; returns how many were added. `already_sent` records messages
-    that went out as a reply (the kick-off at registration), so that no scan sends them again."""
+    that went out as a reply (the kick-off at registration), so that no scan sends them again. Rows are
+    inserted in bulk: the first scan of a national year writes 150,000 kick-off messages."""
     added = 0
+    now = utcnow()
+    status = OutboxStatus.SENT if already_sent else OutboxStatus.PENDING
     for start in range(0, len(messages), CHUNK):
         chunk = {m.key: m for m in messages[start:start + CHUNK]}
         known = existing_keys(session, list(chunk))
-        for key, message in chunk.items():
-            if key in known:
-                continue
-            session.add(Outbox(key=key, kind=message.kind, member_id=message.member_id, channel=message.channel,
-                               chat_id=message.chat_id, text=message.text, buttons=[list(b) for b in message.buttons],
-                               status=OutboxStatus.SENT if already_sent else OutboxStatus.PENDING,
-                               sent_at=utcnow() if already_sent else None))
-            added += 1
-        session.flush()
+        rows = [{"key": key, "kind": m.kind, "member_id": m.member_id, "channel": m.channel, "chat_id": m.chat_id,
+                 "text": m.text, "buttons": [list(b) for b in m.buttons], "status": status, "attempts": 0,
+                 "last_error": "", "created_at": now, "sent_at": now if already_sent else None}
+                for key, m in chunk.items() if key not in known]
+        if rows:
+            session.execute(insert(Outbox), rows)
+        added += len(rows)
     return added
 
 

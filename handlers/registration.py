@@ -19,7 +19,7 @@ from handlers import audit
 
 from handlers.messages import Incoming, Reply
 from handlers.outbox import enqueue
-from handlers.notices import kickoff_for
+from handlers.notices import kickoff_on_registering
 from jobs.text import fold
 from locales import N_, Lang
 from jobs.calendar import VIETNAM
@@ -108,7 +108,7 @@ def register(session: Session, incoming: Incoming, code: str, lang: Lang, now: d
     audit.record(session, audit.member(member), "invite.used", f"invite:{invite.id}", unit=unit.code,
                  role=invite.role, channel=incoming.channel)
     # The unit's tasks come with the welcome; recorded as the member's kick-off so no scan sends them again.
-    kickoff = kickoff_for(session, member, unit, account, now)
+    kickoff = kickoff_on_registering(session, member, unit, account, now)
     enqueue(session, kickoff, already_sent=True)
     return [Reply(lang._("Welcome! You are now registered for {unit} ({role}).\n\n"
                          "Type /nhiemvu to see your unit's tasks, or /capnhat to report progress on one.",

@@ -83,7 +83,11 @@ class UnitRef(NamedTuple):
     code: str
     name: str
     kind: str
-    aliases: list[str]
+    aliases_json: str  # decoded when read: only a search by name looks at them
+
+    @property
+    def aliases(self) -> list[str]:
+        return list(json.loads(self.aliases_json or "[]"))
 
 
 class Submission(NamedTuple):
@@ -240,7 +244,7 @@ def year_of(session: Session, year: int, today: date, unit_ids: set[int] | None 
     tasks = {task_id: t for task_id, t in task_years(session, year).items()
              if t.active and (plan_ids is None or t.task.plan_id in plan_ids)}
     units = {row[0]: UnitRef._make(row) for row in rows_of(session, select(
-        Unit.id, Unit.code, Unit.name, Unit.kind, Unit.aliases).where(
+        Unit.id, Unit.code, Unit.name, Unit.kind, cast(Unit.aliases, Text)).where(
         True if unit_ids is None else col(Unit.id).in_(unit_ids)))}
     rows = rows_of(session, select(Assignment.id, Assignment.unit_id, Assignment.task_id, Assignment.role)
                    .where(col(Assignment.task_id).in_(tasks),
