@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from handlers.messages import Button, Incoming, InputKind, Reply
-from models import InboundUpdate, session_scope
+from models import InboundUpdate
 from models.db import upsert_insert, utcnow
 from models.inbound import InboundStatus
 
@@ -28,9 +28,8 @@ def record(engine: Engine, incoming: Incoming) -> int | None:
                   received_at=utcnow())
     statement = upsert_insert(engine, InboundUpdate).values(**values).on_conflict_do_nothing(
         index_elements=["channel", "update_id"])
-    with session_scope(engine) as session:
-        result = session.execute(statement.returning(col(InboundUpdate.id)))
-        row = result.first()
+    with engine.begin() as connection:  # one statement, on the hot path of every update
+        row = connection.execute(statement.returning(col(InboundUpdate.id))).first()
     return int(row[0]) if row else None
 
 
