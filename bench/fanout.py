@@ -8,7 +8,8 @@
 
     .venv/bin/python bench/fanout.py [--units 10000]
 
-Aims: (a) under 2 s; (b) at least 1,000 messages per second; (c) within 5 % of 25/s.
+Aims: (a) under 2 s, the first whole scan under 20 s; (b) at least 0.8 of the bare client's rate; (c) within
+5 % of 25/s.
 """
 
 from __future__ import annotations
@@ -119,7 +120,8 @@ def main() -> None:
         started = time.perf_counter()
         with session_scope(engine) as session:
             written = scan(session, datetime.combine(BUSY_DAY, DEFAULT_POLICY.scan_at), DEFAULT_POLICY, CALENDAR)
-        print(f"    the day's whole scan, {run}: {written} messages written in {time.perf_counter() - started:.2f} s")
+        print(f"    the day's whole scan, {run}: {written} messages written in {time.perf_counter() - started:.2f} s"
+              + (" (aim < 20 s)" if run.startswith("first") else ""))
 
     server = subprocess.Popen([sys.executable, str(ROOT / "bench" / "fast_fake_server.py")], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
@@ -127,8 +129,8 @@ def main() -> None:
     try:
         seconds, sent = asyncio.run(push(engine, api_url, 10_000, rate=1_000_000))
         ceiling = asyncio.run(raw_ceiling(api_url, 10_000, Sender.concurrency))
-        print(f"(b) {sent} messages, limit lifted: {seconds:.2f} s, {sent / seconds:.0f} messages/s (aim ≥ 1,000); "
-              f"bare httpx to the same server: {ceiling:.0f} requests/s; ratio {sent / seconds / ceiling:.2f}")
+        print(f"(b) {sent} messages, limit lifted: {seconds:.2f} s, {sent / seconds:.0f} messages/s "
+              f"bare httpx to the same server: {ceiling:.0f} requests/s; ratio {sent / seconds / ceiling:.2f} (aim ≥ 0.8)")
         seconds, sent = asyncio.run(push(engine, api_url, 1_000, rate=25))
         measured = sent / seconds
         print(f"(c) {sent} messages at TDC_RATE_LIMIT=25: {measured:.2f} messages/s, "

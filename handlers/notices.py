@@ -170,11 +170,13 @@ def kickoff_messages(session: Session, now: datetime, unit_ids: set[int] | None 
     worded: dict[tuple[int, str], list[str]] = {}
     messages: list[OutgoingMessage] = []
     for member, unit, account in waiting:
-        ctx = Context(session, member, unit, lang(member.language), now, account.channel)
-        items = years.get(unit.id or 0, [])
-        know_unit_year(ctx, items, [plans[i] for i in sorted({item.task.plan_id for item in items})])
-        texts = worded.setdefault((unit.id or 0, member.language), [reply.text for reply in list_tasks(ctx)])
-        messages += kickoff_for(member, unit, account, now.year, stamp, texts)
+        key = (unit.id or 0, member.language)
+        if key not in worded:
+            ctx = Context(session, member, unit, lang(member.language), now, account.channel)
+            items = years.get(unit.id or 0, [])
+            know_unit_year(ctx, items, [plans[i] for i in sorted({item.task.plan_id for item in items})])
+            worded[key] = [reply.text for reply in list_tasks(ctx)]
+        messages += kickoff_for(member, unit, account, now.year, stamp, worded[key])
     return messages
 
 

@@ -132,7 +132,7 @@ def overview(ctx: Context, summary: YearSummary) -> str:
     lines += [ctx.lang._("Implementation in {year}, as of {date}", year=summary.year, date=ctx.lang.date(ctx.today)),
              ctx.lang._("Units reported: {reported}/{expected}", reported=len(summary.units_reported),
                         expected=len(summary.units_expected)),
-             ctx.lang._("Awaiting review: {n} (/duyet)", n=len(review.queue(ctx.session, summary.year))), ""]
+             ctx.lang._("Awaiting review: {n} (/duyet)", n=review.awaiting_count(ctx.session, summary.year)), ""]
     by_section = summary.by_section()
     for plan, section in summary.sections:
         counts = by_section.get((plan.id or 0, section["number"]))

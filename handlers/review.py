@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -31,7 +32,7 @@ from jobs.calendar import CALENDAR
 from jobs.policy import DEFAULT_POLICY
 from jobs.reminders import officers
 from jobs.text import fold
-from jobs.year import accept_update, local_day
+from jobs.year import UnitRef, accept_update, local_day, rows_of, units_by_id
 from locales import N_, Lang, lang
 from models import AnnualReport, Assignment, EvidenceFile, Member, ProgressUpdate, Task, Unit
 from models.progress import REVIEW_LABELS, STATUS_LABELS, ReviewState
@@ -51,7 +52,7 @@ class Refused(Exception):
 @dataclass(frozen=True)
 class Pending:
     ref: str
-    unit: Unit
+    unit: UnitRef
     what: str  # a task code, or "annual"
     sent_at: datetime
     resubmission: bool
@@ -72,39 +73,52 @@ def load(session: Session, ref: str) -> Row | None:
 
 def queue(session: Session, year: int | None = None, unit_id: int | None = None,
           plan_id: int | None = None) -> list[Pending]:
-    """What awaits review, oldest first, grouped by unit (the unit that has waited longest first). Updates sent
-    with an annual report are reviewed with it, not one by one. Within one plan: its tasks' updates, and the
-    annual reports (which cover every plan)."""
-    updates = session.exec(
-        select(ProgressUpdate, Assignment.unit_id, Task.code)
-        .join(Assignment, col(Assignment.id) == ProgressUpdate.assignment_id)
-        .join(Task, col(Task.id) == Assignment.task_id)
-        .where(ProgressUpdate.review_state == ReviewState.PENDING, col(ProgressUpdate.annual_report_id).is_(None),
-               True if year is None else ProgressUpdate.period == str(year),
-               True if unit_id is None else Assignment.unit_id == unit_id,
-               True if plan_id is None else Task.plan_id == plan_id)).all()
-    reports = session.exec(select(AnnualReport).where(
-        AnnualReport.review_state == ReviewState.PENDING, True if year is None else AnnualReport.period == str(year),
-        True if unit_id is None else AnnualReport.unit_id == unit_id)).all()
-    units = {u.id: u for u in session.exec(select(Unit).where(
-        col(Unit.id).in_({u for _, u, _ in updates} | {r.unit_id for r in reports})))}
-    newest_update = {(a, p): n for a, p, n in session.exec(
-        select(ProgressUpdate.assignment_id, ProgressUpdate.period, func.max(ProgressUpdate.id))
-        .where(col(ProgressUpdate.assignment_id).in_({u.assignment_id for u, _, _ in updates}))
-        .group_by(ProgressUpdate.assignment_id, ProgressUpdate.period))}
-    newest_report = {(u, p): n for u, p, n in session.exec(
-        select(AnnualReport.unit_id, AnnualReport.period, func.max(AnnualReport.id))
-        .where(col(AnnualReport.unit_id).in_({r.unit_id for r in reports}))
-        .group_by(AnnualReport.unit_id, AnnualReport.period))}
-    # What a later submission superseded waits no more: only the newest of each task, or of each annual report.
-    found = [Pending(f"u{u.id}", units[unit], code, u.created_at, u.resubmits_id is not None)
-             for u, unit, code in updates if newest_update.get((u.assignment_id, u.period)) == u.id]
-    found += [Pending(f"a{r.id}", units[r.unit_id], "annual", r.created_at, r.resubmits_id is not None)
-              for r in reports if newest_report.get((r.unit_id, r.period)) == r.id]
+    """What awaits review, oldest first, grouped by unit (the unit that has waited longest first)."""
+    updates_waiting, reports_waiting = _awaiting(year, unit_id, plan_id)
+    updates = rows_of(session, updates_waiting)
+    reports = rows_of(session, reports_waiting)
+    units = units_by_id(session)  # every unit: one light read, never a list of thousands of ids
+    found = [Pending(f"u{ref}", units[unit], code, sent_at, resubmits is not None)
+             for ref, sent_at, resubmits, unit, code in updates]
+    found += [Pending(f"a{ref}", units[unit], "annual", sent_at, resubmits is not None)
+              for ref, sent_at, resubmits, unit in reports]
     first: dict[int, datetime] = {}
     for item in found:
-        first[item.unit.id or 0] = min(item.sent_at, first.get(item.unit.id or 0, item.sent_at))
-    return sorted(found, key=lambda p: (first[p.unit.id or 0], p.unit.id or 0, p.sent_at, p.ref))
+        first[item.unit.id] = min(item.sent_at, first.get(item.unit.id, item.sent_at))
+    return sorted(found, key=lambda p: (first[p.unit.id], p.unit.id, p.sent_at, p.ref))
+
+
+def awaiting_count(session: Session, year: int | None = None, plan_id: int | None = None) -> int:
+    """How many submissions `queue` would list, counted by the database."""
+    return sum(session.exec(select(func.count()).select_from(query.subquery())).one()
+               for query in _awaiting(year, None, plan_id))
+
+
+def _awaiting(year: int | None, unit_id: int | None, plan_id: int | None) -> tuple[Any, Any]:
+    """The updates and the annual reports awaiting review, as queries. Updates sent with an annual report are
+    reviewed with it, not one by one. Within one plan: its tasks' updates, and the annual reports (which cover
+    every plan). What a later submission superseded waits no more: only the newest of each task, or of each
+    annual report, which the database picks (a national year has 450,000 updates)."""
+    newest_update = (select(func.max(ProgressUpdate.id).label("id"))
+                     .group_by(ProgressUpdate.assignment_id, ProgressUpdate.period).subquery())
+    updates = (select(ProgressUpdate.id, ProgressUpdate.created_at, ProgressUpdate.resubmits_id, Assignment.unit_id,
+                      Task.code)
+               .join(newest_update, newest_update.c.id == ProgressUpdate.id)
+               .join(Assignment, col(Assignment.id) == ProgressUpdate.assignment_id)
+               .join(Task, col(Task.id) == Assignment.task_id)
+               .where(ProgressUpdate.review_state == ReviewState.PENDING,
+                      col(ProgressUpdate.annual_report_id).is_(None),
+                      True if year is None else ProgressUpdate.period == str(year),
+                      True if unit_id is None else Assignment.unit_id == unit_id,
+                      True if plan_id is None else Task.plan_id == plan_id))
+    newest_report = (select(func.max(AnnualReport.id).label("id"))
+                     .group_by(AnnualReport.unit_id, AnnualReport.period).subquery())
+    reports = (select(AnnualReport.id, AnnualReport.created_at, AnnualReport.resubmits_id, AnnualReport.unit_id)
+               .join(newest_report, newest_report.c.id == AnnualReport.id)
+               .where(AnnualReport.review_state == ReviewState.PENDING,
+                      True if year is None else AnnualReport.period == str(year),
+                      True if unit_id is None else AnnualReport.unit_id == unit_id))
+    return updates, reports
 
 
 def newer_than(session: Session, row: Row) -> str | None:
@@ -330,7 +344,7 @@ def show(ctx: Context, ref: str, scope: Scope = Scope(), waiting: int | None = N
     row = load(ctx.session, ref)
     if row is None or (isinstance(row, ProgressUpdate) and row.annual_report_id is not None):
         return [Reply(ctx.lang._("There is no submission {ref} to review.", ref=ref))]
-    count = len(queue(ctx.session, plan_id=scope.plan_id)) if waiting is None else waiting
+    count = awaiting_count(ctx.session, plan_id=scope.plan_id) if waiting is None else waiting
     text = ctx.lang._("Awaiting review: {n}.", n=count) + "\n\n" + describe(ctx.lang, ctx.session, ref, row)
     see = (Action(ctx.lang._("See the files"), f"/baocao tep {ref}"),) if files_of(ctx.session, ref) else ()
     if row.review_state != ReviewState.PENDING:

@@ -28,9 +28,9 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from enum import StrEnum
 from functools import lru_cache
 from types import MappingProxyType
-from enum import StrEnum
 from typing import Any, NamedTuple
 
 from sqlalchemy import Text, cast
@@ -243,9 +243,7 @@ def year_of(session: Session, year: int, today: date, unit_ids: set[int] | None 
     by unit name."""
     tasks = {task_id: t for task_id, t in task_years(session, year).items()
              if t.active and (plan_ids is None or t.task.plan_id in plan_ids)}
-    units = {row[0]: UnitRef._make(row) for row in rows_of(session, select(
-        Unit.id, Unit.code, Unit.name, Unit.kind, cast(Unit.aliases, Text)).where(
-        True if unit_ids is None else col(Unit.id).in_(unit_ids)))}
+    units = units_by_id(session, unit_ids)
     rows = rows_of(session, select(Assignment.id, Assignment.unit_id, Assignment.task_id, Assignment.role)
                    .where(col(Assignment.task_id).in_(tasks),
                           True if unit_ids is None else col(Assignment.unit_id).in_(unit_ids)))
@@ -267,6 +265,13 @@ def year_of(session: Session, year: int, today: date, unit_ids: set[int] | None 
                                     task_year.waits_for_event, update,
                                     standing(update, due, task_year.waits_for_event, today, zone), until))
     return found
+
+
+def units_by_id(session: Session, unit_ids: set[int] | None = None) -> dict[int, UnitRef]:
+    """The given units (every unit: None) as the year's views name them."""
+    return {row[0]: UnitRef._make(row) for row in rows_of(session, select(
+        Unit.id, Unit.code, Unit.name, Unit.kind, cast(Unit.aliases, Text)).where(
+        True if unit_ids is None else col(Unit.id).in_(unit_ids)))}
 
 
 def rows_of(session: Session, query: Any) -> list[Any]:
@@ -296,9 +301,8 @@ def submissions(*extra: Any) -> Any:
     reviewer = aliased(Member)
     return (select(ProgressUpdate.id, ProgressUpdate.assignment_id, ProgressUpdate.status, ProgressUpdate.percent,
                    ProgressUpdate.result, cast(ProgressUpdate.figures, Text), ProgressUpdate.difficulties,
-                   ProgressUpdate.channel,
-                   ProgressUpdate.created_at, Member.display_name, ProgressUpdate.review_state,
-                   ProgressUpdate.review_note, reviewer.display_name, *extra)
+                   ProgressUpdate.channel, ProgressUpdate.created_at, Member.display_name,
+                   ProgressUpdate.review_state, ProgressUpdate.review_note, reviewer.display_name, *extra)
             .join(Member, col(Member.id) == ProgressUpdate.member_id)
             .outerjoin(reviewer, col(reviewer.id) == ProgressUpdate.reviewed_by_member_id))
 
