@@ -276,4 +276,5 @@ def test_an_update_superseded_before_review_leaves_the_queue(conversation, engin
     manager.say(f"/start {invite(engine, 'SKHCN', Role.MANAGER)}")
     shown = manager.say("/duyet")
     assert shown.startswith("Chờ tiếp nhận: 1.") and "cập nhật số 2 về nhiệm vụ I.2" in shown
+    assert "Chờ tiếp nhận: 1 (/duyet)" in manager.say("/baocao")  # counted as the queue lists: u1 left it
     assert "Báo cáo u1 đã có bản mới thay thế: đơn vị đã gửi u2." in manager.say("/duyet nhan u1")
