@@ -167,5 +167,5 @@ def _history(session: Session, period: str) -> Iterator[tuple[Submission, int, i
              .where(ProgressUpdate.period == period)
              .order_by(col(ProgressUpdate.created_at), col(ProgressUpdate.id)))
     session.flush()
-    for row in session.connection().execution_options(yield_per=STREAMED_ROWS).execute(query):
+    for row in session.connection().execute(query.execution_options(yield_per=STREAMED_ROWS)):  # this query only
         yield Submission._make(row[:SUBMISSION_FIELDS]), row[SUBMISSION_FIELDS], row[SUBMISSION_FIELDS + 1], row[9]
