@@ -31,6 +31,7 @@ SHORT = {Standing.DONE_ON_TIME: "✓", Standing.DONE_LATE: "✓*", Standing.PEND
          Standing.OVERDUE: "!", Standing.NOT_ARISEN: "0", Standing.AWAITING_EVENT: "○"}
 UNREPORTED_MARK = "°"  # beside the sign: nothing was reported on it
 APPENDIX_UNITS = 300  # more than this, and the appendix counts units by kind instead of listing each
+MAX_DIFFICULTIES = 300  # lines in section II; the rest are counted
 
 
 def draft(summary: YearSummary, speak: Lang) -> bytes:
@@ -174,20 +175,24 @@ def _results(document: Document, summary: YearSummary, speak: Lang) -> None:
 
 
 def _difficulties(document: Document, summary: YearSummary, speak: Lang) -> None:
+    """The annual reports' difficulties and proposals, then the tasks': at most MAX_DIFFICULTIES lines, the
+    rest counted and left to the workbook, so that a national year's draft stays a report."""
     _heading(document, speak._("II. DIFFICULTIES AND PROPOSALS OF THE UNITS"))
-    found = [(row.unit.name, row.task.code, row.update.difficulties) for row in summary.rows
-             if row.update is not None and row.update.difficulties.strip()]
-    yearly = [(unit.name, report) for report, unit in summary.annual_reports
-              if report.difficulties.strip() or report.proposals.strip()]
-    if not found and not yearly:
-        _paragraph(document, speak._("No unit reported a difficulty."))
-    for unit, code, text in found:
-        _paragraph(document, f"- {unit} ({code}): {text}")
-    for unit, report in yearly:
+    lines = []
+    for report, unit in summary.annual_reports:
         if report.difficulties.strip():
-            _paragraph(document, speak._("- {unit}, difficulties: {text}", unit=unit, text=report.difficulties))
+            lines.append(speak._("- {unit}, difficulties: {text}", unit=unit.name, text=report.difficulties))
         if report.proposals.strip():
-            _paragraph(document, speak._("- {unit}, proposals: {text}", unit=unit, text=report.proposals))
+            lines.append(speak._("- {unit}, proposals: {text}", unit=unit.name, text=report.proposals))
+    lines += [f"- {row.unit.name} ({row.task.code}): {row.update.difficulties}" for row in summary.rows
+              if row.update is not None and row.update.difficulties.strip()]
+    if not lines:
+        _paragraph(document, speak._("No unit reported a difficulty."))
+    for line in lines[:MAX_DIFFICULTIES]:
+        _paragraph(document, line)
+    if len(lines) > MAX_DIFFICULTIES:
+        _paragraph(document, speak._("… and {n} more: see the workbook (/baocao xlsx), sheet \"Updates\".",
+                                     n=speak.number(len(lines) - MAX_DIFFICULTIES)), italic=True)
 
 
 def _appendix(document: Document, summary: YearSummary, speak: Lang) -> None:

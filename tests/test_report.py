@@ -142,14 +142,17 @@ def test_the_workbook_and_the_draft_hold_the_stored_figures(engine: Engine) -> N
 
 def test_past_a_few_hundred_units_the_appendix_counts_units_by_kind(engine: Engine,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    report(engine, "21040", "III.2", "done", datetime(2025, 10, 5))
-    report(engine, "SKHCN", "III.2", "not_arisen", datetime(2025, 10, 6))
+    report(engine, "21040", "III.2", "done", datetime(2025, 10, 5), difficulties="Thiếu kinh phí")
+    report(engine, "SKHCN", "III.2", "not_arisen", datetime(2025, 10, 6), difficulties="Chưa có hướng dẫn")
     monkeypatch.setattr("reports.docx.APPENDIX_UNITS", 100)  # the seed's 113 units play a national year
+    monkeypatch.setattr("reports.docx.MAX_DIFFICULTIES", 1)
     with Session(engine) as session:
         summary = summarise(session, 2025, TODAY)
     document = Document(BytesIO(draft(summary, lang("vi"))))
     text = [p.text for p in document.paragraphs]
     assert "Sở, ban, ngành: 17 đơn vị" in text and "Xã, phường, đặc khu: 96 đơn vị" in text
+    assert "- Sở Khoa học và Công nghệ (III.2): Chưa có hướng dẫn" in text and "Thiếu kinh phí" not in str(text)
+    assert "… và 1 ý kiến khác: xem bảng tổng hợp (/baocao xlsx), trang \"Các cập nhật\"." in text
     provincial, local = document.tables[1], document.tables[2]
     assert [c.text for c in local.rows[0].cells] == ["Nhiệm vụ", "Số đơn vị", "✓", "✓*", "…", "!", "0", "○", "°"]
     rows = {row.cells[0].text: [c.text for c in row.cells[1:]] for row in local.rows[1:]}
