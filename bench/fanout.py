@@ -32,7 +32,6 @@ from sqlalchemy import func, insert  # noqa: E402
 from sqlmodel import Session, col, select, update  # noqa: E402
 
 from bot.channels.telegram import CHANNEL, build_application, deliverer  # noqa: E402
-from bot.conversation import Conversation  # noqa: E402
 from bot.seed import seed  # noqa: E402
 from bot.sender import Sender  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -129,7 +128,7 @@ def main() -> None:
     try:
         seconds, sent = asyncio.run(push(engine, api_url, 10_000, rate=1_000_000))
         ceiling = asyncio.run(raw_ceiling(api_url, 10_000, Sender.concurrency))
-        print(f"(b) {sent} messages, limit lifted: {seconds:.2f} s, {sent / seconds:.0f} messages/s "
+        print(f"(b) {sent} messages, limit lifted: {seconds:.2f} s, {sent / seconds:.0f} messages/s; "
               f"bare httpx to the same server: {ceiling:.0f} requests/s; ratio {sent / seconds / ceiling:.2f} (aim ≥ 0.8)")
         seconds, sent = asyncio.run(push(engine, api_url, 1_000, rate=25))
         measured = sent / seconds

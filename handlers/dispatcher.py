@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from handlers import help as help_
 from handlers import (absence, annual, events, evidence, extensions, invites, language, menu, my_tasks, progress, registration,
@@ -24,6 +24,7 @@ from locales import lang
 from models import ChannelAccount, Member, Unit
 from models.db import utcnow
 
+SEEN_PRECISION = timedelta(minutes=1)  # how fresh "last seen" (which channel a member used last) is kept
 ENGINE = FormEngine(progress.PROGRESS, annual.ANNUAL, review.RETURN, extensions.EXTENSION, extensions.REFUSAL)
 
 Command = Callable[[Context, str], list[Reply]]
@@ -62,17 +63,19 @@ FORM_COMMANDS = {name for names, _, _, in_form in _TABLE if in_form for name in 
 def dispatch(session: Session, incoming: Incoming, now: datetime, default_language: str = "vi",
              zone: tzinfo = VIETNAM) -> list[Reply]:
     """The replies to one incoming message. `now` is the province's local time."""
-    # Locked until the transaction ends: webhook workers sharing PostgreSQL take one chat's messages one at a time.
-    account = session.exec(select(ChannelAccount).where(
-        ChannelAccount.channel == incoming.channel, ChannelAccount.external_id == incoming.user_id)
-        .with_for_update()).first()
-    if account is None:
+    # The account is locked until the transaction ends: webhook workers sharing PostgreSQL take one chat's
+    # messages one at a time.
+    found = session.exec(select(ChannelAccount, Member, Unit)
+                         .join(Member, col(Member.id) == ChannelAccount.member_id)
+                         .join(Unit, col(Unit.id) == Member.unit_id)
+                         .where(ChannelAccount.channel == incoming.channel,
+                                ChannelAccount.external_id == incoming.user_id)
+                         .with_for_update(of=ChannelAccount)).first()
+    if found is None:
         return registration.answer_stranger(session, incoming, lang(default_language), now, zone)
-    account.chat_id = incoming.chat_id
-    account.last_seen_at = utcnow()
-    member = session.get(Member, account.member_id)
-    unit = session.get(Unit, member.unit_id) if member else None
-    assert member is not None and unit is not None
+    account, member, unit = found
+    if account.chat_id != incoming.chat_id or account.last_seen_at < utcnow() - SEEN_PRECISION:
+        account.chat_id, account.last_seen_at = incoming.chat_id, utcnow()  # not a write on every message
     ctx = Context(session, member, unit, lang(member.language), now, incoming.channel, zone)
     if incoming.kind is InputKind.CHOICE and (command := menu.command_for(ctx, incoming.choice)):
         incoming = replace(incoming, kind=InputKind.TEXT, text=command, choice="")

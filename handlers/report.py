@@ -16,7 +16,6 @@ from handlers.plans import plan_named
 from jobs.reminders import officers
 from jobs.text import fold
 from locales import lang
-from models import Unit
 from reports.chart import chart
 from reports.docx import draft
 from jobs.year import STANDING_LABELS, NOT_REPORTED, Standing

@@ -15,7 +15,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.channels.telegram import CHANNEL, build_application, deliverer
-from bot.conversation import Conversation
 from bot.sender import Sender
 from bot.settings import Settings
 from handlers.outbox import OutgoingMessage, enqueue
