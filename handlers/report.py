@@ -5,6 +5,8 @@ files (`/baocao xlsx`, `/baocao docx`). Everything is derived from the stored up
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import Enum
+from typing import Any
 
 from handlers.assignments import describe_status
 from handlers.access import Permission, can, refusal
@@ -19,7 +21,7 @@ from locales import lang
 from reports.chart import chart
 from reports.docx import draft
 from jobs.year import STANDING_LABELS, NOT_REPORTED, Standing
-from reports.summary import Tally, YearSummary, summarise
+from reports.summary import Consolidation, Tally, YearOverview, YearSummary, overview_of, summarise
 from reports.xlsx import workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -28,7 +30,7 @@ PNG = "image/png"
 BUTTON_TEXT = 40
 MAX_LISTED = 40
 
-View = Callable[[Context, YearSummary], list[Reply]]
+View = Callable[[Context, Any], list[Reply]]  # given what its entry in VIEWS says it reads
 
 
 def handle(ctx: Context, args: str) -> list[Reply]:
@@ -37,12 +39,14 @@ def handle(ctx: Context, args: str) -> list[Reply]:
     if wanted.startswith("tep "):
         return files(ctx, wanted[4:])
     plan, wanted = plan_named(ctx.session, wanted)
-    found = next(((view, permission, history) for words, view, permission, history in VIEWS if wanted in words), None)
+    found = next(((view, permission, reads) for words, view, permission, reads in VIEWS if wanted in words), None)
     if found is not None and not can(ctx.member, found[1]):
         return refusal(ctx, found[1])
-    summary = summarise(ctx.session, ctx.today.year, ctx.today, ctx.zone, history=bool(found and found[2]),
-                        plan_ids={plan.id or 0} if plan else None)
-    summary.scope = plan.key if plan else ""
+    plan_ids, scope = ({plan.id or 0}, plan.key) if plan else (None, "")
+    if found is not None and found[2] is Reads.COUNTS:
+        return found[0](ctx, overview_of(ctx.session, ctx.today.year, ctx.today, ctx.zone, plan_ids, scope))
+    summary = summarise(ctx.session, ctx.today.year, ctx.today, ctx.zone, plan_ids=plan_ids, scope=scope,
+                        history=found is not None and found[2] is Reads.HISTORY)
     if found is not None:
         return found[0](ctx, summary)
     task = next((t for t in summary.tasks() if fold(t.code) == wanted), None)
@@ -51,7 +55,7 @@ def handle(ctx: Context, args: str) -> list[Reply]:
     return [Reply(by_unit(ctx, summary, wanted))]
 
 
-def _command(summary: YearSummary, words: str) -> str:
+def _command(summary: Consolidation, words: str) -> str:
     """A button's command, in the plan the view was asked for."""
     return f"/baocao {summary.scope} {words}" if summary.scope else f"/baocao {words}"
 
@@ -66,7 +70,7 @@ def files(ctx: Context, wanted: str) -> list[Reply]:
                   attachment=Attachment(f.filename, f.content, f.mime_type)) for f in found]
 
 
-def _overview(ctx: Context, summary: YearSummary) -> list[Reply]:
+def _overview(ctx: Context, summary: YearOverview) -> list[Reply]:
     return [Reply(overview(ctx, summary), actions=(
         Action(ctx.lang._("Not reported yet"), _command(summary, "chua")),
         Action(ctx.lang._("By task"), _command(summary, "nhiemvu")), Action("Excel", _command(summary, "xlsx")),
@@ -104,16 +108,24 @@ def _nudge(ctx: Context, summary: YearSummary) -> list[Reply]:
     return [Reply(nudge(ctx, summary))]
 
 
+class Reads(Enum):
+    """What a view reads: the year counted by the database, each assignment, or each update too."""
+
+    COUNTS = "counts"
+    YEAR = "year"
+    HISTORY = "history"
+
+
 READ = Permission.READ_ALL
-# (words after /baocao, view, permission needed, whether it lists every update and not only those in force)
-VIEWS: list[tuple[set[str], View, Permission, bool]] = [
-    ({""}, _overview, READ, False),
-    ({"nhiemvu", "nhiem vu", "tasks"}, _task_menu, READ, False),
-    ({"xlsx", "excel"}, _xlsx, READ, True),
-    ({"docx", "word"}, _docx, READ, False),
-    ({"png", "chart", "bieudo", "bieu do"}, _png, READ, False),
-    ({"chua", "chua bao cao", "chuabaocao", "missing"}, _missing, READ, False),
-    ({"nhac", "nhacnho", "nhac nho", "remind"}, _nudge, Permission.REMIND, False),
+# (words after /baocao, view, permission needed, what it reads)
+VIEWS: list[tuple[set[str], View, Permission, Reads]] = [
+    ({""}, _overview, READ, Reads.COUNTS),
+    ({"nhiemvu", "nhiem vu", "tasks"}, _task_menu, READ, Reads.YEAR),
+    ({"xlsx", "excel"}, _xlsx, READ, Reads.HISTORY),
+    ({"docx", "word"}, _docx, READ, Reads.YEAR),
+    ({"png", "chart", "bieudo", "bieu do"}, _png, READ, Reads.YEAR),
+    ({"chua", "chua bao cao", "chuabaocao", "missing"}, _missing, READ, Reads.YEAR),
+    ({"nhac", "nhacnho", "nhac nho", "remind"}, _nudge, Permission.REMIND, Reads.YEAR),
 ]
 
 
@@ -126,18 +138,18 @@ def _tally(ctx: Context, counts: Tally) -> str:
     return shown
 
 
-def overview(ctx: Context, summary: YearSummary) -> str:
+def overview(ctx: Context, summary: YearOverview) -> str:
     lines = [f"{summary.plans[0].number} {summary.plans[0].title}"] if summary.scope and summary.plans else []
     lines += [ctx.lang._("Implementation in {year}, as of {date}", year=summary.year, date=ctx.lang.date(ctx.today)),
-             ctx.lang._("Units reported: {reported}/{expected}", reported=len(summary.units_reported),
-                        expected=len(summary.units_expected)),
+             ctx.lang._("Units reported: {reported}/{expected}", reported=summary.units_reported,
+                        expected=summary.units_expected),
              ctx.lang._("Awaiting review: {n} (/duyet)", n=review.awaiting_count(ctx.session, summary.year)), ""]
     by_section = summary.by_section()
     for plan, section in summary.sections:
         counts = by_section.get((plan.id or 0, section["number"]))
         if counts is not None:
             lines.append(f"{summary.section_name(plan, section)}: {_tally(ctx, counts)}")
-    figures = [f for f in summary.figures() if f.reports]
+    figures = [f for f in summary.figures if f.reports]
     if figures:
         lines += ["", ctx.lang._("Figures reported:")]
         lines += [f"• {f.task_code} {f.label}: {ctx.lang.number(round(f.value, 1))} {f.unit}"

@@ -4,17 +4,19 @@ not reported. Each assignment stands as jobs/year.py says; nothing here decides 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
 from typing import Any
 
+from sqlalchemy import Text, cast, func, union
 from sqlmodel import Session, col, select
 
 from jobs.calendar import VIETNAM
-from jobs.year import SUBMISSION_FIELDS, AssignmentYear, Standing, Submission, UnitRef, submissions, year_of
+from jobs.year import (SUBMISSION_FIELDS, AssignmentYear, Standing, StandingCount, Submission, UnitRef, decoded,
+                       rows_of, submissions, year_counts, year_of)
 from locales import N_
-from models import AnnualReport, Assignment, EvidenceFile, Plan, ProgressUpdate, Task
+from models import AnnualReport, Assignment, EvidenceFile, Plan, ProgressUpdate, Task, UpdateInForce
 
 STREAMED_ROWS = 5_000
 # How the province's units are grouped when they are too many to list one by one (the chart, the draft).
@@ -32,8 +34,11 @@ class Tally:
     unreported: int = 0
 
     def add(self, row: AssignmentYear) -> None:
-        self.standings[row.standing] += 1
-        self.unreported += not row.reported
+        self.count(row.standing, row.reported)
+
+    def count(self, standing: Standing, reported: bool, n: int = 1) -> None:
+        self.standings[standing] += n
+        self.unreported += 0 if reported else n
 
     def __getitem__(self, standing: Standing) -> int:
         return self.standings[standing]
@@ -59,16 +64,51 @@ class FigureTotal:
 
 
 @dataclass
-class YearSummary:
+class Consolidation:
+    """What every consolidated view has: the year, the day, the plans its rows come from, and the one plan
+    asked for, if one was."""
+
     year: int
     today: date
+    plans: list[Plan]
+    scope: str  # the key of the one plan consolidated, when one was asked for
+
+    @property
+    def sections(self) -> list[tuple[Plan, dict[str, Any]]]:
+        return [(plan, section) for plan in self.plans for section in plan.sections]
+
+    def section_name(self, plan: Plan, section: dict[str, Any]) -> str:
+        """"III", or "ke-hoach-12-2026 III" when several plans are consolidated together."""
+        return str(section["number"]) if len(self.plans) == 1 else f"{plan.key} {section['number']}"
+
+
+@dataclass
+class YearOverview(Consolidation):
+    """/baocao's first screen: the year counted by the database (jobs/year.year_counts) rather than read
+    assignment by assignment, with the same standings, in about a second at national scale."""
+
+    counts: list[StandingCount]
+    units_expected: int
+    units_reported: int  # sent their annual report or an update on at least one task this year
+    figures: list[FigureTotal]
+
+    def by_section(self) -> dict[tuple[int, str], Tally]:
+        found: dict[tuple[int, str], Tally] = defaultdict(Tally)
+        for count in self.counts:
+            found[(count.task.plan_id, count.task.section)].count(count.standing, count.reported, count.count)
+        return dict(found)
+
+
+@dataclass
+class YearSummary(Consolidation):
+    """The year assignment by assignment, as jobs/year.year_of stands each: what the files and the
+    drill-downs read."""
+
     rows: list[AssignmentYear]
     # Every update of the year, superseded ones too, streamed from the database: read it once.
     updates: Iterable[tuple[Submission, UnitRef, Task, str]]
-    plans: list[Plan] = field(default_factory=list)  # the plans the rows come from, in order
     annual_reports: list[tuple[AnnualReport, UnitRef]] = field(default_factory=list)  # the newest of each unit
     files: dict[int, list[str]] = field(default_factory=dict)  # update id → its evidence, "name (sha256…)"
-    scope: str = ""  # the key of the one plan consolidated, when one was asked for
 
     @property
     def units_expected(self) -> list[UnitRef]:
@@ -88,14 +128,6 @@ class YearSummary:
     def by_task(self) -> dict[str, Tally]:
         return tally(self.rows, lambda row: row.task.code)
 
-    @property
-    def sections(self) -> list[tuple[Plan, dict[str, Any]]]:
-        return [(plan, section) for plan in self.plans for section in plan.sections]
-
-    def section_name(self, plan: Plan, section: dict[str, Any]) -> str:
-        """"III", or "ke-hoach-12-2026 III" when several plans are consolidated together."""
-        return str(section["number"]) if len(self.plans) == 1 else f"{plan.key} {section['number']}"
-
     def by_section(self) -> dict[tuple[int, str], Tally]:
         return tally(self.rows, lambda row: (row.task.plan_id, row.task.section))
 
@@ -110,20 +142,33 @@ class YearSummary:
         return sorted({row.task.id: row.task for row in self.rows}.values(), key=lambda t: (t.plan_id, t.position))
 
     def figures(self) -> list[FigureTotal]:
-        totals: list[FigureTotal] = []
-        reported: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        given: dict[tuple[int, str], tuple[float, int]] = {}
         for row in self.rows:
             if row.update is not None and row.task.figures:  # decoded only where the task counts something
-                reported[row.task.id or 0].append(row.update.figures)
-        for task in self.tasks():
-            values = reported[task.id or 0]
-            for figure in task.figures:
-                given = [float(v[figure["key"]]) for v in values if v.get(figure["key"]) is not None]
-                kind = figure.get("kind", "count")
-                value = (sum(given) / len(given) if given else 0.0) if kind == "percent" else sum(given)
-                totals.append(FigureTotal(task.code, figure["key"], figure["label"], figure.get("unit", ""), kind,
-                                          value, len(given), figure.get("target")))
-        return totals
+                _add_figures(given, row.task, row.update.figures)
+        return figure_totals(self.tasks(), given)
+
+
+def _add_figures(given: dict[tuple[int, str], tuple[float, int]], task: Task, values: Mapping[str, Any]) -> None:
+    """Adds what one update in force gave to the task's (sum, how many gave it) of each figure."""
+    for figure in task.figures:
+        if (value := values.get(figure["key"])) is not None:
+            total, count = given.get((task.id or 0, figure["key"]), (0.0, 0))
+            given[(task.id or 0, figure["key"])] = total + float(value), count + 1
+
+
+def figure_totals(tasks: list[Task], given: dict[tuple[int, str], tuple[float, int]]) -> list[FigureTotal]:
+    """Each task's figures from (task id, figure key) → (the sum of what the updates in force gave, how many
+    gave it): a count is the sum, a percentage the mean."""
+    totals: list[FigureTotal] = []
+    for task in tasks:
+        for figure in task.figures:
+            total, count = given.get((task.id or 0, figure["key"]), (0.0, 0))
+            kind = figure.get("kind", "count")
+            value = (total / count if count else 0.0) if kind == "percent" else total
+            totals.append(FigureTotal(task.code, figure["key"], figure["label"], figure.get("unit", ""), kind,
+                                      value, count, figure.get("target")))
+    return totals
 
 
 def _unique(units: Any) -> list[UnitRef]:
@@ -134,7 +179,7 @@ def _unique(units: Any) -> list[UnitRef]:
 
 
 def summarise(session: Session, year: int, today: date, zone: tzinfo = VIETNAM,
-              history: bool = True, plan_ids: set[int] | None = None) -> YearSummary:
+              history: bool = True, plan_ids: set[int] | None = None, scope: str = "") -> YearSummary:
     """The year's picture: every assignment as jobs/year.py stands it, of every plan or of the given ones. With
     `history` every update of the year is listed too, superseded ones included (the workbook's "Updates")."""
     rows = year_of(session, year, today, zone=zone, plan_ids=plan_ids)
@@ -156,7 +201,36 @@ def summarise(session: Session, year: int, today: date, zone: tzinfo = VIETNAM,
                 .join(ProgressUpdate, col(ProgressUpdate.id) == EvidenceFile.progress_update_id)
                 .where(ProgressUpdate.period == str(year)).order_by(col(EvidenceFile.id))):
             files.setdefault(update_id or 0, []).append(f"{name} (SHA-256 {digest[:12]}…)")
-    return YearSummary(year, today, rows, updates, plans, list(annual.values()), files)
+    return YearSummary(year, today, plans, scope, rows, updates, list(annual.values()), files)
+
+
+def overview_of(session: Session, year: int, today: date, zone: tzinfo = VIETNAM,
+                plan_ids: set[int] | None = None, scope: str = "") -> YearOverview:
+    """The year's overview, each figure counted by the database; the same as summarise's (tests/test_report.py
+    compares them on a year of every kind of answer)."""
+    counts = year_counts(session, year, today, zone, plan_ids)
+    tasks = sorted({c.task.id: c.task for c in counts}.values(), key=lambda t: (t.plan_id, t.position))
+    period, task_ids = str(year), {task.id for task in tasks}
+    expected = select(Assignment.unit_id).where(col(Assignment.task_id).in_(task_ids))
+    with_update = (select(Assignment.unit_id)
+                   .join(UpdateInForce, col(UpdateInForce.assignment_id) == Assignment.id)
+                   .where(col(Assignment.task_id).in_(task_ids), UpdateInForce.period == period))
+    with_report = select(AnnualReport.unit_id).where(AnnualReport.period == period,
+                                                     col(AnnualReport.unit_id).in_(expected))
+    counted = {task.id or 0: task for task in tasks if task.figures}
+    given: dict[tuple[int, str], tuple[float, int]] = {}
+    for task_id, figures in rows_of(session, select(Assignment.task_id, cast(ProgressUpdate.figures, Text))
+                                    .join(UpdateInForce, col(UpdateInForce.assignment_id) == Assignment.id)
+                                    .join(ProgressUpdate, col(ProgressUpdate.id) == UpdateInForce.progress_update_id)
+                                    .where(UpdateInForce.period == period, col(Assignment.task_id).in_(counted))):
+        _add_figures(given, counted[task_id], decoded(figures))
+    plans = [p for p in session.exec(select(Plan).order_by(col(Plan.id))) if p.id in {t.plan_id for t in tasks}]
+    return YearOverview(year, today, plans, scope, counts, _count(session, expected.distinct()),
+                        _count(session, union(with_update, with_report)), figure_totals(tasks, given))
+
+
+def _count(session: Session, query: Any) -> int:
+    return int(session.exec(select(func.count()).select_from(query.subquery())).one())
 
 
 def _history(session: Session, period: str) -> Iterator[tuple[Submission, int, int, str]]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import random
 import shutil
 import subprocess
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -18,11 +19,12 @@ from sqlmodel import Session, col, select
 from bot.conversation import Conversation
 from bot.settings import Settings
 from locales import lang
-from models import Assignment, Outbox, ProgressUpdate, Task, Unit, session_scope
+from models import AnnualReport, Assignment, Extension, Outbox, ProgressUpdate, Task, Unit, session_scope
+from models.plan import ExtensionState
 from models.organisation import Role
 from reports.docx import draft
-from jobs.year import Standing, save_update
-from reports.summary import summarise
+from jobs.year import Standing, save_update, year_of
+from reports.summary import overview_of, summarise
 from reports.xlsx import workbook
 from tests.conftest import NOW, Chat, add_member, invite
 from tests.fake_telegram import FakeTelegram
@@ -67,6 +69,51 @@ def test_totals_follow_superseding_answers_nothing_arose_and_tasks_without_figur
     assert counts["II.3"][Standing.PENDING] == counts["II.3"].unreported  # II.3's cooperators: held to 19/11 only
     assert len(summary.units_reported) == 3
     assert not any(f.task_code == "II.3" for f in summary.figures())
+
+
+@pytest.mark.parametrize("today", [date(2025, 3, 1), TODAY, date(2025, 12, 31)])
+def test_the_overview_counted_by_the_database_matches_the_year_read_assignment_by_assignment(
+        engine: Engine, today: date) -> None:
+    """/baocao's first screen counts by group (reports.summary.overview_of); the files and drill-downs read each
+    assignment (summarise). On a year of every kind of answer, at every point of it, they must agree."""
+    draw = random.Random(13)
+    with session_scope(engine) as session:
+        assignments = list(session.exec(select(Assignment.id, Unit.code, Task.code)
+                                        .join(Unit, col(Unit.id) == Assignment.unit_id)
+                                        .join(Task, col(Task.id) == Assignment.task_id)).all())
+    with Session(engine) as session:  # two leads held to a date: granted a month, done within it and after it
+        held = [(r.assignment_id, r.unit.code, r.task.code, r.due) for r in year_of(session, 2025, TODAY)
+                if r.is_lead and r.due is not None and r.due < date(2025, 10, 1)][:3]
+    assignments = [a for a in assignments if a[0] not in {h[0] for h in held}]
+    for (_, unit, task, due), days in zip(held, (5, 40)):
+        report(engine, unit, task, "done", datetime.combine(due + timedelta(days=days), time(9)))
+    _, unit, task, due = held.pop()  # no extension: done at the first moment of the next day, Vietnam time
+    report(engine, unit, task, "done", datetime.combine(due, time(17)))  # 17:00 UTC = 00:00 the next day
+    for _, unit, task in draw.sample(assignments, 120):
+        status = draw.choice(["done", "done", "in_progress", "not_started", "not_arisen"])
+        report(engine, unit, task, status, datetime(2025, draw.randint(1, 12), draw.randint(1, 28), draw.randint(0, 23)),
+               {"classes_held": draw.randint(0, 3), "staff_trained_share": draw.randint(0, 100), "inspections": 2},
+               percent=draw.choice([None, 40]))
+    member = add_member(engine, "21211", next(CHATS))
+    with session_scope(engine) as session:
+        for assignment_id, _, _, due in held:
+            session.add(Extension(assignment_id=assignment_id, period="2025", until=due + timedelta(days=30),
+                                  reason="", state=ExtensionState.APPROVED, asked_by_member_id=member))
+        for assignment_id, _, _ in draw.sample(assignments, 8):  # granted more time, some until after today
+            session.add(Extension(assignment_id=assignment_id, period="2025", until=date(2025, 12, draw.randint(1, 31)),
+                                  reason="", state=ExtensionState.APPROVED, asked_by_member_id=member))
+        session.add(AnnualReport(unit_id=session.exec(select(Unit.id).where(Unit.code == "21211")).one(),
+                                 period="2025", member_id=member, channel="telegram"))
+    with Session(engine) as session:
+        counted = overview_of(session, 2025, today)
+        read = summarise(session, 2025, today, history=False)
+    assert counted.by_section() == read.by_section() and len(counted.by_section()) == 6
+    assert (counted.units_reported, counted.units_expected) == (len(read.units_reported), len(read.units_expected))
+    assert [(f.task_code, f.key, f.reports, round(f.value, 6)) for f in counted.figures] == \
+        [(f.task_code, f.key, f.reports, round(f.value, 6)) for f in read.figures()]
+    assert any(f.reports for f in counted.figures)
+    stood = {r.assignment_id: r.standing for r in read.rows}
+    assert [stood[h[0]] for h in held] == [Standing.DONE_ON_TIME, Standing.DONE_LATE]
 
 
 def test_officers_and_strangers_are_refused_and_viewers_may_read(conversation: Conversation, engine: Engine) -> None:
