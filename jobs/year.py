@@ -299,11 +299,13 @@ class StandingCount:
 
 def year_counts(session: Session, year: int, today: date, zone: tzinfo = VIETNAM,
                 plan_ids: set[int] | None = None) -> list[StandingCount]:
-    """The year_of's standings, counted by the database instead of read one by one: assignments that share a
-    task, a role, an extension date, a status in force and its lateness stand alike, so each such group is
-    stood once, by the same rule. A national year's 150,000 assignments make a few hundred groups."""
+    """year_of's standings, counted by the database instead of read one by one: assignments that share a task,
+    a role, an extension date, a status in force and its lateness stand alike, so each such group is stood
+    once, by the same rule. A national year's 150,000 assignments make a few hundred groups."""
     tasks = {task_id: t for task_id, t in task_years(session, year).items()
              if t.active and (plan_ids is None or t.task.plan_id in plan_ids)}
+    if not tasks:
+        return []
     period = str(year)
     extension = (select(Extension.assignment_id, func.max(Extension.until).label("until"))
                  .where(Extension.period == period, Extension.state == ExtensionState.APPROVED)
