@@ -206,8 +206,8 @@ def summarise(session: Session, year: int, today: date, zone: tzinfo = VIETNAM,
 
 def overview_of(session: Session, year: int, today: date, zone: tzinfo = VIETNAM,
                 plan_ids: set[int] | None = None, scope: str = "") -> YearOverview:
-    """The year's overview, each figure counted by the database; the same as summarise's (tests/test_report.py
-    compares them on a year of every kind of answer)."""
+    """The year's overview: standings and units counted by the database, figures summed from the updates in
+    force of the tasks that have figures. It equals summarise's (tests/test_report.py compares them)."""
     counts = year_counts(session, year, today, zone, plan_ids)
     tasks = sorted({c.task.id: c.task for c in counts}.values(), key=lambda t: (t.plan_id, t.position))
     period, task_ids = str(year), {task.id for task in tasks}
