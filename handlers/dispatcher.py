@@ -89,7 +89,8 @@ def dispatch(session: Session, incoming: Incoming, now: datetime, default_langua
 
 
 def _route(ctx: Context, incoming: Incoming) -> list[Reply]:
-    open_form = ENGINE.state(ctx) is not None
+    state = ENGINE.state(ctx)
+    open_form = state is not None
     if incoming.command:
         if "\x00" in incoming.text:  # a command's words are looked up, never stored; PostgreSQL refuses NUL
             incoming = replace(incoming, text=incoming.text.replace("\x00", ""))
@@ -102,8 +103,8 @@ def _route(ctx: Context, incoming: Incoming) -> list[Reply]:
         if open_form and incoming.command not in FORM_COMMANDS:
             replies.append(Reply(ctx.lang._("You have an unfinished form. Type /tiep to continue it.")))
         return replies
-    if open_form:
-        return ENGINE.answer(ctx, incoming)
+    if state is not None:
+        return ENGINE.answer(ctx, incoming, state)
     if incoming.kind is InputKind.FILE:
         evidence.discard(ctx.session, incoming.file_id)
         return [Reply(ctx.lang._("Files are taken as evidence inside a report: type /capnhat, and send them when "

@@ -61,11 +61,16 @@ class Person:
         return "\n".join(reply.text for reply in self.last)
 
     def say(self, text: str) -> str:
-        return self.do(self.forms.answer, Incoming("test", "1", "1", datetime(2026, 3, 2), text=text))
+        return self.do(self._answer, Incoming("test", "1", "1", datetime(2026, 3, 2), text=text))
 
     def press(self, token: str) -> str:
-        return self.do(self.forms.answer, Incoming("test", "1", "1", datetime(2026, 3, 2), kind=InputKind.CHOICE,
-                                                   choice=token))
+        return self.do(self._answer, Incoming("test", "1", "1", datetime(2026, 3, 2), kind=InputKind.CHOICE,
+                                              choice=token))
+
+    def _answer(self, ctx: Context, incoming: Incoming) -> list[Reply]:
+        state = self.forms.state(ctx)  # as the dispatcher reads it before handing the answer over
+        assert state is not None
+        return self.forms.answer(ctx, incoming, state)
 
     def state(self) -> FormState | None:
         with Session(self.engine) as session:

@@ -85,9 +85,8 @@ class FormEngine:
             return [Reply(ctx.lang._("This question cannot be skipped.")), self._prompt(ctx, form, state)]
         return self._accept(ctx, form, state, step, None)
 
-    def answer(self, ctx: Context, incoming: Incoming) -> list[Reply]:
-        state = self.state(ctx)
-        assert state is not None, "the dispatcher routes here only with an open form"
+    def answer(self, ctx: Context, incoming: Incoming, state: FormState) -> list[Reply]:
+        """An answer to the open form's current step (`state`: the member's form, as the dispatcher read it)."""
         form = self.forms[state.form]
         step = self._current(ctx, form, state)
         try:
