@@ -178,7 +178,7 @@ def _difficulties(document: Document, summary: YearSummary, speak: Lang) -> None
     """The annual reports' difficulties and proposals, then the tasks': at most MAX_DIFFICULTIES lines, the
     rest counted and left to the workbook, so that a national year's draft stays a report."""
     _heading(document, speak._("II. DIFFICULTIES AND PROPOSALS OF THE UNITS"))
-    lines = []
+    lines: list[str] = []
     for report, unit in summary.annual_reports:
         if report.difficulties.strip():
             lines.append(speak._("- {unit}, difficulties: {text}", unit=unit.name, text=report.difficulties))
