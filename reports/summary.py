@@ -149,12 +149,14 @@ class YearSummary(Consolidation):
         return figure_totals(self.tasks(), given)
 
 
-def _add_figures(given: dict[tuple[int, str], tuple[float, int]], task: Task, values: Mapping[str, Any]) -> None:
-    """Adds what one update in force gave to the task's (sum, how many gave it) of each figure."""
+def _add_figures(given: dict[tuple[int, str], tuple[float, int]], task: Task, values: Mapping[str, Any],
+                 times: int = 1) -> None:
+    """Adds what an update in force gave (`times` updates gave the same) to the task's (sum, how many gave it)
+    of each figure."""
     for figure in task.figures:
         if (value := values.get(figure["key"])) is not None:
             total, count = given.get((task.id or 0, figure["key"]), (0.0, 0))
-            given[(task.id or 0, figure["key"])] = total + float(value), count + 1
+            given[(task.id or 0, figure["key"])] = total + float(value) * times, count + times
 
 
 def figure_totals(tasks: list[Task], given: dict[tuple[int, str], tuple[float, int]]) -> list[FigureTotal]:
@@ -219,11 +221,13 @@ def overview_of(session: Session, year: int, today: date, zone: tzinfo = VIETNAM
                                                      col(AnnualReport.unit_id).in_(expected))
     counted = {task.id or 0: task for task in tasks if task.figures}
     given: dict[tuple[int, str], tuple[float, int]] = {}
-    for task_id, figures in rows_of(session, select(Assignment.task_id, cast(ProgressUpdate.figures, Text))
-                                    .join(UpdateInForce, col(UpdateInForce.assignment_id) == Assignment.id)
-                                    .join(ProgressUpdate, col(ProgressUpdate.id) == UpdateInForce.progress_update_id)
-                                    .where(UpdateInForce.period == period, col(Assignment.task_id).in_(counted))):
-        _add_figures(given, counted[task_id], decoded(figures))
+    figures = cast(ProgressUpdate.figures, Text)
+    for task_id, text, times in rows_of(session, select(Assignment.task_id, figures, func.count())
+                                        .join(UpdateInForce, col(UpdateInForce.assignment_id) == Assignment.id)
+                                        .join(ProgressUpdate, col(ProgressUpdate.id) == UpdateInForce.progress_update_id)
+                                        .where(UpdateInForce.period == period, col(Assignment.task_id).in_(counted))
+                                        .group_by(Assignment.task_id, figures)):  # the same answers, counted
+        _add_figures(given, counted[task_id], decoded(text), times)
     plans = [p for p in session.exec(select(Plan).order_by(col(Plan.id))) if p.id in {t.plan_id for t in tasks}]
     return YearOverview(year, today, plans, scope, counts, _count(session, expected.distinct()),
                         _count(session, union(with_update, with_report)), figure_totals(tasks, given))
