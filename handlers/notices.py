@@ -17,8 +17,8 @@ from handlers.outbox import OutgoingMessage, enqueue, existing_keys
 from jobs.calendar import WorkingCalendar
 from jobs.deadlines import recorded_events
 from jobs.policy import ReminderPolicy
-from jobs.reminders import PUSH_CHANNELS, DueReminder, due_on, officers, recipients_on, unit_names
-from jobs.year import AssignmentYear, Standing, rows_of, year_of
+from jobs.reminders import PUSH_CHANNELS, DueReminder, due_on, officers, recipients_on
+from jobs.year import AssignmentYear, Standing, UnitRef, rows_of, units_by_id, year_of
 from jobs.schedule import RuleKind
 from locales import Lang, lang
 from models import Assignment, ChannelAccount, Member, Outbox, Plan, Task, Unit
@@ -70,9 +70,10 @@ def simulate(session: Session, start: date, end: date, policy: ReminderPolicy, c
 
 
 def reminder_messages(session: Session, due: list[DueReminder]) -> list[OutgoingMessage]:
-    names = unit_names(session) if due else {}
+    units = units_by_id(session) if due else {}  # every unit: one light read, never a list of thousands of ids
     return [OutgoingMessage(d.key, "reminder", d.recipient.member_id, d.recipient.channel, d.recipient.chat_id,
-                            reminder_text(lang(d.recipient.language), d, names[d.deadline.unit_id]), d.deadline.unit_id)
+                            reminder_text(lang(d.recipient.language), d, units[d.deadline.unit_id].name),
+                            d.deadline.unit_id)
             for d in due]
 
 
@@ -115,7 +116,7 @@ def digest_messages(session: Session, today: date) -> list[OutgoingMessage]:
                if row.standing is Standing.OVERDUE]
     unreachable = _unreachable(session)
     uncovered = [unit for unit, people in recipients_on(session, today).items() if not people]
-    units = unit_names(session)
+    units = units_by_id(session)
     week = today.isocalendar()
     return [OutgoingMessage(f"digest:{m.member_id}:{week.year}-W{week.week:02d}", "digest", m.member_id, m.channel,
                             m.chat_id, digest_text(lang(m.language), today, overdue, unreachable, units, uncovered),
@@ -124,21 +125,21 @@ def digest_messages(session: Session, today: date) -> list[OutgoingMessage]:
 
 
 def digest_text(speak: Lang, today: date, overdue: list[AssignmentYear], unreachable: dict[int, list[str]],
-                units: dict[int, str], uncovered: list[int] | None = None) -> str:
+                units: dict[int, UnitRef], uncovered: list[int] | None = None) -> str:
     late: dict[int, dict[date, list[str]]] = defaultdict(lambda: defaultdict(list))
     for row in overdue:
         late[row.unit.id or 0][row.due or today].append(row.task.code)
     lines = [speak._("Overdue digest, {date}: {n} units have overdue tasks.", date=speak.date(today), n=len(late))]
-    for unit_id in sorted(late, key=lambda u: units[u]):
+    for unit_id in sorted(late, key=lambda u: units[u].name):
         items = [speak._("{codes} (due {date})", codes=codes_text(tuple(codes)), date=speak.date(due))
                  for due, codes in sorted(late[unit_id].items())]
-        lines.append(f"• {units[unit_id]}: " + "; ".join(items))
+        lines.append(f"• {units[unit_id].name}: " + "; ".join(items))
     if unreachable:
         lines.append(speak._("Members who blocked the bot and receive nothing:"))
-        lines += [f"• {units[unit_id]}: " + ", ".join(names) for unit_id, names in unreachable.items()]
+        lines += [f"• {units[unit_id].name}: " + ", ".join(names) for unit_id, names in unreachable.items()]
     if uncovered:
         lines.append(speak._("Units with no one reachable (every officer away, nobody covering):"))
-        lines += sorted(f"• {units[unit_id]}" for unit_id in uncovered)
+        lines += sorted(f"• {units[unit_id].name}" for unit_id in uncovered)
     return "\n".join(lines)
 
 

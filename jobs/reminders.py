@@ -17,8 +17,8 @@ from sqlmodel import Session, col, select
 from jobs.calendar import WorkingCalendar
 from jobs.policy import ReminderPolicy
 from jobs.schedule import RuleKind
-from jobs.year import local_day, returned_submissions, rows_of, year_of
-from models import Absence, AnnualReport, ChannelAccount, Member, Unit
+from jobs.year import local_day, returned_submissions, year_of
+from models import Absence, AnnualReport, ChannelAccount, Member
 from models.organisation import Role
 PUSH_CHANNELS = ("telegram", "zalo")  # the console cannot be reached when nobody sits at it
 
@@ -192,7 +192,3 @@ def upcoming(session: Session, unit_id: int, today: date, policy: ReminderPolicy
             found += [(day, stage, deadline) for day, stage in policy.stages(deadline.due, calendar) if day >= today]
     return sorted(found, key=lambda item: (item[0], item[2].key))[:limit]
 
-
-def unit_names(session: Session) -> dict[int, str]:
-    """Every unit's name by id: one light read, cheaper than naming the thousands a national scan needs."""
-    return dict(rows_of(session, select(Unit.id, Unit.name)))

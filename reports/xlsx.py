@@ -4,7 +4,6 @@ rows, filters, sensible widths."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from io import BytesIO
@@ -13,7 +12,7 @@ from typing import Any
 
 import xlsxwriter
 
-from jobs.year import NOT_REPORTED, STANDING_LABELS, Standing
+from jobs.year import NOT_REPORTED, STANDING_LABELS, Standing, decoded
 from locales import Lang
 from models.progress import REVIEW_LABELS, STATUS_LABELS
 from reports.summary import Tally, YearSummary
@@ -140,7 +139,7 @@ def _updates(book: Book, summary: YearSummary, speak: Lang) -> None:
 @lru_cache(maxsize=4096)
 def _figures(stored: str) -> str:
     """"key=value; …" of an update's figures; the same answers recur across units, so each is worded once."""
-    return "; ".join(f"{k}={v}" for k, v in sorted(json.loads(stored or "{}").items()))
+    return "; ".join(f"{k}={v}" for k, v in sorted(decoded(stored).items()))
 
 
 def _missing(book: Book, summary: YearSummary, speak: Lang) -> None:
