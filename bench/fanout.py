@@ -127,7 +127,7 @@ def main() -> None:
     api_url = server.stdout.readline().strip()  # type: ignore[union-attr]
     try:
         seconds, sent = asyncio.run(push(engine, api_url, 10_000, rate=1_000_000))
-        ceiling = asyncio.run(raw_ceiling(api_url, 10_000, Sender.concurrency))
+        ceiling = asyncio.run(raw_ceiling(api_url, 10_000, Sender.workers))
         print(f"(b) {sent} messages, limit lifted: {seconds:.2f} s, {sent / seconds:.0f} messages/s; "
               f"bare httpx to the same server: {ceiling:.0f} requests/s; ratio {sent / seconds / ceiling:.2f} (aim ≥ 0.8)")
         seconds, sent = asyncio.run(push(engine, api_url, 1_000, rate=25))

@@ -288,7 +288,7 @@ async def _remind(settings: Settings, engine: Engine, speak: Lang, now: datetime
             print(speak._("{n} messages written to the outbox; set TDC_TELEGRAM_TOKEN or TDC_ZALO_TOKEN to send "
                           "them.", n=queued))
             return 0
-        cycle = ReminderCycle(engine, Sender(engine, channels), lambda: now)
+        cycle = ReminderCycle(engine, Sender(engine, channels, workers=settings.send_workers), lambda: now)
         if not cycle.open_now(now):
             print(speak._("{time} is outside office hours or not a working day: nothing is sent.",
                           time=now.strftime("%d/%m/%Y %H:%M")))

@@ -1,15 +1,17 @@
 """The one way out for messages the bot sends on its own: the outbox, delivered at most one per second to a
-chat, retried on 429, 5xx and network errors with backoff, and never lost.
+chat, retried on 429 (after the platform's own retry_after), 5xx and network errors with backoff, and never
+lost. A message still failing after MAX_AGE is given up (FAILED); a member who blocked the bot is marked
+unreachable and named to managers in the digest.
 
 The overall rate (TDC_RATE_LIMIT) on Telegram is held by bot/ratelimit.py's limiter inside the Bot the sender
 is given, which replies to users share, so both kinds of traffic count against one limit.
 
-A row is marked sent right after the platform accepts it. A process killed between the two would send that
-one message again on restart: the platform offers no idempotency key, so this window cannot be closed, only
-kept short; losing the message instead would be worse. Marks are group-committed: whatever was accepted while
-the previous mark was being written goes in the next write, at once, with no waiting for a batch to fill.
-Under load that keeps the window shorter than a write per message did, as those queued for the database
-one by one (bench/fanout.py: 10,000 marks took 10 s alone).
+A row is marked sent right after the platform accepts it, and a worker sends its next message only once that
+mark is written. A process killed between the two sends that one message again on restart: the platform
+offers no idempotency key, so the window cannot be closed, only bounded, to one message per worker
+(TDC_SEND_WORKERS, chats served at once); losing the message instead would be worse. Marks are
+group-committed: the workers' marks that arrive while one write runs go together in the next.
+The same write makes a notice with buttons the menu its member's typed numbers answer (handlers/menu.py).
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select, update
 
+from handlers import menu
 from handlers.messages import Button, Reply
 from models import ChannelAccount, Outbox
 from models.db import utcnow
@@ -31,6 +35,7 @@ from models.outbox import OutboxStatus
 
 log = logging.getLogger("tdc.sender")
 MARKS_PER_STATEMENT = 500
+MAX_AGE = timedelta(days=3)  # a message that failed and is older than this is given up
 
 
 class Unreachable(Exception):
@@ -53,6 +58,7 @@ class DrainReport:
     sent: int = 0
     unreachable: int = 0
     left: int = 0
+    given_up: int = 0
 
 
 @dataclass
@@ -62,23 +68,25 @@ class Sender:
     per_chat_interval: float = 1.0
     attempts: int = 6  # per drain; a message still failing stays pending for the next drain
     backoff: float = 0.5  # seconds, doubled on each failure
-    concurrency: int = 16  # chats served at once; more only queues in the HTTP pool (measured: bench/fanout.py)
+    workers: int = 16  # chats served at once; more only queues in the HTTP pool (measured: bench/fanout.py)
     _pause_until: float = field(default=0.0, init=False)
 
     async def drain(self) -> DrainReport:
+        given_up = await asyncio.to_thread(self._give_up_old)
         rows = await asyncio.to_thread(self._pending)
         by_chat: dict[tuple[str, str], list[Outbox]] = defaultdict(list)
         for row in rows:
             if row.channel in self.channels:
                 by_chat[(row.channel, row.chat_id)].append(row)
         report = DrainReport()
-        gate = asyncio.Semaphore(self.concurrency)
+        gate = asyncio.Semaphore(self.workers)
         marks = SentMarks(self.engine)
         try:
             await asyncio.gather(*(self._chat(gate, messages, report, marks) for messages in by_chat.values()))
         finally:
             await marks.written()
         report.left = len(rows) - report.sent - report.unreachable
+        report.given_up = given_up
         return report
 
     async def _chat(self, gate: asyncio.Semaphore, messages: list[Outbox], report: DrainReport,
@@ -113,7 +121,11 @@ class Sender:
                 else:
                     await asyncio.sleep(self.backoff * 2 ** attempt)
                 continue
-            marks.add(row.id or 0)
+            try:
+                await marks.mark(row)
+            except Exception as error:  # noqa: BLE001 (sent, not marked: the next drain resends this one)
+                log.error("sent but not marked", extra={"error": type(error).__name__})
+                return OutboxStatus.PENDING
             return OutboxStatus.SENT
         return OutboxStatus.PENDING
 
@@ -123,6 +135,17 @@ class Sender:
             return list(session.exec(select(Outbox).where(Outbox.status == OutboxStatus.PENDING,
                                                           col(Outbox.member_id).not_in(blocked))
                                      .order_by(col(Outbox.id))))
+
+    def _give_up_old(self) -> int:
+        """Messages that kept failing for MAX_AGE are not tried again: a reminder days late helps nobody."""
+        with Session(self.engine) as session:
+            result = session.exec(update(Outbox).where(  # type: ignore[call-overload]
+                Outbox.status == OutboxStatus.PENDING, col(Outbox.attempts) > 0,
+                col(Outbox.created_at) < utcnow() - MAX_AGE).values(status=OutboxStatus.FAILED))
+            session.commit()
+        if result.rowcount:
+            log.warning("messages given up", extra={"messages": result.rowcount})
+        return int(result.rowcount or 0)
 
     def _note_failure(self, row_id: int, error: str) -> None:
         with Session(self.engine) as session:
@@ -143,17 +166,19 @@ class Sender:
 
 class SentMarks:
     """Rows the platform accepted, marked sent by group commit: one write carries every row accepted while the
-    write before it ran."""
+    write before it ran; `mark` returns once its row's write is committed."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._waiting: list[int] = []
+        self._waiting: list[tuple[Outbox, asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    def add(self, row_id: int) -> None:
-        self._waiting.append(row_id)
+    async def mark(self, row: Outbox) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((row, future))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.get_running_loop().create_task(self._write_all())
+        await future
 
     async def written(self) -> None:
         """Waits until every mark has been written."""
@@ -164,12 +189,19 @@ class SentMarks:
         while self._waiting:
             batch, self._waiting = self._waiting, []
             try:
-                await asyncio.to_thread(self._write, batch)
-            except Exception as error:  # noqa: BLE001 (the rows stay pending: the next drain sends them again)
-                log.error("sent but not marked", extra={"messages": len(batch), "error": type(error).__name__})
+                await asyncio.to_thread(self._write, [row for row, _ in batch])
+            except Exception as error:  # noqa: BLE001 (handed to every worker waiting on this write)
+                for _, future in batch:
+                    future.set_exception(error)
+                continue
+            for _, future in batch:
+                future.set_result(None)
 
-    def _write(self, row_ids: list[int]) -> None:
-        with self.engine.begin() as connection:
-            for start in range(0, len(row_ids), MARKS_PER_STATEMENT):
-                connection.execute(update(Outbox).where(col(Outbox.id).in_(row_ids[start:start + MARKS_PER_STATEMENT]))
-                                   .values(status=OutboxStatus.SENT, sent_at=utcnow(), attempts=Outbox.attempts + 1))
+    def _write(self, rows: list[Outbox]) -> None:
+        with Session(self.engine) as session:
+            for start in range(0, len(rows), MARKS_PER_STATEMENT):
+                ids = [row.id for row in rows[start:start + MARKS_PER_STATEMENT]]
+                session.exec(update(Outbox).where(col(Outbox.id).in_(ids))  # type: ignore[call-overload]
+                             .values(status=OutboxStatus.SENT, sent_at=utcnow(), attempts=Outbox.attempts + 1))
+            menu.delivered(session, [(row.member_id, [token for token, _ in row.buttons]) for row in rows])
+            session.commit()

@@ -50,7 +50,7 @@ async def serve(engine: Engine, settings: Settings) -> None:
     if zalo is not None:
         poller = ZaloPoller(zalo, conversation)
         channels[ZALO] = zalo_deliverer(zalo, settings.language)
-    cycle = ReminderCycle(engine, Sender(engine, channels), settings.now)
+    cycle = ReminderCycle(engine, Sender(engine, channels, workers=settings.send_workers), settings.now)
     leader = SchedulerLeader(engine, lambda: cycle.start(settings.timezone))
     await conversation.recover()
     work = [leader.run(stop), conversation.keep_recovering(stop)]

@@ -6,7 +6,7 @@ from datetime import datetime
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Ho_Chi_Minh"
     language: str = "vi"
     rate_limit: float = 25.0
+    send_workers: int = Field(default=16, ge=1, le=64)  # chats the sender serves at once (bot/sender.py)
+    keep_days: int = Field(default=30, ge=1, le=3650)  # journal, sent notices and old buttons are pruned after
 
     @cached_property
     def zone(self) -> ZoneInfo:

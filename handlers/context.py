@@ -32,6 +32,10 @@ class Context:
     now: datetime  # local time of the plan's province
     channel: str
     zone: tzinfo = VIETNAM
+    # How a command came: "typed", or "button"/"number" with the start of the message that offered it, which a
+    # decision's audit record keeps (handlers/menu.py).
+    via: str = "typed"
+    shown: str = ""
     _memo: dict[Hashable, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -42,6 +46,10 @@ class Context:
     def recorded_at(self) -> datetime:
         """`now` as stored: naive UTC, like every timestamp in the database."""
         return self.now.replace(tzinfo=self.zone).astimezone(timezone.utc).replace(tzinfo=None)
+
+    def decided_through(self) -> dict[str, str]:
+        """What an audited decision records of how it was taken."""
+        return {"via": self.via, "shown": self.shown} if self.shown else {"via": self.via}
 
     def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
         if key not in self._memo:

@@ -21,7 +21,7 @@ from handlers.forms import FormEngine
 from handlers.messages import Incoming, InputKind, Reply
 from jobs.calendar import VIETNAM
 from locales import lang
-from models import ChannelAccount, Member, Unit
+from models import ChannelAccount, FormState, Member, Unit
 from models.db import utcnow
 
 SEEN_PRECISION = timedelta(minutes=1)  # how fresh "last seen" (which channel a member used last) is kept
@@ -77,19 +77,22 @@ def dispatch(session: Session, incoming: Incoming, now: datetime, default_langua
     if account.chat_id != incoming.chat_id or account.last_seen_at < utcnow() - SEEN_PRECISION:
         account.chat_id, account.last_seen_at = incoming.chat_id, utcnow()  # not a write on every message
     ctx = Context(session, member, unit, lang(member.language), now, incoming.channel, zone)
-    if incoming.kind is InputKind.CHOICE and (command := menu.command_for(ctx, incoming.choice)):
-        incoming = replace(incoming, kind=InputKind.TEXT, text=command, choice="")
-    elif incoming.kind is InputKind.TEXT and not incoming.command:
-        picked = menu.typed(ctx, incoming.text)
-        if isinstance(picked, Reply):
-            return [picked]  # a number off the menu: the menu stays the one a number answers
-        if picked is not None:
-            incoming = replace(incoming, text=picked)
-    return menu.attach(ctx, _route(ctx, incoming))
-
-
-def _route(ctx: Context, incoming: Incoming) -> list[Reply]:
     state = ENGINE.state(ctx)
+    if incoming.kind is InputKind.CHOICE and (picked := menu.command_for(ctx, incoming.choice)):
+        incoming = replace(incoming, kind=InputKind.TEXT, text=picked.command, choice="")
+        ctx.via, ctx.shown = "button", picked.shown
+    elif incoming.kind is InputKind.TEXT and not incoming.command and state is None:
+        # An open form answers typed text first; a menu only answers what the member last received.
+        found = menu.typed(ctx, incoming.text)
+        if isinstance(found, Reply):
+            return [found]  # a number off the menu: the menu stays the one a number answers
+        if found is not None:
+            incoming = replace(incoming, text=found.command)
+            ctx.via, ctx.shown = "number", found.shown
+    return menu.attach(ctx, _route(ctx, incoming, state))
+
+
+def _route(ctx: Context, incoming: Incoming, state: FormState | None) -> list[Reply]:
     open_form = state is not None
     if incoming.command:
         if "\x00" in incoming.text:  # a command's words are looked up, never stored; PostgreSQL refuses NUL

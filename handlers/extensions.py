@@ -22,10 +22,9 @@ from handlers.messages import Action, Reply
 from handlers.outbox import OutgoingMessage, enqueue
 from jobs.reminders import officers
 from jobs.text import fold
-from jobs.year import AssignmentYear
+from jobs.year import AssignmentYear, local_day
 from locales import N_, Lang, lang
 from models import Assignment, Extension, Member, Task, Unit
-from models.db import utcnow
 from models.organisation import Role
 from models.plan import ExtensionState
 
@@ -79,12 +78,12 @@ def _ask(ctx: Context, answers: Answers) -> list[Reply]:
     messages = []
     for manager in (m for people in officers(ctx.session, role=Role.MANAGER).values() for m in people):
         speak = lang(manager.language)
+        text = _request_text(speak, request, task, ctx.unit)
         buttons = offer(ctx.session, manager.member_id, (
             Action(speak._("Approve"), f"/giahan dongy {request.id}"),
-            Action(speak._("Refuse"), f"/giahan tuchoi {request.id}")))
+            Action(speak._("Refuse"), f"/giahan tuchoi {request.id}")), text)
         messages.append(OutgoingMessage(f"extension:{manager.member_id}:{request.id}", "extension", manager.member_id,
-                                        manager.channel, manager.chat_id, _request_text(speak, request, task, ctx.unit),
-                                        ctx.unit.id or 0, buttons))
+                                        manager.channel, manager.chat_id, text, ctx.unit.id or 0, buttons))
     enqueue(ctx.session, messages)
     return [Reply(ctx.lang._("Request no. {id} sent: task {code} until {date}. You will be told Sở KH&CN's answer.",
                              id=request.id, code=task.code, date=ctx.lang.date(request.until)))]
@@ -121,13 +120,19 @@ def decide(ctx: Context, number: int, state: ExtensionState, note: str) -> str:
     if request is None:
         return ctx.lang._("There is no extension request no. {id}.", id=number)
     if request.state != ExtensionState.ASKED or _waiting(ctx.session, number) is None:
-        return ctx.lang._("Request no. {id} was already decided.", id=number)
+        ctx.session.refresh(request)
+        decider = ctx.session.get(Member, request.decided_by_member_id or 0)
+        msgid = (N_("Request no. {id} was already approved by {who} on {date}.")
+                 if request.state == ExtensionState.APPROVED else
+                 N_("Request no. {id} was already refused by {who} on {date}."))
+        return ctx.lang._(msgid, id=number, who=decider.display_name if decider else "?",
+                          date=ctx.lang.date(local_day(request.decided_at)) if request.decided_at else "?")
     request.state, request.note = state, note.strip()
-    request.decided_by_member_id, request.decided_at = ctx.member.id, utcnow()
+    request.decided_by_member_id, request.decided_at = ctx.member.id, ctx.recorded_at
     ctx.session.add(request)
     task = _task(ctx.session, request.assignment_id)
     audit.record(ctx.session, audit.member(ctx.member), f"extension.{state.value}", f"extension:{request.id}",
-                 task=task.code, until=request.until.isoformat())
+                 task=task.code, until=request.until.isoformat(), **ctx.decided_through())
     _tell_officer(ctx.session, request, task)
     if state == ExtensionState.REFUSED:
         return ctx.lang._("Refused: request no. {id}; the officer has been told.", id=request.id)

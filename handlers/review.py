@@ -142,14 +142,22 @@ def _reviewable(session: Session, ref: str) -> Row:
     if row is None or (isinstance(row, ProgressUpdate) and row.annual_report_id is not None):
         raise Refused(N_("There is no submission {ref} to review."), ref=ref)
     if row.review_state == ReviewState.ACCEPTED:
-        raise Refused(N_("Submission {ref} was already accepted."), ref=ref)
+        raise Refused(N_("Submission {ref} was already accepted by {who} on {date}."), ref=ref, **_decider(session, row))
     newer = newer_than(session, row)
     if newer is not None:
         raise Refused(N_("Submission {ref} has been superseded: the unit sent {newer} since. Review that one."),
                       ref=ref, newer=newer)
     if row.review_state == ReviewState.RETURNED:
-        raise Refused(N_("Submission {ref} was already returned; the unit is revising it."), ref=ref)
+        raise Refused(N_("Submission {ref} was already returned by {who} on {date}; the unit is revising it."),
+                      ref=ref, **_decider(session, row))
     return row
+
+
+def _decider(session: Session, row: Row) -> dict[str, object]:
+    """Who reviewed a submission and on which day, as a refusal to review it again says."""
+    reviewer = session.get(Member, row.reviewed_by_member_id or 0)
+    return {"who": reviewer.display_name if reviewer else "Sở KH&CN",
+            "date": local_day(row.reviewed_at).strftime("%d/%m/%Y") if row.reviewed_at else "?"}
 
 
 def _parts(session: Session, row: Row) -> list[Row]:
@@ -159,18 +167,21 @@ def _parts(session: Session, row: Row) -> list[Row]:
     return [row, *session.exec(select(ProgressUpdate).where(ProgressUpdate.annual_report_id == row.id))]
 
 
-def accept(session: Session, ref: str, reviewer: Member | None, at: datetime) -> Row:
-    """`at` is the moment of the review, naive UTC like every stored time."""
+def accept(session: Session, ref: str, reviewer: Member | None, at: datetime, how: dict[str, str] | None = None) -> Row:
+    """`at` is the moment of the review, naive UTC like every stored time; `how` it was decided (a button on
+    which message) goes into the audit record."""
     row = _reviewable(session, ref)
     for part in _parts(session, row):
         _mark(part, ReviewState.ACCEPTED, reviewer, "", at)
         if isinstance(part, ProgressUpdate):
             accept_update(session, part)
-    audit.record(session, audit.member(reviewer) if reviewer else audit.CLI, "review.accepted", _subject(ref))
+    audit.record(session, audit.member(reviewer) if reviewer else audit.CLI, "review.accepted", _subject(ref),
+                 **(how or {}))
     return row
 
 
-def give_back(session: Session, ref: str, note: str, reviewer: Member | None, at: datetime) -> Row:
+def give_back(session: Session, ref: str, note: str, reviewer: Member | None, at: datetime,
+              how: dict[str, str] | None = None) -> Row:
     """Returns the submission with the reviewer's note and tells every member of the unit."""
     note = note.strip()
     if not note:
@@ -182,7 +193,7 @@ def give_back(session: Session, ref: str, note: str, reviewer: Member | None, at
         _mark(part, ReviewState.RETURNED, reviewer, note, at)
     session.flush()
     audit.record(session, audit.member(reviewer) if reviewer else audit.CLI, "review.returned", _subject(ref),
-                 note_length=len(note))
+                 note_length=len(note), **(how or {}))
     _tell_unit(session, ref, row, note, local_day(at))
     return row
 
@@ -223,7 +234,7 @@ def _tell_unit(session: Session, ref: str, row: Row, note: str, today: date) -> 
         speak = lang(member.language)
         text = speak._("Sở KH&CN returned {what} of {unit}, asking: \"{note}\"\nPlease revise it and send it again by "
                        "{date}.", what=what(speak, session, ref, row), unit=unit.name, note=note, date=speak.date(due))
-        buttons = offer(session, member.member_id, (Action(speak._("Revise and send again"), f"/sualai {ref}"),))
+        buttons = offer(session, member.member_id, (Action(speak._("Revise and send again"), f"/sualai {ref}"),), text)
         messages.append(OutgoingMessage(f"returned:{member.member_id}:{ref}", "returned", member.member_id,
                                         member.channel, member.chat_id, text, unit.id or 0, buttons))
     enqueue(session, messages)
@@ -296,11 +307,12 @@ def handle(ctx: Context, args: str, engine: FormEngine) -> list[Reply]:
     words = args.split(maxsplit=2)
     verb = fold(words[0]) if words else ""
     if verb in ("nhan", "tiepnhan", "accept") and len(words) > 1 and (ref := parse_ref(words[1])):
-        return _act(ctx, lambda: accept(ctx.session, ref, ctx.member, ctx.recorded_at), N_("Accepted: {what}."), ref,
+        return _act(ctx, lambda: accept(ctx.session, ref, ctx.member, ctx.recorded_at, ctx.decided_through()), N_("Accepted: {what}."), ref,
                     scope)
     if verb in ("tralai", "return") and len(words) > 1 and (ref := parse_ref(words[1])):
         if len(words) > 2:
-            return _act(ctx, lambda: give_back(ctx.session, ref, words[2], ctx.member, ctx.recorded_at),
+            return _act(ctx, lambda: give_back(ctx.session, ref, words[2], ctx.member, ctx.recorded_at,
+                                                        ctx.decided_through()),
                         N_("Returned to the unit: {what}."), ref, scope)
         try:
             _reviewable(ctx.session, ref)
@@ -362,7 +374,8 @@ def _return(ctx: Context, answers: Answers) -> list[Reply]:
     if not can(ctx.member, Permission.REVIEW):  # the role may have changed while the form was open
         return refusal(ctx, Permission.REVIEW)
     ref = answers["submission"]
-    return _act(ctx, lambda: give_back(ctx.session, ref, answers["note"], ctx.member, ctx.recorded_at),
+    return _act(ctx, lambda: give_back(ctx.session, ref, answers["note"], ctx.member, ctx.recorded_at,
+                                              ctx.decided_through()),
                 N_("Returned to the unit: {what}."), ref)
 
 

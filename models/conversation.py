@@ -23,10 +23,11 @@ class FormState(SQLModel, table=True):
 
 
 class MenuState(SQLModel, table=True):
-    """The buttons last shown outside a form (report drill-down, language): [token, command, label] each.
+    """The choices of the last message the member *received* outside a form: [token, command, label] each.
 
-    Buttons stay pressable until the next menu; typed numbers and words answer the menu only while it is
-    the last list of choices the member was shown (`answerable`), as a reader of numbered lines expects.
+    Typed numbers and words answer it only while it is the last message the member was shown (`answerable`),
+    as a reader of numbered lines expects. A notice queued in the outbox becomes this menu only once it is
+    delivered (handlers/menu.py `delivered`), so a "1" typed before it arrives cannot decide it.
     """
 
     id: int | None = Field(default=None, primary_key=True)
@@ -34,3 +35,22 @@ class MenuState(SQLModel, table=True):
     offered: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     answerable: bool = True
     updated_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class OfferedChoice(SQLModel, table=True):
+    """One button offered to a member, in a reply or in a notice: its opaque token and the command it runs.
+
+    Every button stays pressable until it is pruned (TDC_KEEP_DAYS), not just the newest menu's: a manager
+    with two extension requests can decide either. `shown` is the start of the message that offered it, so
+    a decision taken through it is audited with what the person saw.
+    """
+
+    __tablename__ = "offered_choice"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token: str = Field(max_length=16, unique=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    command: str
+    label: str
+    shown: str = ""
+    created_at: NaiveDatetime = Field(default_factory=utcnow, index=True)

@@ -19,6 +19,7 @@ class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     UNREACHABLE = "unreachable"  # the member blocked the bot (Telegram 403): not retried
+    FAILED = "failed"  # kept failing for days (bot/sender.py MAX_AGE): given up
 
 
 class Outbox(SQLModel, table=True):

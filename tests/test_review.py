@@ -70,7 +70,7 @@ async def test_a_returned_update_is_revised_and_accepted_over_telegram(engine: E
             assert "Đã trả lại đơn vị: cập nhật số 1 về nhiệm vụ III.1." in returned
             assert "Không có báo cáo nào chờ tiếp nhận." in returned
             again = await manager.say("/duyet tralai u1 lần nữa")  # returning twice is answered clearly
-            assert again == "Báo cáo u1 đã bị trả lại; đơn vị đang sửa."
+            assert again.startswith("Báo cáo u1 đã bị ") and again.endswith(" trả lại ngày 15/10/2025; đơn vị đang sửa.")
 
             before = len(fake.messages_to(OFFICER))
             await deliver_outbox(engine, application)
@@ -95,7 +95,7 @@ async def test_a_returned_update_is_revised_and_accepted_over_telegram(engine: E
             assert "Báo cáo u1 đã có bản mới thay thế: đơn vị đã gửi u2." in await manager.say("/duyet nhan u1")
             accepted = await manager.press("Tiếp nhận")
             assert "Đã tiếp nhận: cập nhật số 2 về nhiệm vụ III.1." in accepted
-            assert "Báo cáo u2 đã được tiếp nhận trước đó." in await manager.say("/duyet nhan u2")
+            assert "Báo cáo u2 đã được Nguyễn Văn An tiếp nhận ngày 15/10/2025." in await manager.say("/duyet nhan u2")
             overview = await manager.say("/baocao")
             assert "Chờ tiếp nhận: 0 (/duyet)" in overview
 
@@ -179,7 +179,7 @@ def test_review_from_the_command_line(engine: Engine, settings: Settings, conver
     returned = run("return", "--unit", "21040", "--task", "I.2", "--year", "2025", "--note", "Ghi rõ số tin bài")
     assert returned.returncode == 0 and "Đã trả lại đơn vị: cập nhật số 1 về nhiệm vụ I.2." in returned.stdout
     twice = run("return", "--unit", "21040", "--task", "I.2", "--year", "2025", "--note", "Lần nữa")
-    assert twice.returncode == 2 and "đã bị trả lại" in twice.stderr
+    assert twice.returncode == 2 and "đã bị Sở KH&CN trả lại ngày" in twice.stderr
     with Session(engine) as session:
         assert session.exec(select(AuditLog.actor).where(AuditLog.action == "review.returned")).all() == ["cli"]
         assert session.exec(select(Outbox.member_id).where(Outbox.kind == "returned")).all() == [colleague]
@@ -225,7 +225,7 @@ def test_an_extension_approved_moves_the_reminders_and_a_refused_one_does_not(en
     assert "Ghi chú gửi đơn vị?" in manager.press("Từ chối")
     manager.say("Không đủ căn cứ")
     assert "Đã từ chối đề nghị số 1" in manager.say("1")
-    assert "đã được xử lý trước đó" in manager.say("/giahan dongy 1")
+    assert "Đề nghị số 1 đã bị Trần Thị Bình từ chối ngày 20/09/2025." in manager.say("/giahan dongy 1")
 
     def reminded(unit_code: str) -> list[date]:
         with Session(engine) as session:
