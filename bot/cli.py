@@ -261,6 +261,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings, engine: Engine, speak:
         print(speak._("Webhook mode needs TDC_WEBHOOK_SECRET: the platforms send it with every call, and calls "
                       "without it are refused."), file=sys.stderr)
         return 2
+    from bot.presence import Presence
     from bot.service import serve
 
     mode = speak._("webhook mode on {listen}", listen=settings.listen) if settings.telegram_webhook_url \
@@ -268,7 +269,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings, engine: Engine, speak:
     channels = " + ".join(name for name, token in (("Telegram", settings.telegram_token),
                                                    ("Zalo", settings.zalo_token)) if token)
     print(speak._("Starting on {channels} ({mode}).", channels=channels, mode=mode))
-    asyncio.run(serve(engine, settings))
+    with Presence(engine):  # `restore` refuses while this is held
+        asyncio.run(serve(engine, settings))
     return 0
 
 
@@ -288,7 +290,8 @@ async def _remind(settings: Settings, engine: Engine, speak: Lang, now: datetime
             print(speak._("{n} messages written to the outbox; set TDC_TELEGRAM_TOKEN or TDC_ZALO_TOKEN to send "
                           "them.", n=queued))
             return 0
-        cycle = ReminderCycle(engine, Sender(engine, channels, workers=settings.send_workers), lambda: now)
+        cycle = ReminderCycle(engine, Sender(engine, channels, workers=settings.send_workers), lambda: now,
+                              keep_days=settings.keep_days)
         if not cycle.open_now(now):
             print(speak._("{time} is outside office hours or not a working day: nothing is sent.",
                           time=now.strftime("%d/%m/%Y %H:%M")))

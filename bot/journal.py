@@ -18,6 +18,7 @@ from models.db import upsert_insert, utcnow
 from models.inbound import InboundStatus
 
 ERROR_LENGTH = 2000
+KEPT = ("channel", "chat_id", "user_id", "update_id", "time", "kind")  # of an Incoming, once it is handled
 
 
 def record(engine: Engine, incoming: Incoming) -> int | None:
@@ -40,15 +41,23 @@ def claim(session: Session, entry_id: int) -> InboundUpdate | None:
 
 
 def finish(entry: InboundUpdate, status: InboundStatus, replies: list[Reply], error: str = "") -> None:
+    """Handled: what the person typed or sent is no longer needed (its effects are stored where they belong)
+    and is dropped, invitation codes among it; the replies stay until they are sent."""
     entry.status, entry.replies = status, [reply_to_json(r) for r in replies]
+    entry.incoming = scrubbed(entry.incoming)
     entry.error, entry.processed_at = error[:ERROR_LENGTH], utcnow()
+
+
+def scrubbed(incoming: dict[str, Any]) -> dict[str, Any]:
+    """Only what routing and recovery need: no text, name or file name."""
+    return {key: incoming.get(key) for key in KEPT}
 
 
 def mark_answered(engine: Engine, entry_id: int) -> None:
     with engine.begin() as connection:  # one statement, on the hot path of every update
         connection.execute(update(InboundUpdate).where(
             col(InboundUpdate.id) == entry_id, col(InboundUpdate.status) == InboundStatus.DONE)
-            .values(status=InboundStatus.ANSWERED))
+            .values(status=InboundStatus.ANSWERED, replies=[]))
 
 
 def unfinished(engine: Engine, received_before: datetime | None = None) -> list[tuple[int, str, str, str]]:
@@ -84,7 +93,10 @@ def to_json(incoming: Incoming) -> dict[str, Any]:
 
 
 def reply_to_json(reply: Reply) -> dict[str, Any]:
-    """Text and buttons; a file is not kept (it is made again on request), only its name."""
+    """Text and buttons; a file is not kept (it is made again on request), only its name; a secret reply is
+    kept as what it says in its stead."""
+    if reply.secret:
+        return {"text": reply.stored_as, "choices": []}
     data: dict[str, Any] = {"text": reply.text, "choices": [[c.id, c.label] for c in reply.buttons]}
     if reply.attachment is not None:
         data["file"] = reply.attachment.filename

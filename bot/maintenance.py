@@ -1,4 +1,4 @@
-"""The administrator's maintenance commands: the schema (`db`), backups, the audit log, roles.
+"""The administrator's maintenance commands: the schema (`db`), backups, pruning, the audit log, roles.
 
 Backups: SQLite through its online backup API (consistent while the bot keeps writing); PostgreSQL through
 pg_dump/pg_restore in their custom format, which must be installed beside the bot (Debian:
@@ -21,10 +21,13 @@ from typing import Any
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, col, select
 
+from bot.presence import bot_running
+from bot.retention import prune
 from bot.settings import Settings
 from handlers import audit
 from locales import Lang
 from models import AuditLog, Member
+from models.db import owner_only
 from models.migrate import current, head, upgrade
 from models.organisation import Role
 
@@ -44,7 +47,15 @@ def add_commands(sub: Any, speak: Lang) -> None:
     restore = sub.add_parser("restore", help=speak._("replace the database with a backup (stop the bot first)"))
     restore.add_argument("path", metavar="PATH", help=speak._("the backup file"))
     restore.add_argument("--yes", action="store_true", help=speak._("confirm: the current data is replaced"))
+    restore.add_argument("--force", action="store_true", help=speak._("restore even though a bot is running on "
+                                                                      "this database"))
     restore.set_defaults(func=cmd_restore)
+
+    prune = sub.add_parser("prune", help=speak._("delete what is no longer needed: the handled messages and sent "
+                                                 "notices older than TDC_KEEP_DAYS, files no report holds"))
+    prune.add_argument("--days", type=int, metavar="N", help=speak._("keep the last N days (default: "
+                                                                     "TDC_KEEP_DAYS)"))
+    prune.set_defaults(func=cmd_prune)
 
     log = sub.add_parser("audit", help=speak._("print the audit log: who changed what, and when"))
     log.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD", help=speak._("from this day (UTC)"))
@@ -80,6 +91,7 @@ def cmd_backup(args: argparse.Namespace, settings: Settings, engine: Engine, spe
             source.backup(target)
     elif not _pg_tool(speak, "pg_dump", "--format=custom", f"--file={path}", _libpq_url(settings)):
         return 2
+    owner_only(path)
     print(speak._("Backup written: {path} ({size} kB).", path=path, size=path.stat().st_size // 1024))
     return 0
 
@@ -93,6 +105,10 @@ def cmd_restore(args: argparse.Namespace, settings: Settings, engine: Engine, sp
         print(speak._("Restoring replaces every record in the database with the backup's. Stop the bot, then "
                       "repeat the command with --yes."), file=sys.stderr)
         return 2
+    if not args.force and bot_running(engine):
+        print(speak._("A bot is running on this database: stop it first (or add --force if you are sure)."),
+              file=sys.stderr)
+        return 2
     engine.dispose()
     if engine.dialect.name == "sqlite":
         with sqlite3.connect(source) as backup, sqlite3.connect(_sqlite_path(settings)) as target:
@@ -101,6 +117,17 @@ def cmd_restore(args: argparse.Namespace, settings: Settings, engine: Engine, sp
                       f"--dbname={_libpq_url(settings)}", str(source)):
         return 2
     print(speak._("Restored from {path}. Schema: {current}.", path=source, current=current(engine) or "-"))
+    return 0
+
+
+def cmd_prune(args: argparse.Namespace, settings: Settings, engine: Engine, speak: Lang) -> int:
+    days = args.days if args.days is not None else settings.keep_days
+    if days < 1:
+        print(speak._("Keep at least one day."), file=sys.stderr)
+        return 2
+    pruned = prune(engine, days)
+    print(speak._("Deleted: {journal} handled messages, {outbox} sent notices, {buttons} old buttons, {files} files "
+                  "no report holds.", **vars(pruned)))
     return 0
 
 

@@ -1,7 +1,8 @@
 """Time in the bot process: APScheduler runs the day's reminder cycle on a cron trigger in Vietnam time.
 
 One cycle writes to the outbox what is due (reminders, on the digest day the managers' digest, and any
-kick-off a new year or a changed plan calls for), then delivers the outbox. The cycle also runs when the bot
+kick-off a new year or a changed plan calls for), then delivers the outbox, then prunes what is kept no
+longer (bot/retention.py). The cycle also runs when the bot
 starts during office hours, so a crash costs a delay, never a reminder; and every few minutes in office hours
 the outbox is drained again, for messages that met a network error.
 """
@@ -18,6 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.engine import Engine
 
+from bot.retention import prune
 from bot.sender import DrainReport, Sender
 from handlers.notices import scan
 from jobs.calendar import CALENDAR, WorkingCalendar
@@ -35,6 +37,7 @@ class ReminderCycle:
     clock: Callable[[], datetime]
     policy: ReminderPolicy = DEFAULT_POLICY
     calendar: WorkingCalendar = field(default=CALENDAR)
+    keep_days: int = 30  # TDC_KEEP_DAYS: what bot/retention.py keeps
 
     def open_now(self, now: datetime) -> bool:
         return self.calendar.is_working_day(now.date()) and self.policy.in_office_hours(now.time())
@@ -45,6 +48,7 @@ class ReminderCycle:
             return 0, DrainReport()
         queued = await asyncio.to_thread(self._scan, now)
         report = await self.sender.drain()
+        await asyncio.to_thread(prune, self.engine, self.keep_days)
         log.info("reminder cycle", extra={"queued": queued, "sent": report.sent, "left": report.left})
         return queued, report
 

@@ -50,7 +50,8 @@ async def serve(engine: Engine, settings: Settings) -> None:
     if zalo is not None:
         poller = ZaloPoller(zalo, conversation)
         channels[ZALO] = zalo_deliverer(zalo, settings.language)
-    cycle = ReminderCycle(engine, Sender(engine, channels, workers=settings.send_workers), settings.now)
+    cycle = ReminderCycle(engine, Sender(engine, channels, workers=settings.send_workers), settings.now,
+                          keep_days=settings.keep_days)
     leader = SchedulerLeader(engine, lambda: cycle.start(settings.timezone))
     await conversation.recover()
     work = [leader.run(stop), conversation.keep_recovering(stop)]

@@ -34,4 +34,7 @@ def handle(ctx: Context, args: str) -> list[Reply]:
     return [Reply(ctx.lang._("Invitation for {unit} ({role}), valid until {date}:\n{code}\n"
                              "It works once. Send it to the person by a channel you trust.",
                              unit=unit.name, role=ctx.lang._(ROLE_LABELS[role]), code=pretty_code(invitation),
-                             date=ctx.lang.date(invite.expires_at.date())))]
+                             date=ctx.lang.date(invite.expires_at.date())),
+                  secret=True, stored_as=ctx.lang._("An invitation for {unit} was created; its code is not kept, so "
+                                                    "it cannot be shown again. Type /moi again for a new one.",
+                                                    unit=unit.name))]

@@ -48,7 +48,7 @@ class OfferedChoice(SQLModel, table=True):
     __tablename__ = "offered_choice"
 
     id: int | None = Field(default=None, primary_key=True)
-    token: str = Field(max_length=16, unique=True)
+    token: str = Field(max_length=16, unique=True, index=True)
     member_id: int = Field(foreign_key="member.id", index=True)
     command: str
     label: str
