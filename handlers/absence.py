@@ -21,7 +21,9 @@ from handlers.messages import Reply
 from jobs.text import fold
 from models import Absence, Member
 
-_UNTIL = Date(name="until", prompt="", after=lambda ctx, answers: ctx.today - timedelta(days=1))  # today or later
+LONGEST = timedelta(days=365)  # an absence of more than a year is a change of officer, not leave
+_UNTIL = Date(name="until", prompt="", after=lambda ctx, answers: ctx.today - timedelta(days=1),  # today or later
+              latest=lambda ctx, answers: ctx.today + LONGEST)
 
 
 def handle(ctx: Context, args: str) -> list[Reply]:

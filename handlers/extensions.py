@@ -7,7 +7,7 @@ Managers typing /giahan see the requests waiting for them; `/giahan xin` asks fo
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -29,6 +29,7 @@ from models.organisation import Role
 from models.plan import ExtensionState
 
 REASON_LENGTH = 500
+LONGEST_EXTENSION = timedelta(days=730)
 
 
 def handle(ctx: Context, args: str, engine: FormEngine) -> list[Reply]:
@@ -63,6 +64,11 @@ def _current_due(ctx: Context, answers: Answers) -> date:
     """A new deadline must come after the current one, and after today."""
     chosen = next((i for i in _extendable(ctx) if str(i.assignment_id) == answers.get("task")), None)
     return max(ctx.today, chosen.due) if chosen and chosen.due else ctx.today
+
+
+def _latest_due(ctx: Context, answers: Answers) -> date:
+    """An extension reaches at most two years ahead: a later date is a change of plan, not more time."""
+    return ctx.today + LONGEST_EXTENSION
 
 
 def _ask(ctx: Context, answers: Answers) -> list[Reply]:
@@ -185,7 +191,7 @@ def _asked_options(ctx: Context, answers: Answers) -> list[Option]:
 EXTENSION = Form("extension", on_submit=_ask, confirm=Confirm(prompt=N_("Send this request to Sở KH&CN?")), steps=[
     Choice(name="task", prompt=N_("Which task needs more time?"), title=N_("Task"), choices=_task_options),
     Date(name="until", prompt=N_("Until which day? For example 15/12/2026."), title=N_("New deadline"),
-         after=_current_due),
+         after=_current_due, latest=_latest_due),
     Text(name="reason", prompt=N_("Why? A sentence or two (at most 500 characters)."), title=N_("Reason"),
          max_len=REASON_LENGTH),
 ])

@@ -10,6 +10,9 @@ from zoneinfo import ZoneInfo
 import holidays
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")  # the plan's dates are dates in Vietnam
+# The latest day any stored date is taken to mean: a date kept from before input was bounded (31/12/9999) reads
+# as this, so arithmetic of a few days or years on it never overflows.
+LAST_DAY = date(9000, 12, 31)
 
 
 class WorkingCalendar:

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
+from jobs.calendar import LAST_DAY
 from jobs.text import fold
 
 
@@ -154,7 +155,7 @@ def deadlines_in_year(
         elif rule.kind is RuleKind.ANNUAL:
             found.append(Deadline(annual_report_due(year, *annual_report), rule.kind))
         elif rule.kind is RuleKind.EVENT and event is not None:
-            due = event[0] + timedelta(days=event[1])
+            due = min(event[0], LAST_DAY) + timedelta(days=min(event[1], 3650))
             if due.year == year:
                 found.append(Deadline(due, rule.kind))
     return sorted(set(found), key=lambda d: (d.due, d.kind.value))

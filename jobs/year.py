@@ -37,7 +37,7 @@ from sqlalchemy import DateTime, Text, and_, case, cast, func, literal, null
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from jobs.calendar import VIETNAM
+from jobs.calendar import LAST_DAY, VIETNAM
 from jobs.deadlines import recorded_events, task_deadlines
 from jobs.schedule import Deadline, Rule, RuleKind, annual_report_due
 from locales import N_, Lang
@@ -209,6 +209,7 @@ def extended(deadlines: tuple[Deadline, ...], until: date | None) -> tuple[Deadl
     """The deadlines an approved extension to `until` leaves: those before it move to it."""
     if until is None:
         return deadlines
+    until = min(until, LAST_DAY)
     return tuple(sorted({Deadline(max(d.due, until), d.kind) for d in deadlines}, key=lambda d: (d.due, d.kind.value)))
 
 
@@ -240,6 +241,7 @@ def standing_of(status: str | None, late: bool, due: date | None, waiting: bool,
 @lru_cache(maxsize=4096)
 def _day_after_in_utc(day: date, zone: tzinfo) -> datetime:
     """The first moment (naive UTC, as stored) that is no longer `day` in the province: done from then is late."""
+    day = min(day, LAST_DAY)
     return (datetime.combine(day + timedelta(days=1), time(), zone).astimezone(timezone.utc).replace(tzinfo=None))
 
 

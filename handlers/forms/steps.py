@@ -194,6 +194,7 @@ class Date(Step):
     come after `after(ctx, answers)` when that is given (a new deadline after the current one, say)."""
 
     after: Callable[["Context", Answers], date_type] | None = None
+    latest: Callable[["Context", Answers], date_type] | None = None  # every date a person types is bounded
 
     def parse(self, ctx: Context, answers: Answers, text: str) -> str:
         match = _DATE.match(text)
@@ -208,6 +209,9 @@ class Date(Step):
         earliest = self.after(ctx, answers) if self.after else None
         if earliest is not None and value <= earliest:
             raise Invalid(N_("The date must be after {date}."), date=ctx.lang.date(earliest))
+        latest = self.latest(ctx, answers) if self.latest else None
+        if latest is not None and value > latest:
+            raise Invalid(N_("The date can be {date} at the latest."), date=ctx.lang.date(latest))
         return value.isoformat()  # stored in the form's JSON as text
 
     def show(self, ctx: Context, answers: Answers, value: Any) -> str:
