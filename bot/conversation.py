@@ -10,6 +10,12 @@ The dispatcher is pure and blocking: it runs in a worker thread, so the event lo
 (bench/rush.py measures the loop's lag), and messages of one chat are serialised so a quick double answer
 cannot race itself through a form. A handler that raises leaves its update marked failed with the error;
 the member gets a short apology, and the updates behind it go on.
+
+Nothing stops the bot: while the database is away (`DATABASE_AWAY` errors) an update waits, retried with
+backoff, and is answered when the database is back; an update the database refuses outright is tried three
+times, logged and skipped. A reply the platform refuses for now (429, 5xx) is retried within seconds, after
+the platform's retry_after; one that cannot be delivered at all is given up, and a member who blocked the bot
+is marked unreachable; a long reply whose later part failed resends only what is left.
 """
 
 from __future__ import annotations
@@ -22,8 +28,10 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 
 from bot import journal
+from bot.sender import Misconfigured, PartlySent, TryLater, Undeliverable, Unreachable, mark_blocked
 from bot.settings import Settings
 from handlers.dispatcher import dispatch
 from handlers.messages import Incoming, Reply
@@ -35,6 +43,16 @@ from models.inbound import InboundStatus
 log = logging.getLogger("tdc.conversation")
 Send = Callable[[str, Reply], Awaitable[None]]  # (chat id, reply): how a channel delivers one reply
 SETTLED = timedelta(minutes=2)  # an update older than this that is not answered is not on its way any more
+DATABASE_AWAY = (OperationalError, InterfaceError, DisconnectionError)  # the server is down or restarting
+LONGEST_WAIT = 30.0  # seconds between two tries while the database is away
+REFUSALS = 3  # an update the database refuses this often (not an outage) is skipped
+REPLY_TRIES = 4  # a reply refused for now: tried again after 1, 2, 4 s (or the platform's retry_after)
+GIVE_UP = timedelta(days=1)  # a reply not delivered by then is dropped: it answers something long past
+
+
+def away(error: BaseException) -> bool:
+    """Whether a database error means the server is away (wait for it), not that it refused this update."""
+    return isinstance(error, DATABASE_AWAY) or (isinstance(error, DBAPIError) and error.connection_invalidated)
 
 
 class Conversation:
@@ -70,6 +88,8 @@ class Conversation:
                 journal.finish(entry, InboundStatus.DONE, replies)
                 return replies
         except Exception as error:  # noqa: BLE001 (any handler failure is recorded and answered, not raised)
+            if away(error):
+                raise  # nothing was done: the update stays pending and is taken again when the database is back
             log.exception("handler failed", extra={"entry": entry_id})
             apology = [Reply(lang(self.settings.language)._(
                 "Sorry, something went wrong and your last message was not saved. Please try again in a moment."))]
@@ -81,7 +101,22 @@ class Conversation:
             return apology
 
     async def store(self, incoming: Incoming) -> int | None:
-        return await asyncio.to_thread(journal.record, self.engine, incoming)
+        """The update in the journal: waits while the database is away (the platform is not told the update
+        arrived until it is stored); None for a redelivery, or for an update refused REFUSALS times (logged)."""
+        delay, refused = 0.5, 0
+        while True:
+            try:
+                return await asyncio.to_thread(journal.record, self.engine, incoming)
+            except SQLAlchemyError as error:
+                if not away(error):
+                    refused += 1
+                    if refused >= REFUSALS:
+                        log.error("update refused by the database, skipped",
+                                  extra={"channel": incoming.channel, "error": type(error).__name__})
+                        return None
+                log.warning("database away: waiting to store an update", extra={"retry_in": delay})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, LONGEST_WAIT)
 
     async def receive(self, incoming: Incoming) -> None:
         """Store and answer; messages of one chat are taken in the order they arrive."""
@@ -112,7 +147,17 @@ class Conversation:
             await asyncio.gather(*list(self._background), return_exceptions=True)
 
     async def _process_and_send(self, entry_id: int, channel: str, chat_id: str) -> None:
-        replies = await asyncio.to_thread(self.process, entry_id)
+        delay = 0.5
+        while True:
+            try:
+                replies = await asyncio.to_thread(self.process, entry_id)
+                break
+            except SQLAlchemyError as error:
+                if not away(error):
+                    raise
+                log.warning("database away: waiting to answer", extra={"entry": entry_id, "retry_in": delay})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, LONGEST_WAIT)
         await self._send(entry_id, channel, chat_id, replies)
 
     async def recover(self, settled: timedelta | None = None) -> int:
@@ -121,6 +166,12 @@ class Conversation:
         what is still on its way. Returns how many were seen to."""
         before = utcnow() - settled if settled is not None else None
         left = await asyncio.to_thread(journal.unfinished, self.engine, before)
+        answered = [entry_id for entry_id, status, _, _ in left if status == InboundStatus.DONE]
+        stale = await asyncio.to_thread(journal.older_than, self.engine, answered, utcnow() - GIVE_UP)
+        if stale:
+            await asyncio.to_thread(journal.give_up, self.engine, stale)
+            log.warning("replies given up", extra={"updates": len(stale)})
+            left = [row for row in left if row[0] not in stale]
         done = 0
         for entry_id, status, channel, chat_id in left:
             if channel not in self.channels:
@@ -144,13 +195,51 @@ class Conversation:
             try:
                 await asyncio.wait_for(stop.wait(), every)
             except TimeoutError:
-                await self.recover(settled)
+                try:
+                    await self.recover(settled)
+                except Exception as error:  # noqa: BLE001 (the database is away: the next round tries again)
+                    log.warning("recovery postponed", extra={"error": type(error).__name__})
 
     async def _send(self, entry_id: int, channel: str, chat_id: str, replies: list[Reply]) -> None:
+        """Sends the replies in order. What fails for now stays in the journal, less what went out, for
+        keep_recovering; what can never be delivered is dropped (a blocked member marked unreachable)."""
         send = self.channels[channel]
-        for reply in replies:
-            await send(chat_id, reply)
+        for index, reply in enumerate(replies):
+            try:
+                await self._deliver(send, chat_id, reply)
+            except (Unreachable, Undeliverable) as error:
+                log.warning("reply not deliverable", extra={"entry": entry_id, "error": str(error)[:200]})
+                if isinstance(error, Unreachable):
+                    await asyncio.to_thread(mark_blocked, self.engine, channel, chat_id)
+                break
+            except PartlySent as partial:
+                await asyncio.to_thread(journal.keep_unsent, self.engine, entry_id, [partial.rest, *replies[index + 1:]])
+                raise partial.cause from None
+            except Exception:
+                if index:
+                    await asyncio.to_thread(journal.keep_unsent, self.engine, entry_id, replies[index:])
+                raise
         await asyncio.to_thread(journal.mark_answered, self.engine, entry_id)
+
+    @staticmethod
+    async def _deliver(send: Send, chat_id: str, reply: Reply) -> None:
+        """One reply, tried again within seconds while the platform asks to wait (429, 5xx)."""
+        for attempt in range(REPLY_TRIES):
+            try:
+                await send(chat_id, reply)
+                return
+            except PartlySent as partial:
+                if not isinstance(partial.cause, TryLater) or attempt == REPLY_TRIES - 1:
+                    raise
+                reply, wait = partial.rest, partial.cause.retry_after
+            except TryLater as error:
+                if attempt == REPLY_TRIES - 1:
+                    raise
+                wait = error.retry_after
+            except Misconfigured as error:
+                log.error("the platform refuses the bot: check its token", extra={"error": str(error)[:200]})
+                raise
+            await asyncio.sleep(min(wait if wait is not None else 2.0 ** attempt, LONGEST_WAIT))
 
     def _lock(self, key: str) -> asyncio.Lock:
         lock = self._locks.get(key)

@@ -22,7 +22,9 @@ KEPT = ("channel", "chat_id", "user_id", "update_id", "time", "kind")  # of an I
 
 
 def record(engine: Engine, incoming: Incoming) -> int | None:
-    """Stores the update; returns its journal id, or None when this update was recorded before (redelivered)."""
+    """Stores the update, cleaned and bounded (`Incoming.cleaned`); returns its journal id, or None when this
+    update was recorded before (redelivered)."""
+    incoming = incoming.cleaned()
     update_id = incoming.update_id or uuid.uuid4().hex  # console and tests: every line is new
     values = dict(channel=incoming.channel, update_id=update_id, chat_id=incoming.chat_id,
                   incoming=to_json(incoming), status=InboundStatus.PENDING, replies=[], error="",
@@ -58,6 +60,26 @@ def mark_answered(engine: Engine, entry_id: int) -> None:
         connection.execute(update(InboundUpdate).where(
             col(InboundUpdate.id) == entry_id, col(InboundUpdate.status) == InboundStatus.DONE)
             .values(status=InboundStatus.ANSWERED, replies=[]))
+
+
+def keep_unsent(engine: Engine, entry_id: int, replies: list[Reply]) -> None:
+    """Only what did not go out stays to be sent again: the person never gets a part twice."""
+    with engine.begin() as connection:
+        connection.execute(update(InboundUpdate).where(col(InboundUpdate.id) == entry_id)
+                           .values(replies=[reply_to_json(r) for r in replies]))
+
+
+def older_than(engine: Engine, entry_ids: list[int], moment: datetime) -> set[int]:
+    with Session(engine) as session:
+        return set(session.exec(select(InboundUpdate.id).where(col(InboundUpdate.id).in_(entry_ids),
+                                                                col(InboundUpdate.received_at) < moment)).all())
+
+
+def give_up(engine: Engine, entry_ids: list[int]) -> None:
+    """Replies too old to be worth sending: marked failed, their text dropped."""
+    with engine.begin() as connection:
+        connection.execute(update(InboundUpdate).where(col(InboundUpdate.id).in_(entry_ids))
+                           .values(status=InboundStatus.FAILED, replies=[], error="reply not delivered in time"))
 
 
 def unfinished(engine: Engine, received_before: datetime | None = None) -> list[tuple[int, str, str, str]]:

@@ -39,7 +39,16 @@ MAX_AGE = timedelta(days=3)  # a message that failed and is older than this is g
 
 
 class Unreachable(Exception):
-    """The member cannot receive messages (blocked the bot, chat gone): do not retry."""
+    """The member cannot receive messages (Telegram: blocked the bot, chat gone): do not retry."""
+
+
+class Undeliverable(Exception):
+    """This message was refused as it is (a bad request: the bot's own fault, never the member's): it is given
+    up and logged with the method; the member stays reachable."""
+
+
+class Misconfigured(Exception):
+    """The platform refuses the bot itself (an invalid token): said loudly, nothing retried until restart."""
 
 
 class TryLater(Exception):
@@ -48,6 +57,15 @@ class TryLater(Exception):
     def __init__(self, reason: str, retry_after: float | None = None) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
+
+
+class PartlySent(Exception):
+    """A long message cut in pieces of which the first went out: `rest` is what is left to send, `cause` why
+    it stopped (one of the above), so a retry never repeats what the person already has."""
+
+    def __init__(self, rest: Reply, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.rest, self.cause = rest, cause
 
 
 Deliver = Callable[[str, Reply], Awaitable[None]]  # (chat id, the message: text and any buttons)
@@ -70,6 +88,7 @@ class Sender:
     backoff: float = 0.5  # seconds, doubled on each failure
     workers: int = 16  # chats served at once; more only queues in the HTTP pool (measured: bench/fanout.py)
     _pause_until: float = field(default=0.0, init=False)
+    _misconfigured: bool = field(default=False, init=False)
 
     async def drain(self) -> DrainReport:
         given_up = await asyncio.to_thread(self._give_up_old)
@@ -85,8 +104,8 @@ class Sender:
             await asyncio.gather(*(self._chat(gate, messages, report, marks) for messages in by_chat.values()))
         finally:
             await marks.written()
-        report.left = len(rows) - report.sent - report.unreachable
-        report.given_up = given_up
+        report.left = len(rows) - report.sent - report.unreachable - report.given_up
+        report.given_up += given_up
         return report
 
     async def _chat(self, gate: asyncio.Semaphore, messages: list[Outbox], report: DrainReport,
@@ -102,18 +121,34 @@ class Sender:
                 elif outcome == OutboxStatus.UNREACHABLE:
                     report.unreachable += 1
                     return  # the rest of this chat's messages would fail the same way
+                elif outcome == OutboxStatus.FAILED:
+                    report.given_up += 1  # this one message; the chat's next ones go on
                 else:
                     return  # keep this chat's order: the rest waits for the next drain
 
     async def _deliver(self, row: Outbox, marks: SentMarks) -> str:
         deliver = self.channels[row.channel]
+        message = Reply(row.text, tuple(Button(token, label) for token, label in row.buttons))
         for attempt in range(self.attempts):
             await asyncio.sleep(max(0.0, self._pause_until - time.monotonic()))
             try:
-                await deliver(row.chat_id, Reply(row.text, tuple(Button(token, label) for token, label in row.buttons)))
+                try:
+                    await deliver(row.chat_id, message)
+                except PartlySent as partial:  # the next try sends only what is left
+                    message = partial.rest
+                    raise partial.cause from None
             except Unreachable as error:
                 await asyncio.to_thread(self._mark_unreachable, row, str(error))
                 return OutboxStatus.UNREACHABLE
+            except Undeliverable as error:
+                await asyncio.to_thread(self._mark_failed, row, str(error))
+                return OutboxStatus.FAILED
+            except Misconfigured as error:
+                if not self._misconfigured:
+                    log.error("the platform refuses the bot: check its token", extra={"channel": row.channel,
+                                                                                     "error": str(error)[:200]})
+                self._misconfigured = True
+                return OutboxStatus.PENDING
             except TryLater as error:
                 await asyncio.to_thread(self._note_failure, row.id or 0, str(error))
                 if error.retry_after:  # the platform asks everyone to wait, not just this chat
@@ -153,15 +188,30 @@ class Sender:
                          .values(attempts=Outbox.attempts + 1, last_error=error[:500]))
             session.commit()
 
+    def _mark_failed(self, row: Outbox, error: str) -> None:
+        with Session(self.engine) as session:
+            session.exec(update(Outbox).where(col(Outbox.id) == row.id)  # type: ignore[call-overload]
+                         .values(status=OutboxStatus.FAILED, last_error=error[:500], attempts=Outbox.attempts + 1))
+            session.commit()
+        log.warning("message refused by the platform", extra={"channel": row.channel, "kind": row.kind,
+                                                              "error": error[:200]})
+
     def _mark_unreachable(self, row: Outbox, error: str) -> None:
         with Session(self.engine) as session:
             session.exec(update(Outbox).where(col(Outbox.id) == row.id)  # type: ignore[call-overload]
                          .values(status=OutboxStatus.UNREACHABLE, last_error=error[:500]))
-            session.exec(update(ChannelAccount)  # type: ignore[call-overload]
-                         .where(ChannelAccount.channel == row.channel, ChannelAccount.chat_id == row.chat_id)
-                         .values(blocked=True))
             session.commit()
+        mark_blocked(self.engine, row.channel, row.chat_id)
         log.warning("member unreachable", extra={"member": row.member_id, "channel": row.channel})
+
+
+def mark_blocked(engine: Engine, channel: str, chat_id: str) -> None:
+    """The account no longer receives anything; the managers' digest names it."""
+    with Session(engine) as session:
+        session.exec(update(ChannelAccount)  # type: ignore[call-overload]
+                     .where(ChannelAccount.channel == channel, ChannelAccount.chat_id == chat_id)
+                     .values(blocked=True))
+        session.commit()
 
 
 class SentMarks:

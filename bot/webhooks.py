@@ -6,8 +6,11 @@ platforms and a health check.
     GET  /healthz    200 when the database answers and the scheduler runs (here or in another process of the
                      bot, see bot/leader.py), 503 otherwise
 
-A call without the right secret gets 401 and is not processed. The webhooks are registered at
-TDC_TELEGRAM_WEBHOOK_URL + "/telegram" and + "/zalo": the one public address of this server.
+A call without the right secret gets 401 and is not processed; the secret is checked on the headers, before
+a byte of the body is read. A body is at most MAX_BODY (an update is a few kB); one that is not an update gets
+400. Slow or idle connections are closed after a few seconds and at most MAX_CONNECTIONS are served at once,
+so half-sent requests cannot exhaust the process. Run it behind a reverse proxy that terminates HTTPS (README:
+"Running it"). The webhooks are registered at TDC_TELEGRAM_WEBHOOK_URL + "/telegram" and + "/zalo".
 """
 
 from __future__ import annotations
@@ -15,15 +18,16 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from telegram import Update
 from tornado.httpserver import HTTPServer
+from tornado.iostream import IOStream
 from tornado.web import Application as Web
-from tornado.web import RequestHandler
+from tornado.web import RequestHandler, stream_request_body
 
 from bot.channels.telegram import TelegramInbox
 from bot.leader import SchedulerLeader
@@ -34,26 +38,52 @@ TELEGRAM_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ZALO_HEADER = "X-Bot-Api-Secret-Token"
 
 
+MAX_BODY = 1024 * 1024
+MAX_CONNECTIONS = 500
+IDLE_SECONDS = 20.0  # a connection that sends nothing, or its headers too slowly, is closed
+BODY_SECONDS = 20.0
+
+
+@stream_request_body
 class _Secured(RequestHandler):
     header = ""
 
-    def initialize(self, secret: str, accept: Callable[[dict[str, Any]], Any]) -> None:
+    def initialize(self, secret: str, accept: Callable[[Any], Awaitable[bool]]) -> None:
         self.secret, self.accept = secret, accept
+        self._body = bytearray()
 
-    async def post(self) -> None:
+    def prepare(self) -> None:
+        """The headers are in, the body not yet: refuse a wrong secret or a body too large before reading it."""
+        if self.request.method != "POST":
+            return
         given = self.request.headers.get(self.header, "")
         if not self.secret or not hmac.compare_digest(given.encode(), self.secret.encode()):
-            self.set_status(401)
-            self.finish({"ok": False})
+            self._refuse(401)
             return
+        length = self.request.headers.get("Content-Length", "")
+        if length.isdecimal() and int(length) > MAX_BODY:
+            self._refuse(413)
+            return
+        self.request.connection.set_max_body_size(MAX_BODY)  # type: ignore[union-attr]
+
+    def data_received(self, chunk: bytes) -> None:
+        self._body += chunk
+
+    async def post(self) -> None:
         try:
-            update = json.loads(self.request.body)
+            body = json.loads(bytes(self._body))
         except ValueError:
-            self.set_status(400)
-            self.finish({"ok": False})
+            body = None
+        if not isinstance(body, dict) or not await self.accept(body):
+            self._refuse(400)
             return
-        await self.accept(update)
         self.finish({"ok": True})
+
+    def _refuse(self, status: int) -> None:
+        self.set_status(status)
+        self.set_header("Connection", "close")
+        self.finish({"ok": False})
+        self.request.connection.stream.close()  # type: ignore[union-attr]  # the rest of the body is not read
 
 
 class TelegramHook(_Secured):
@@ -87,10 +117,28 @@ def server(engine: Engine, secret: str, telegram: TelegramInbox | None, zalo: Za
            leader: SchedulerLeader) -> HTTPServer:
     routes: list[Any] = [("/healthz", Health, {"engine": engine, "leader": leader})]
     if telegram is not None:
-        async def accept_telegram(data: dict[str, Any]) -> None:
-            await telegram.accept(Update.de_json(data, telegram.bot))  # stored before the 200 goes back
+        async def accept_telegram(data: dict[str, Any]) -> bool:
+            if not isinstance(data.get("update_id"), int):
+                return False
+            try:
+                update = Update.de_json(data, telegram.bot)
+            except (TypeError, ValueError, KeyError, AttributeError):
+                return False
+            await telegram.accept(update)  # stored before the 200 goes back
+            return True
 
         routes.append(("/telegram", TelegramHook, {"secret": secret, "accept": accept_telegram}))
     if zalo is not None:
         routes.append(("/zalo", ZaloHook, {"secret": secret, "accept": zalo.accept}))
-    return HTTPServer(Web(routes))
+    return _BoundedServer(Web(routes), idle_connection_timeout=IDLE_SECONDS, body_timeout=BODY_SECONDS,
+                          max_body_size=MAX_BODY, max_header_size=16 * 1024)
+
+
+class _BoundedServer(HTTPServer):
+    """Closes a connection at once when MAX_CONNECTIONS are open: the platforms retry, the process lives."""
+
+    def handle_stream(self, stream: IOStream, address: tuple[Any, ...]) -> None:
+        if len(self._connections) >= MAX_CONNECTIONS:  # type: ignore[attr-defined]
+            stream.close()
+            return
+        super().handle_stream(stream, address)

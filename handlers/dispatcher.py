@@ -13,8 +13,8 @@ from datetime import datetime, timedelta, tzinfo
 from sqlmodel import Session, col, select
 
 from handlers import help as help_
-from handlers import (absence, annual, events, evidence, extensions, invites, language, menu, my_tasks, progress, registration,
-                      report, returned, review, upcoming)
+from handlers import (absence, annual, events, evidence, extensions, groups, invites, language, menu, my_tasks, progress,
+                      registration, report, returned, review, upcoming)
 from handlers.access import Permission, can, refusal
 from handlers.context import Context
 from handlers.forms import FormEngine
@@ -63,6 +63,8 @@ FORM_COMMANDS = {name for names, _, _, in_form in _TABLE if in_form for name in 
 def dispatch(session: Session, incoming: Incoming, now: datetime, default_language: str = "vi",
              zone: tzinfo = VIETNAM) -> list[Reply]:
     """The replies to one incoming message. `now` is the province's local time."""
+    if not incoming.private:
+        return groups.answer(session, incoming, lang(default_language))
     # The account is locked until the transaction ends: webhook workers sharing PostgreSQL take one chat's
     # messages one at a time.
     found = session.exec(select(ChannelAccount, Member, Unit)

@@ -15,7 +15,8 @@ import zipfile
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from models import EvidenceFile
+from handlers.messages import clean_text
+from models import ChannelAccount, EvidenceFile, FormState
 from models.db import utcnow
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -65,6 +66,14 @@ def _office_zip(content: bytes) -> str | None:
     return None
 
 
+def expected(session: Session, channel: str, user_id: str) -> bool:
+    """Whether a file from this account could be used: only a member with a form open takes files, so nothing
+    a stranger, or a member outside a report, sends is kept (nor even downloaded)."""
+    return session.exec(select(FormState.id).join(ChannelAccount, col(ChannelAccount.member_id) == FormState.member_id)
+                        .where(ChannelAccount.channel == channel, ChannelAccount.external_id == user_id)).first() \
+        is not None
+
+
 def store(session: Session, content: bytes, filename: str) -> EvidenceFile | str:
     """Keeps an arriving file, or says why not ("too_big", "type")."""
     if len(content) > MAX_BYTES:
@@ -72,12 +81,26 @@ def store(session: Session, content: bytes, filename: str) -> EvidenceFile | str
     mime = judge(content)
     if mime is None:
         return "type"
-    name = (filename or f"tep{EXTENSIONS[mime]}").replace("/", "_").replace("\\", "_")[:NAME_LENGTH]
+    name = safe_name(filename, mime)
     row = EvidenceFile(filename=name, mime_type=mime, size=len(content), sha256=hashlib.sha256(content).hexdigest(),
                        content=content, received_at=utcnow())
     session.add(row)
     session.flush()
     return row
+
+
+def safe_name(filename: str, mime: str) -> str:
+    """The name a reviewer sees: what the sender called it, cleaned of control and direction characters and of
+    any path, ending in the extension of the type its content is (a PDF named "x.bat" becomes "x.pdf")."""
+    stem = clean_text(filename, NAME_LENGTH, lines=False).replace("/", "_").replace("\\", "_").strip(" .")
+    extension = EXTENSIONS[mime]
+    given = stem.rsplit(".", 1)[1].lower() if "." in stem else ""
+    if mime == OLD_OFFICE and given in ("doc", "xls"):
+        extension = "." + given
+    elif mime == JPEG and given == "jpeg":
+        extension = ".jpeg"
+    stem = stem.rsplit(".", 1)[0].strip(" .") if given else stem
+    return (stem or "tep")[:NAME_LENGTH - len(extension)] + extension
 
 
 def claim(session: Session, file_id: int, member_id: int) -> EvidenceFile | None:

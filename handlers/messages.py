@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import unicodedata
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+
+TEXT_LIMIT = 10_000  # longer than any platform sends (Telegram 4,096, Zalo 2,000): a forged update is cut
+NAME_LIMIT = 200
+ID_LIMIT = 64
+_UNSEEN = {"Cc", "Cf", "Cs", "Co", "Cn"}  # controls, bidi overrides, lone surrogates, private and unassigned
+
+
+def clean_text(text: str, limit: int = TEXT_LIMIT, lines: bool = True) -> str:
+    """What a person sent, safe to store and to show: no NUL (PostgreSQL refuses it), no other control
+    character, no right-to-left override that disguises a file's name, no lone surrogate; NFC; at most
+    `limit` characters. Line breaks and tabs stay where `lines`."""
+    kept = "".join(ch for ch in unicodedata.normalize("NFC", text)
+                   if (lines and ch in "\n\t") or unicodedata.category(ch) not in _UNSEEN)
+    return kept[:limit]
 
 
 class InputKind(StrEnum):
@@ -28,6 +43,16 @@ class Incoming:
     file_id: int = 0  # the EvidenceFile the channel stored
     file_name: str = ""
     file_error: str = ""  # why the channel refused the file: "too_big", "type" or "unreadable"; nothing stored
+    private: bool = True  # a one-to-one chat with the bot; False in a group, where the bot only points away
+
+    def cleaned(self) -> Incoming:
+        """Every text field bounded and cleaned (`clean_text`), as it is stored in the journal."""
+        return replace(self, text=clean_text(self.text), choice=clean_text(self.choice, ID_LIMIT, lines=False),
+                       name=clean_text(self.name, NAME_LIMIT, lines=False).strip(),
+                       chat_id=clean_text(self.chat_id, ID_LIMIT, lines=False),
+                       user_id=clean_text(self.user_id, ID_LIMIT, lines=False),
+                       update_id=clean_text(self.update_id, ID_LIMIT, lines=False),
+                       file_name=clean_text(self.file_name, NAME_LIMIT, lines=False).strip())
 
     @property
     def command(self) -> str:

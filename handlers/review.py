@@ -156,7 +156,7 @@ def _reviewable(session: Session, ref: str) -> Row:
 def _decider(session: Session, row: Row) -> dict[str, object]:
     """Who reviewed a submission and on which day, as a refusal to review it again says."""
     reviewer = session.get(Member, row.reviewed_by_member_id or 0)
-    return {"who": reviewer.display_name if reviewer else "Sở KH&CN",
+    return {"who": reviewer.display_name if reviewer else "python -m bot review",
             "date": local_day(row.reviewed_at).strftime("%d/%m/%Y") if row.reviewed_at else "?"}
 
 

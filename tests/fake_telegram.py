@@ -47,6 +47,11 @@ class FakeTelegram(FakePlatform):
     def send_text(self, user_id: int, text: str) -> None:
         self._push({"message": self._message(user_id, text=text)})
 
+    def send_group_text(self, group_id: int, user_id: int, text: str) -> None:
+        """A user writes in a group the bot is a member of (a group's id is negative)."""
+        message = {**self._message(user_id, text=text), "chat": {"id": group_id, "type": "group", "title": "Tổ TĐC"}}
+        self._push({"message": message})
+
     def send_photo(self, user_id: int) -> None:
         photo = [{"file_id": "AgAD", "file_unique_id": "u1", "width": 90, "height": 90}]
         self._push({"message": self._message(user_id, photo=photo)})

@@ -179,7 +179,7 @@ def test_review_from_the_command_line(engine: Engine, settings: Settings, conver
     returned = run("return", "--unit", "21040", "--task", "I.2", "--year", "2025", "--note", "Ghi rõ số tin bài")
     assert returned.returncode == 0 and "Đã trả lại đơn vị: cập nhật số 1 về nhiệm vụ I.2." in returned.stdout
     twice = run("return", "--unit", "21040", "--task", "I.2", "--year", "2025", "--note", "Lần nữa")
-    assert twice.returncode == 2 and "đã bị Sở KH&CN trả lại ngày" in twice.stderr
+    assert twice.returncode == 2 and "đã bị python -m bot review trả lại ngày" in twice.stderr
     with Session(engine) as session:
         assert session.exec(select(AuditLog.actor).where(AuditLog.action == "review.returned")).all() == ["cli"]
         assert session.exec(select(Outbox.member_id).where(Outbox.kind == "returned")).all() == [colleague]

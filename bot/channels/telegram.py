@@ -19,13 +19,13 @@ from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.ext import Application, ApplicationBuilder
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 
-from bot.channels.files import keep_file
+from bot.channels.files import keep_file, wanted
 from bot.channels.text import split_text
 from bot.conversation import Conversation
 from bot.ratelimit import SteadyRateLimiter
-from bot.sender import TryLater, Unreachable
+from bot.sender import Misconfigured, PartlySent, TryLater, Undeliverable, Unreachable
 from bot.settings import Settings
 from handlers.evidence import MAX_BYTES
 from handlers.messages import Incoming, InputKind, Reply
@@ -33,6 +33,7 @@ from handlers.messages import Incoming, InputKind, Reply
 CHANNEL = "telegram"
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
+CAPTION_NAME = 80  # characters of a photo's caption kept as the file's name
 POLL_SECONDS = 30
 ALLOWED_UPDATES = ["message", "callback_query"]
 log = logging.getLogger("tdc.telegram")
@@ -57,7 +58,7 @@ class TelegramInbox:
 
     def __init__(self, bot: Bot, conversation: Conversation) -> None:
         self.bot, self.conversation = bot, conversation
-        conversation.connect(CHANNEL, lambda chat_id, reply: send(bot, chat_id, reply))
+        conversation.connect(CHANNEL, deliverer(bot))
 
     async def poll(self, stop: asyncio.Event) -> None:
         offset: int | None = None
@@ -81,7 +82,10 @@ class TelegramInbox:
                 backoff = min(backoff * 2, 60)
                 continue
             for update in updates:
-                await self.accept(update)
+                try:
+                    await self.accept(update)  # waits while the database is away (Conversation.store)
+                except Exception:  # noqa: BLE001 (one odd update never stops the bot; the others go on)
+                    log.exception("update skipped", extra={"update": update.update_id})
                 offset = update.update_id + 1  # acknowledged by the next call, once the batch is stored
 
     async def accept(self, update: Update) -> None:
@@ -107,6 +111,8 @@ class TelegramInbox:
         attachment = message.document or (message.photo[-1] if message.photo else None)
         if attachment is None:
             return replace(incoming, file_error="unreadable")
+        if not await asyncio.to_thread(wanted, self.conversation.engine, incoming):
+            return replace(incoming, file_error="unexpected")  # nothing downloaded, nothing kept
         if (attachment.file_size or 0) > MAX_BYTES:
             return replace(incoming, file_error="too_big")  # not even downloaded
         try:
@@ -131,7 +137,7 @@ def to_incoming(update: Update) -> Incoming | None:
     if user is None or chat is None:
         return None
     common = dict(channel=CHANNEL, chat_id=str(chat.id), user_id=str(user.id), name=user.full_name,
-                  update_id=str(update.update_id))
+                  update_id=str(update.update_id), private=chat.type == chat.PRIVATE)
     if update.callback_query is not None:
         return Incoming(kind=InputKind.CHOICE, choice=update.callback_query.data or "",
                         time=update.callback_query.message.date if update.callback_query.message
@@ -143,7 +149,9 @@ def to_incoming(update: Update) -> Incoming | None:
     if message.text is not None:
         return Incoming(kind=InputKind.TEXT, text=message.text, time=message.date, **common)
     if message.document is not None or message.photo:
-        name = message.document.file_name if message.document else f"anh-{message.message_id}.jpg"
+        # A photo has no name: the caption the person wrote names it, else its number ("anh-12.jpg").
+        name = message.document.file_name if message.document else \
+            (message.caption or "")[:CAPTION_NAME] or f"anh-{message.message_id}.jpg"
         return Incoming(kind=InputKind.FILE, file_name=name or "", time=message.date, **common)
     return Incoming(kind=InputKind.OTHER, time=message.date, **common)
 
@@ -161,26 +169,46 @@ async def send(bot: Bot, chat_id: str, reply: Reply) -> None:
         if reply.buttons else None
     for index, chunk in enumerate(chunks):
         last = index == len(chunks) - 1
-        # An int, as Telegram's ids are: PTB's rate limiter takes a string chat id for a group's @username.
-        await bot.send_message(chat_id=int(chat_id), text=chunk, reply_markup=markup if last else None)
+        try:
+            # An int, as Telegram's ids are: PTB's rate limiter takes a string chat id for a group's @username.
+            await bot.send_message(chat_id=int(chat_id), text=chunk, reply_markup=markup if last else None)
+        except TelegramError as error:
+            if index == 0:
+                raise
+            raise PartlySent(replace(reply, text="\n\n".join(chunks[index:])), error) from error
 
 
 def deliverer(bot: Bot) -> Callable[[str, Reply], Awaitable[None]]:
-    """The sender's view of Telegram: platform errors become "unreachable" or "try later"."""
+    """The sender's and the conversation's view of Telegram: its errors as bot/sender.py names them."""
 
     async def deliver(chat_id: str, reply: Reply) -> None:
         try:
             await send(bot, chat_id, reply)
-        except Forbidden as error:
-            raise Unreachable(str(error)) from error
-        except BadRequest as error:  # chat not found, deactivated user …
-            raise Unreachable(str(error)) from error
-        except RetryAfter as error:
-            raise TryLater(str(error), _seconds(error.retry_after)) from error
-        except NetworkError as error:  # 5xx, timeouts, connection errors
-            raise TryLater(str(error)) from error
+        except PartlySent as partial:
+            raise PartlySent(partial.rest, _meaning(partial.cause)) from partial.cause
+        except TelegramError as error:
+            raise _meaning(error) from error
 
     return deliver
+
+
+_GONE = ("chat not found", "user is deactivated", "bot was kicked", "peer_id_invalid")
+
+
+def _meaning(error: Exception) -> Exception:
+    """Telegram's errors, as the Bot API documents them: 403 Forbidden (blocked by the user) and a chat that
+    no longer exists make the member unreachable; another 400 is a message of ours refused; 401/404 an
+    invalid token; 429 and 5xx, timeouts and network errors pass."""
+    if isinstance(error, Forbidden) or (isinstance(error, BadRequest) and any(
+            words in str(error).lower() for words in _GONE)):
+        return Unreachable(str(error))
+    if isinstance(error, BadRequest):
+        return Undeliverable(str(error))
+    if isinstance(error, InvalidToken):
+        return Misconfigured(str(error))
+    if isinstance(error, RetryAfter):
+        return TryLater(str(error), _seconds(error.retry_after))
+    return TryLater(str(error))  # NetworkError: 5xx, timeouts, connection errors
 
 
 def _seconds(value: object) -> float:

@@ -25,6 +25,7 @@ FILE_REFUSALS = {  # why a channel did not keep a file (Incoming.file_error)
     "too_big": N_("That file is larger than {limit} MB and was not kept. Please send a smaller one."),
     "type": N_("That kind of file is not accepted (photos, PDF, Word and Excel only); it was not kept."),
     "unreadable": N_("That file could not be received. Please send it again."),
+    "unexpected": N_("That file came before this form was open and was not kept. Please send it again."),
 }
 
 
