@@ -346,9 +346,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings, engine: Engine, spe
     path = Path(args.output or f"var/exports/tdc-{year}.{args.format}")
     path.parent.mkdir(parents=True, exist_ok=True)
     if args.format == "zip":
-        with Session(engine) as session:
-            content, count = archive(session, year)
-        path.write_bytes(content)
+        with Session(engine) as session, path.open("wb") as target:
+            count = archive(session, year, target)
         print(speak._("Written: {path} ({n} evidence files of {year}, in folders by unit and task).", path=path,
                       n=count, year=year))
         return 0

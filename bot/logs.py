@@ -43,6 +43,30 @@ class Redact(logging.Filter):
         return text
 
 
+class OncePerInterval(logging.Filter):
+    """The same event from the same place is written once per `interval` seconds; the next line written says
+    how many were left out (`repeated`). A flood of one error (a full accept queue, a dead database) must not
+    fill the disk."""
+
+    def __init__(self, interval: float = 60.0) -> None:
+        super().__init__()
+        self.interval = interval
+        self._seen: dict[tuple[str, int, str], list[float]] = {}  # [last written, left out since]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, record.lineno, str(record.msg))
+        seen = self._seen.get(key)
+        if seen is not None and record.created - seen[0] < self.interval:
+            seen[1] += 1
+            return False
+        if seen is not None and seen[1]:
+            record.repeated = int(seen[1])
+        self._seen[key] = [record.created, 0]
+        if len(self._seen) > 10_000:  # bounded, whatever varies
+            self._seen.clear()
+        return True
+
+
 class JsonLines(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -63,6 +87,7 @@ def secrets_of(settings: Settings) -> list[str]:
 
 def setup(settings: Settings, level: int) -> None:
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(OncePerInterval())
     handler.addFilter(Redact(secrets_of(settings)))
     handler.setFormatter(JsonLines())
     logging.basicConfig(level=level, handlers=[handler], force=True)

@@ -114,7 +114,7 @@ def _checks(engine: Engine, leader: SchedulerLeader) -> tuple[bool, str]:
 
 
 def server(engine: Engine, secret: str, telegram: TelegramInbox | None, zalo: ZaloPoller | None,
-           leader: SchedulerLeader) -> HTTPServer:
+           leader: SchedulerLeader, idle: float = IDLE_SECONDS, connections: int = MAX_CONNECTIONS) -> HTTPServer:
     routes: list[Any] = [("/healthz", Health, {"engine": engine, "leader": leader})]
     if telegram is not None:
         async def accept_telegram(data: dict[str, Any]) -> bool:
@@ -130,15 +130,19 @@ def server(engine: Engine, secret: str, telegram: TelegramInbox | None, zalo: Za
         routes.append(("/telegram", TelegramHook, {"secret": secret, "accept": accept_telegram}))
     if zalo is not None:
         routes.append(("/zalo", ZaloHook, {"secret": secret, "accept": zalo.accept}))
-    return _BoundedServer(Web(routes), idle_connection_timeout=IDLE_SECONDS, body_timeout=BODY_SECONDS,
+    http = _BoundedServer(Web(routes), idle_connection_timeout=idle, body_timeout=min(idle, BODY_SECONDS),
                           max_body_size=MAX_BODY, max_header_size=16 * 1024)
+    http.most = connections
+    return http
 
 
 class _BoundedServer(HTTPServer):
-    """Closes a connection at once when MAX_CONNECTIONS are open: the platforms retry, the process lives."""
+    """Closes a new connection at once while `most` are open: the platforms retry, the process lives."""
+
+    most = MAX_CONNECTIONS
 
     def handle_stream(self, stream: IOStream, address: tuple[Any, ...]) -> None:
-        if len(self._connections) >= MAX_CONNECTIONS:  # type: ignore[attr-defined]
+        if len(self._connections) >= self.most:  # type: ignore[attr-defined]
             stream.close()
             return
         super().handle_stream(stream, address)
