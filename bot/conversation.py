@@ -223,18 +223,21 @@ class Conversation:
 
     @staticmethod
     async def _deliver(send: Send, chat_id: str, reply: Reply) -> None:
-        """One reply, tried again within seconds while the platform asks to wait (429, 5xx)."""
+        """One reply, tried again within seconds while the platform asks to wait (429, 5xx). Once a part of it
+        went out, a failure says what is left (PartlySent)."""
+        began = False
         for attempt in range(REPLY_TRIES):
             try:
                 await send(chat_id, reply)
                 return
             except PartlySent as partial:
+                began = True
                 if not isinstance(partial.cause, TryLater) or attempt == REPLY_TRIES - 1:
                     raise
                 reply, wait = partial.rest, partial.cause.retry_after
             except TryLater as error:
                 if attempt == REPLY_TRIES - 1:
-                    raise
+                    raise PartlySent(reply, error) if began else error
                 wait = error.retry_after
             except Misconfigured as error:
                 log.error("the platform refuses the bot: check its token", extra={"error": str(error)[:200]})
