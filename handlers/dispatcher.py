@@ -76,8 +76,9 @@ def dispatch(session: Session, incoming: Incoming, now: datetime, default_langua
     if found is None:
         return registration.answer_stranger(session, incoming, lang(default_language), now, zone)
     account, member, unit = found
-    if account.chat_id != incoming.chat_id or account.last_seen_at < utcnow() - SEEN_PRECISION:
-        account.chat_id, account.last_seen_at = incoming.chat_id, utcnow()  # not a write on every message
+    if account.chat_id != incoming.chat_id or account.last_seen_at < utcnow() - SEEN_PRECISION or account.blocked:
+        # not a write on every message; one who writes again has unblocked the bot
+        account.chat_id, account.last_seen_at, account.blocked = incoming.chat_id, utcnow(), False
     ctx = Context(session, member, unit, lang(member.language), now, incoming.channel, zone)
     state = ENGINE.state(ctx)
     if incoming.kind is InputKind.CHOICE and (picked := menu.command_for(ctx, incoming.choice)):
