@@ -35,6 +35,7 @@ from bot.sender import Misconfigured, PartlySent, TryLater, Undeliverable, Unrea
 from bot.settings import Settings
 from handlers.dispatcher import dispatch
 from handlers.messages import Incoming, Reply
+from handlers.outbox import queued
 from locales import lang
 from models import session_scope
 from models.db import utcnow
@@ -63,6 +64,9 @@ class Conversation:
         self.channels: dict[str, Send] = {}
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._background: set[asyncio.Task[None]] = set()
+        # Told the outbox keys a message's handling queued, once committed (bot/sender.py's Courier); called
+        # from the worker thread.
+        self.on_queued: Callable[[list[str]], None] | None = None
 
     def connect(self, channel: str, send: Send) -> None:
         self.channels[channel] = send
@@ -86,7 +90,10 @@ class Conversation:
                 incoming = journal.incoming_of(entry)
                 replies = dispatch(session, incoming, self.clock(), self.settings.language, self.settings.zone)
                 journal.finish(entry, InboundStatus.DONE, replies)
-                return replies
+                notices = queued(session)
+            if notices and self.on_queued is not None:
+                self.on_queued(notices)  # committed: the courier may deliver them now
+            return replies
         except Exception as error:  # noqa: BLE001 (any handler failure is recorded and answered, not raised)
             if away(error):
                 raise  # nothing was done: the update stays pending and is taken again when the database is back

@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -53,8 +53,9 @@ class ReminderCycle:
         return queued, report
 
     async def retry(self) -> None:
+        """What met a network error; the minute's fresh notices are their courier's (bot/sender.py)."""
         if self.open_now(self.clock()):
-            await self.sender.drain()
+            await self.sender.drain(settled=timedelta(minutes=1))
 
     def _scan(self, now: datetime) -> int:
         with session_scope(self.engine) as session:

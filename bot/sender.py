@@ -90,9 +90,11 @@ class Sender:
     _pause_until: float = field(default=0.0, init=False)
     _misconfigured: bool = field(default=False, init=False)
 
-    async def drain(self) -> DrainReport:
+    async def drain(self, keys: set[str] | None = None, settled: timedelta | None = None) -> DrainReport:
+        """Delivers what is pending: only the rows of `keys` (the courier's), or only those older than
+        `settled` (the periodic retry, which leaves fresh ones to the courier of the process that wrote them)."""
         given_up = await asyncio.to_thread(self._give_up_old)
-        rows = await asyncio.to_thread(self._pending)
+        rows = await asyncio.to_thread(self._pending, keys, settled)
         by_chat: dict[tuple[str, str], list[Outbox]] = defaultdict(list)
         for row in rows:
             if row.channel in self.channels:
@@ -164,12 +166,15 @@ class Sender:
             return OutboxStatus.SENT
         return OutboxStatus.PENDING
 
-    def _pending(self) -> list[Outbox]:
+    def _pending(self, keys: set[str] | None = None, settled: timedelta | None = None) -> list[Outbox]:
         with Session(self.engine, expire_on_commit=False) as session:
             blocked = select(ChannelAccount.member_id).where(col(ChannelAccount.blocked).is_(True))
-            return list(session.exec(select(Outbox).where(Outbox.status == OutboxStatus.PENDING,
-                                                          col(Outbox.member_id).not_in(blocked))
-                                     .order_by(col(Outbox.id))))
+            query = select(Outbox).where(Outbox.status == OutboxStatus.PENDING, col(Outbox.member_id).not_in(blocked))
+            if keys is not None:
+                query = query.where(col(Outbox.key).in_(sorted(keys)[:1000]))
+            if settled is not None:
+                query = query.where(col(Outbox.created_at) < utcnow() - settled)
+            return list(session.exec(query.order_by(col(Outbox.id))))
 
     def _give_up_old(self) -> int:
         """Messages that kept failing for MAX_AGE are not tried again: a reminder days late helps nobody."""
@@ -255,3 +260,40 @@ class SentMarks:
                              .values(status=OutboxStatus.SENT, sent_at=utcnow(), attempts=Outbox.attempts + 1))
             menu.delivered(session, [(row.member_id, [token for token, _ in row.buttons]) for row in rows])
             session.commit()
+
+
+class Courier:
+    """Delivers within seconds what a person's act queued — a return, an extension request, a decision, an
+    acceptance — in office hours or not: the conversation wakes it once the act is committed (`wake`, safe to
+    call from the dispatcher's worker thread). Scheduled reminders keep the reminder cycle's office hours."""
+
+    def __init__(self, sender: Sender) -> None:
+        self.sender = sender
+        self._keys: set[str] = set()
+        self._ready = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def wake(self, keys: list[str]) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._add, keys)
+
+    def _add(self, keys: list[str]) -> None:
+        self._keys.update(keys)
+        self._ready.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        self._loop = asyncio.get_running_loop()
+        while not stop.is_set():
+            waiting = asyncio.ensure_future(self._ready.wait())
+            stopping = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            waiting.cancel()
+            stopping.cancel()
+            if stop.is_set():
+                return
+            self._ready.clear()
+            keys, self._keys = self._keys, set()
+            try:
+                await self.sender.drain(keys=keys)
+            except Exception as error:  # noqa: BLE001 (left pending: the periodic retry sends them)
+                log.warning("notices not delivered now", extra={"error": type(error).__name__})

@@ -27,7 +27,7 @@ from bot.channels.zalo import deliverer as zalo_deliverer
 from bot.conversation import Conversation
 from bot.leader import SchedulerLeader
 from bot.scheduler import ReminderCycle
-from bot.sender import Sender
+from bot.sender import Courier, Sender
 from bot.settings import Settings
 
 log = logging.getLogger("tdc.service")
@@ -50,11 +50,13 @@ async def serve(engine: Engine, settings: Settings) -> None:
     if zalo is not None:
         poller = ZaloPoller(zalo, conversation)
         channels[ZALO] = zalo_deliverer(zalo, settings.language)
-    cycle = ReminderCycle(engine, Sender(engine, channels, workers=settings.send_workers), settings.now,
-                          keep_days=settings.keep_days)
+    sender = Sender(engine, channels, workers=settings.send_workers)
+    cycle = ReminderCycle(engine, sender, settings.now, keep_days=settings.keep_days)
+    courier = Courier(sender)
+    conversation.on_queued = courier.wake
     leader = SchedulerLeader(engine, lambda: cycle.start(settings.timezone))
     await conversation.recover()
-    work = [leader.run(stop), conversation.keep_recovering(stop)]
+    work = [leader.run(stop), conversation.keep_recovering(stop), courier.run(stop)]
     http = None
     if settings.telegram_webhook_url:
         http = await _webhooks(engine, settings, inbox, poller, zalo, leader)

@@ -18,7 +18,10 @@ from handlers import audit
 from handlers.context import Context
 from handlers.forms.steps import Date, Invalid
 from handlers.messages import Reply
+from handlers.outbox import OutgoingMessage, enqueue
+from jobs.reminders import officers
 from jobs.text import fold
+from locales import lang
 from models import Absence, Member
 
 LONGEST = timedelta(days=365)  # an absence of more than a year is a change of officer, not leave
@@ -53,11 +56,26 @@ def handle(ctx: Context, args: str) -> list[Reply]:
     ctx.session.add(absence)
     audit.record(ctx.session, audit.member(ctx.member), "absence.set", f"member:{ctx.member.id}",
                  until=until.isoformat(), delegate=absence.delegate_member_id)
+    _tell_covering(ctx, absence, delegate)
     if delegate:
         return [Reply(ctx.lang._("Noted: you are away until {date}; your reminders go to {name}.",
                                  date=ctx.lang.date(absence.until), name=delegate.display_name or f"#{delegate.id}"))]
     return [Reply(ctx.lang._("Noted: you are away until {date}; your reminders go to the other members of {unit}.",
                              date=ctx.lang.date(absence.until), unit=ctx.unit.name))]
+
+
+def _tell_covering(ctx: Context, absence: Absence, delegate: Member | None) -> None:
+    """Whoever now receives the member's reminders learns whose they are and until when, so a reminder from
+    the bot is not a puzzle."""
+    people = officers(ctx.session, {ctx.unit.id or 0}, role=None).get(ctx.unit.id or 0, [])
+    covering = [p for p in people if p.member_id != ctx.member.id
+                and (delegate is None or p.member_id == delegate.id)]
+    enqueue(ctx.session, [OutgoingMessage(
+        f"covering:{p.member_id}:{ctx.member.id}:{absence.until.isoformat()}", "absence", p.member_id, p.channel,
+        p.chat_id, lang(p.language)._("{name} of {unit} is away until {date}: meanwhile their reminders come to you.",
+                                      name=ctx.member.display_name or f"#{ctx.member.id}", unit=ctx.unit.name,
+                                      date=lang(p.language).date(absence.until)), ctx.unit.id or 0)
+        for p in covering])
 
 
 def _colleagues(ctx: Context, wanted: str) -> list[Member]:

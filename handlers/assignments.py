@@ -5,11 +5,13 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from handlers.context import Context
+from jobs.calendar import CALENDAR
+from jobs.policy import DEFAULT_POLICY
 from jobs.schedule import RuleKind
-from jobs.year import AssignmentYear, unit_year
+from jobs.year import AssignmentYear, Submission, local_day, unit_year
 from locales import Lang
 from models import Plan
-from models.progress import STATUS_LABELS, Status
+from models.progress import STATUS_LABELS, ReviewState, Status
 
 
 def unit_tasks(ctx: Context) -> list[AssignmentYear]:
@@ -34,24 +36,40 @@ def unit_plans(ctx: Context) -> list[Plan]:
 
 
 def describe_status(lang: Lang, item: AssignmentYear) -> str:
-    """"Chưa hoàn thành, còn trong hạn — Đang thực hiện (60%)": the standing, the flag, and how far the unit
-    said it had come when that is more than the standing says."""
+    """"Chưa hoàn thành, còn trong hạn — Đang thực hiện (60%) — Sở KH&CN trả lại: …": the standing, the flag,
+    how far the unit said it had come when that is more than the standing says, and where Sở KH&CN's review of
+    it stands, so the unit always sees a return and what to do by when."""
     text = item.text(lang)
     update = item.update
-    if update is None or update.status not in (Status.IN_PROGRESS, Status.NOT_STARTED):
+    if update is None:
         return text
-    said = lang._(STATUS_LABELS[update.status])
-    if update.status == Status.IN_PROGRESS and update.percent is not None:
-        said = lang._("In progress ({percent}%)", percent=lang.number(update.percent))
-    return f"{text} — {said}"
+    if update.status in (Status.IN_PROGRESS, Status.NOT_STARTED):
+        said = lang._(STATUS_LABELS[update.status])
+        if update.status == Status.IN_PROGRESS and update.percent is not None:
+            said = lang._("In progress ({percent}%)", percent=lang.number(update.percent))
+        text = f"{text} — {said}"
+    return f"{text} — {describe_review(lang, update)}"
+
+
+def describe_review(lang: Lang, update: Submission) -> str:
+    if update.review_state == ReviewState.ACCEPTED:
+        return lang._("accepted by Sở KH&CN")
+    if update.review_state == ReviewState.RETURNED and update.reviewed_at is not None:
+        due = CALENDAR.add_working_days(local_day(update.reviewed_at), DEFAULT_POLICY.return_working_days)
+        return lang._("returned by Sở KH&CN (u{id}): \"{note}\" — send it again by {date} (/sualai)",
+                      id=update.id, note=update.review_note, date=lang.date(due))
+    return lang._("awaiting review by Sở KH&CN")
 
 
 def describe_deadlines(lang: Lang, item: AssignmentYear) -> str:
-    """The deadlines that bind this unit; the annual report named as such."""
-    dates = [lang._("{date} (annual report)", date=lang.date(d.due)) if d.kind is RuleKind.ANNUAL
-             else lang.date(d.due) for d in item.deadlines]
+    """The deadlines that bind this unit: the annual report named as such, a deadline an extension set said
+    to be one ("18/12/2026 (báo cáo năm, đã gia hạn)"), each date once."""
+    dates = []
+    for deadline in item.deadlines:
+        tags = [lang._("annual report")] if deadline.kind is RuleKind.ANNUAL else []
+        if item.extended_until is not None and deadline.due == item.extended_until:
+            tags.append(lang._("extended"))
+        dates.append(f"{lang.date(deadline.due)} ({', '.join(tags)})" if tags else lang.date(deadline.due))
     if item.waits_for_event and item.is_lead:
         dates.insert(0, lang._("waiting for: {event}", event=item.task.schedule_text))
-    if item.extended_until is not None:
-        dates.append(lang._("extended to {date}", date=lang.date(item.extended_until)))
-    return ", ".join(dates)
+    return ", ".join(dict.fromkeys(dates))

@@ -100,7 +100,7 @@ def safe_name(filename: str, mime: str) -> str:
     elif mime == JPEG and given == "jpeg":
         extension = ".jpeg"
     stem = stem.rsplit(".", 1)[0].strip(" .") if given else stem
-    return (stem or "tep")[:NAME_LENGTH - len(extension)] + extension
+    return (stem or ("anh" if mime.startswith("image/") else "tep"))[:NAME_LENGTH - len(extension)] + extension
 
 
 def claim(session: Session, file_id: int, member_id: int) -> EvidenceFile | None:

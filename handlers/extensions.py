@@ -16,7 +16,7 @@ from handlers.access import Permission, can, refusal
 from handlers.assignments import unit_tasks
 from handlers.context import Context
 from handlers.forms import Choice, Date, Form, FormEngine, Option, Text
-from handlers.forms.steps import Answers, Confirm
+from handlers.forms.steps import Answers, Confirm, named_save
 from handlers.menu import offer
 from handlers.messages import Action, Reply
 from handlers.outbox import OutgoingMessage, enqueue
@@ -38,7 +38,7 @@ def handle(ctx: Context, args: str, engine: FormEngine) -> list[Reply]:
     if not can(ctx.member, Permission.REVIEW) or verb in ("xin", "ask"):
         if not _extendable(ctx):
             return [Reply(ctx.lang._("{unit} has no deadline this year to extend.", unit=ctx.unit.name))]
-        return engine.start(ctx, "extension")
+        return engine.start(ctx, "extension", _preset(ctx, words[1:] if verb in ("xin", "ask") else words))
     number = int(words[1]) if len(words) > 1 and words[1].isdecimal() and len(words[1]) < 12 else None
     if verb in ("dongy", "dong y", "approve") and number is not None:
         return [Reply(decide(ctx, number, ExtensionState.APPROVED, ""))]
@@ -56,8 +56,20 @@ def _extendable(ctx: Context) -> list[AssignmentYear]:
 
 
 def _task_options(ctx: Context, answers: Answers) -> list[Option]:
-    return [Option(str(item.assignment_id), f"{item.task.code} · {ctx.lang.date(item.due)}" if item.due else
-                   item.task.code, (item.task.code.lower(),)) for item in _extendable(ctx)]
+    return [Option(str(item.assignment_id), " · ".join(filter(None, (
+        item.task.code, ctx.lang.date(item.due) if item.due else "", _short(item.task.content)))),
+        (item.task.code.lower(),)) for item in _extendable(ctx)]
+
+
+def _short(text: str, length: int = 50) -> str:
+    return text if len(text) <= length else text[:length - 1].rstrip() + "…"
+
+
+def _preset(ctx: Context, words: list[str]) -> dict[str, str]:
+    """"/giahan V.1": the task named by its code, when the unit has it to extend."""
+    code = fold(words[0]).upper() if words else ""
+    found = [item for item in _extendable(ctx) if item.task.code.upper() == code]
+    return {"task": str(found[0].assignment_id)} if len(found) == 1 else {}
 
 
 def _current_due(ctx: Context, answers: Answers) -> date:
@@ -141,7 +153,7 @@ def decide(ctx: Context, number: int, state: ExtensionState, note: str) -> str:
                  task=task.code, until=request.until.isoformat(), **ctx.decided_through())
     _tell_officer(ctx.session, request, task)
     if state == ExtensionState.REFUSED:
-        return ctx.lang._("Refused: request no. {id}; the officer has been told.", id=request.id)
+        return ctx.lang._("Refused: request no. {id}; the officer who asked will be told.", id=request.id)
     return ctx.lang._("Approved: task {code} of {unit} is now due {date}.", code=task.code,
                       unit=_unit(ctx.session, request).name, date=ctx.lang.date(request.until))
 
@@ -188,15 +200,17 @@ def _asked_options(ctx: Context, answers: Answers) -> list[Option]:
     return [Option(str(number), f"#{number}") for number in asked]
 
 
-EXTENSION = Form("extension", on_submit=_ask, confirm=Confirm(prompt=N_("Send this request to Sở KH&CN?")), steps=[
+EXTENSION = Form("extension", on_submit=_ask, confirm=Confirm(prompt=N_("Send this request to Sở KH&CN?"),
+                                                              choices=named_save(N_("Send"))), steps=[
     Choice(name="task", prompt=N_("Which task needs more time?"), title=N_("Task"), choices=_task_options),
     Date(name="until", prompt=N_("Until which day? For example 15/12/2026."), title=N_("New deadline"),
-         after=_current_due, latest=_latest_due),
+         after=_current_due, latest=_latest_due, working_day=True),
     Text(name="reason", prompt=N_("Why? A sentence or two (at most 500 characters)."), title=N_("Reason"),
-         max_len=REASON_LENGTH),
+         max_len=REASON_LENGTH, min_letters=3),
 ])
 
-REFUSAL = Form("refusal", on_submit=_refuse, confirm=Confirm(prompt=N_("Refuse the request?")), steps=[
+REFUSAL = Form("refusal", on_submit=_refuse, confirm=Confirm(prompt=N_("Refuse the request?"),
+                                                             choices=named_save(N_("Refuse"))), steps=[
     Choice(name="request", prompt=N_("Which request?"), title=N_("Request"), choices=_asked_options),
     Text(name="note", prompt=N_("A note for the unit? (optional)"), title=N_("Note"), max_len=REASON_LENGTH,
          optional=True),

@@ -12,6 +12,7 @@ from models.db import utcnow
 from models.outbox import OutboxStatus
 
 CHUNK = 500
+QUEUED = "tdc.queued"  # in Session.info
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,16 @@ def enqueue(session: Session, messages: list[OutgoingMessage], already_sent: boo
                 for key, m in chunk.items() if key not in known]
         if rows:
             session.execute(insert(Outbox), rows)
+            if not already_sent:  # what the running bot delivers as soon as this transaction is committed
+                session.info.setdefault(QUEUED, []).extend(row["key"] for row in rows)
         added += len(rows)
     return added
+
+
+def queued(session: Session) -> list[str]:
+    """The keys of the messages this session wrote to the outbox: a person's act (a return, a request, a
+    decision) is told to the other side within seconds, not at the next reminder cycle."""
+    return list(session.info.get(QUEUED, []))
 
 
 def existing_keys(session: Session, keys: list[str]) -> set[str]:

@@ -66,8 +66,9 @@ def files(ctx: Context, wanted: str) -> list[Reply]:
     found = review.files_of(ctx.session, ref) if ref else []
     if not found:
         return [Reply(ctx.lang._("Submission {ref} has no files.", ref=wanted[:20]))]
-    return [Reply(f"{f.filename} · {evidence.size_text(f.size)} · SHA-256 {f.sha256[:16]}…",
+    sent = [Reply(f"{f.filename} · {evidence.size_text(f.size)} · SHA-256 {f.sha256[:16]}…",
                   attachment=Attachment(f.filename, f.content, f.mime_type)) for f in found]
+    return sent + review.decision(ctx, ref or "")  # seen the files, the reviewer decides here
 
 
 def _overview(ctx: Context, summary: YearOverview) -> list[Reply]:

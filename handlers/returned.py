@@ -10,23 +10,37 @@ from sqlmodel import select
 from handlers.assignments import unit_tasks
 from handlers.context import Context
 from handlers.forms import FormEngine
-from handlers.messages import Reply
+from handlers.messages import Action, Reply
 from handlers.review import files_of, load, newer_than, parse_ref, unit_of, what
+from jobs.year import returned_submissions
 from models import AnnualReport, Assignment, ProgressUpdate, Task
 from models.progress import ReviewState
 
 
 def handle(ctx: Context, args: str, engine: FormEngine) -> list[Reply]:
-    ref = parse_ref(args)
+    """/sualai alone opens the unit's returned submission (or lists them, when several); "/sualai 12" takes
+    the number as the bot writes it ("cập nhật số 12"), "/sualai u12" and "/sualai a5" the references."""
+    if not args.strip():
+        waiting = returned_submissions(ctx.session, str(ctx.today.year), {ctx.unit.id or 0})
+        if not waiting:
+            return [Reply(ctx.lang._("{unit} has no report returned by Sở KH&CN to revise.", unit=ctx.unit.name))]
+        if len(waiting) > 1:
+            return [Reply(ctx.lang._("Sở KH&CN returned {n} reports of {unit}. Which one do you revise?",
+                                     n=len(waiting), unit=ctx.unit.name),
+                          actions=tuple(Action(_label(ctx, ref, code), f"/sualai {ref}")
+                                        for _, code, ref, _ in sorted(waiting, key=lambda w: w[3])))]
+        args = waiting[0][2]
+    ref = parse_ref(args.strip().removeprefix("#")) or (f"u{int(args)}" if args.strip().isdecimal()
+                                                         and len(args.strip()) < 12 else None)
     row = load(ctx.session, ref) if ref else None
     if ref is None or row is None or unit_of(ctx.session, row).id != ctx.unit.id:
         return [Reply(ctx.lang._("There is no returned report {ref} of your unit. The message that returned it has "
                                  "the button to press.", ref=args[:20]))]
     if row.review_state != ReviewState.RETURNED or newer_than(ctx.session, row) is not None:
-        return [Reply(ctx.lang._("{what} is no longer waiting to be revised.", what=what(ctx.lang, ctx.session, ref,
-                                                                                        row).capitalize()))]
-    note = Reply(ctx.lang._("Sở KH&CN's note: \"{note}\"\nYour answers are filled in: go back (/quaylai) to the one "
-                            "to change, answer it, then save.", note=row.review_note))
+        said = what(ctx.lang, ctx.session, ref, row)
+        return [Reply(ctx.lang._("{what} is no longer waiting to be revised.", what=said[:1].upper() + said[1:]))]
+    note = Reply(ctx.lang._("Sở KH&CN's note: \"{note}\"\nYour answers are filled in: choose \"Change an answer\" "
+                            "and the one to change, answer it, then save.", note=row.review_note))
     if isinstance(row, ProgressUpdate):
         assignment = ctx.session.get(Assignment, row.assignment_id)
         task = ctx.session.get(Task, assignment.task_id if assignment else 0)
@@ -36,6 +50,12 @@ def handle(ctx: Context, args: str, engine: FormEngine) -> list[Reply]:
         form, answers = "annual", annual_answers(ctx, row)
     sent = [f.id for f in files_of(ctx.session, ref)]  # they come along; the officer may send more
     return [note, *engine.start(ctx, form, {**answers, "files": sent or None})]
+
+
+def _label(ctx: Context, ref: str, code: str) -> str:
+    if code == "annual":
+        return ctx.lang._("The annual report ({ref})", ref=ref)
+    return ctx.lang._("Task {code} ({ref})", code=code, ref=ref)
 
 
 def progress_answers(update: ProgressUpdate, figures: list[dict[str, Any]]) -> dict[str, Any]:

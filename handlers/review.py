@@ -23,7 +23,7 @@ from handlers import audit, evidence
 from handlers.access import Permission, can, refusal
 from handlers.context import Context
 from handlers.forms import Choice, Form, FormEngine, Option, Text
-from handlers.forms.steps import Answers, Confirm
+from handlers.forms.steps import Answers, Confirm, named_save
 from handlers.menu import offer
 from handlers.messages import Action, Reply
 from handlers.outbox import OutgoingMessage, enqueue
@@ -177,6 +177,7 @@ def accept(session: Session, ref: str, reviewer: Member | None, at: datetime, ho
             accept_update(session, part)
     audit.record(session, audit.member(reviewer) if reviewer else audit.CLI, "review.accepted", _subject(ref),
                  **(how or {}))
+    _tell_accepted(session, ref, row)
     return row
 
 
@@ -184,7 +185,7 @@ def give_back(session: Session, ref: str, note: str, reviewer: Member | None, at
               how: dict[str, str] | None = None) -> Row:
     """Returns the submission with the reviewer's note and tells every member of the unit."""
     note = note.strip()
-    if not note:
+    if sum(ch.isalnum() for ch in note) < 3:
         raise Refused(N_("A return needs a note saying what to add or correct."))
     if len(note) > NOTE_LENGTH:
         raise Refused(N_("The note has {length} characters; at most {limit} fit."), length=len(note), limit=NOTE_LENGTH)
@@ -238,6 +239,16 @@ def _tell_unit(session: Session, ref: str, row: Row, note: str, today: date) -> 
         messages.append(OutgoingMessage(f"returned:{member.member_id}:{ref}", "returned", member.member_id,
                                         member.channel, member.chat_id, text, unit.id or 0, buttons))
     enqueue(session, messages)
+
+
+def _tell_accepted(session: Session, ref: str, row: Row) -> None:
+    """Every member of the unit learns that Sở KH&CN accepted what they sent: the loop closes on their side."""
+    unit = unit_of(session, row)
+    enqueue(session, [OutgoingMessage(
+        f"accepted:{member.member_id}:{ref}", "accepted", member.member_id, member.channel, member.chat_id,
+        lang(member.language)._("Sở KH&CN accepted {what} of {unit}.", what=what(lang(member.language), session,
+                                                                               ref, row), unit=unit.name),
+        unit.id or 0) for member in officers(session, {unit.id or 0}, role=None).get(unit.id or 0, [])])
 
 
 def describe(speak: Lang, session: Session, ref: str, row: Row) -> str:
@@ -366,6 +377,16 @@ def show(ctx: Context, ref: str, scope: Scope = Scope(), waiting: int | None = N
                                  Action(ctx.lang._("Later"), f"/duyet {scope.prefix}sau {ref}"), *see))]
 
 
+def decision(ctx: Context, ref: str) -> list[Reply]:
+    """After the files of a submission still to review, its accept/return buttons again, for a reviewer."""
+    row = load(ctx.session, ref) if ref else None
+    if row is None or row.review_state != ReviewState.PENDING or not can(ctx.member, Permission.REVIEW):
+        return []
+    return [Reply(ctx.lang._("Accept or return {what}?", what=what(ctx.lang, ctx.session, ref, row)),
+                  actions=(Action(ctx.lang._("Accept"), f"/duyet nhan {ref}"),
+                           Action(ctx.lang._("Return"), f"/duyet tralai {ref}")))]
+
+
 def _pending_options(ctx: Context, answers: Answers) -> list[Option]:
     return [Option(p.ref, f"{p.ref} · {p.unit.name} · {p.what}") for p in queue(ctx.session)]
 
@@ -379,8 +400,9 @@ def _return(ctx: Context, answers: Answers) -> list[Reply]:
                 N_("Returned to the unit: {what}."), ref)
 
 
-RETURN = Form("return", on_submit=_return, confirm=Confirm(prompt=N_("Return it with this note?")), steps=[
+RETURN = Form("return", on_submit=_return, confirm=Confirm(prompt=N_("Return it with this note?"),
+                                                           choices=named_save(N_("Return"))), steps=[
     Choice(name="submission", prompt=N_("Which submission?"), title=N_("Submission"), choices=_pending_options),
     Text(name="note", prompt=N_("What should the unit add or correct? This note goes to them (at most 1,000 "
-                                "characters)."), title=N_("Note"), max_len=NOTE_LENGTH),
+                                "characters)."), title=N_("Note"), max_len=NOTE_LENGTH, min_letters=3),
 ])

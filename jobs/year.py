@@ -107,6 +107,7 @@ class Submission(NamedTuple):
     review_state: str
     review_note: str
     reviewer: str | None  # who accepted or returned it
+    reviewed_at: datetime | None  # naive UTC
 
     @property
     def finished(self) -> bool:
@@ -358,12 +359,13 @@ def submissions(*extra: Any) -> Any:
     return (select(ProgressUpdate.id, ProgressUpdate.assignment_id, ProgressUpdate.status, ProgressUpdate.percent,
                    ProgressUpdate.result, cast(ProgressUpdate.figures, Text), ProgressUpdate.difficulties,
                    ProgressUpdate.channel, ProgressUpdate.created_at, Member.display_name,
-                   ProgressUpdate.review_state, ProgressUpdate.review_note, reviewer.display_name, *extra)
+                   ProgressUpdate.review_state, ProgressUpdate.review_note, reviewer.display_name,
+                   ProgressUpdate.reviewed_at, *extra)
             .join(Member, col(Member.id) == ProgressUpdate.member_id)
             .outerjoin(reviewer, col(reviewer.id) == ProgressUpdate.reviewed_by_member_id))
 
 
-SUBMISSION_FIELDS = 13
+SUBMISSION_FIELDS = 14
 
 
 def updates_in_force(session: Session, period: str, unit_ids: set[int] | None = None) -> dict[int, Submission]:

@@ -25,7 +25,7 @@ class OutboxStatus(StrEnum):
 class Outbox(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=200)
-    kind: str = Field(max_length=16)  # reminder, digest, kickoff, nudge, returned, extension
+    kind: str = Field(max_length=16)  # reminder, digest, kickoff, nudge, returned, accepted, extension
     member_id: int = Field(foreign_key="member.id", index=True)
     channel: str = Field(max_length=16)
     chat_id: str = Field(max_length=64)

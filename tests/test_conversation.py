@@ -45,7 +45,7 @@ def test_an_officer_registers_sees_tasks_and_reports_progress(conversation: Conv
     assert "Chỉ tiêu" not in chat.say("15.000.000")  # fines, in đồng, Vietnamese grouping
     summary = chat.say("/boqua")
     assert "• Tiến độ: 50%" in summary and "• Số tiền xử phạt: 15.000.000 đồng" in summary
-    assert chat.buttons() == ["Lưu", "Quay lại", "Hủy"]
+    assert chat.buttons() == ["Lưu", "Sửa một câu trả lời", "Hủy"]
     saved = chat.say("co")
     assert "Đã lưu: cập nhật số 1 cho nhiệm vụ V.1 năm 2025" in saved
 

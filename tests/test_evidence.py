@@ -49,14 +49,14 @@ async def test_an_update_with_a_photo_and_a_pdf_reaches_the_reviewer(engine: Eng
             await officer.say("3")
             asked = await officer.say("/boqua")
             assert "Tài liệu kèm theo: có thể gửi ảnh hoặc tệp (PDF, Word, Excel) trước khi lưu" in asked
-            assert "Đã nhận anh-" in await officer.picture(PHOTO)
+            assert "Đã nhận tệp thứ 1" in await officer.picture(PHOTO)
             summary = await officer.document(PDF, "bien-ban-hop.pdf")
             assert "Đã nhận bien-ban-hop.pdf (đã có 2 tệp)." in summary
-            assert "• Tài liệu kèm theo: 2 tệp: anh-" in summary and "bien-ban-hop.pdf" in summary
+            assert "• Tài liệu kèm theo: 2 tệp: anh.jpg, bien-ban-hop.pdf" in summary and "bien-ban-hop.pdf" in summary
             assert "Đã lưu: cập nhật số 1" in await officer.press("Lưu")
 
             shown = await manager.say("/duyet")
-            assert "Tài liệu kèm theo: anh-" in shown and "bien-ban-hop.pdf (1 KB)" in shown
+            assert "Tài liệu kèm theo: anh.jpg (10 KB), bien-ban-hop.pdf" in shown and "bien-ban-hop.pdf (1 KB)" in shown
             assert manager.buttons() == ["Tiếp nhận", "Trả lại", "Để sau", "Xem tệp"]
             before = len(fake.documents)
             await manager.press("Xem tệp")
@@ -66,17 +66,16 @@ async def test_an_update_with_a_photo_and_a_pdf_reaches_the_reviewer(engine: Eng
 
             await deliver_outbox(engine, application)
             await officer.press("Sửa và gửi lại")  # the form filled in, the files with it
-            assert "• Tài liệu kèm theo: 2 tệp: anh-" in officer.last[-1]["text"]
-            await officer.press("Quay lại")
-            await officer.say("/quaylai")
-            await officer.say("/quaylai")  # back at the result
+            assert "• Tài liệu kèm theo: 2 tệp: anh.jpg, bien-ban-hop.pdf" in officer.last[-1]["text"]
+            await officer.press("Sửa một câu trả lời")
+            await officer.say("ket qua")  # the answer to change, by its words
             revised = await officer.say("Đã đăng 3 tin bài, 1.200 lượt truy cập")
             assert "• Kết quả: Đã đăng 3 tin bài, 1.200 lượt truy cập" in revised and "2 tệp" in revised
             assert "Đã lưu: cập nhật số 2" in await officer.press("Lưu")
             assert "Bản sửa của u1" in await manager.say("/duyet")
             assert "Đã tiếp nhận: cập nhật số 2 về nhiệm vụ I.2." in await manager.press("Tiếp nhận")
             unit = await manager.say("/baocao binh son")
-            assert "• I.2: Đã hoàn thành đúng hạn (2 tệp: /baocao tep u2)" in unit
+            assert "• I.2: Đã hoàn thành đúng hạn — Sở KH&CN đã tiếp nhận (2 tệp: /baocao tep u2)" in unit
 
     with Session(engine) as session:
         files = session.exec(select(EvidenceFile).order_by(EvidenceFile.id)).all()
@@ -136,7 +135,7 @@ async def test_a_picture_sent_on_zalo_is_fetched_and_kept(engine: Engine, settin
             before = len(fake.messages_to("zalo-1"))
             fake.send_image("zalo-1", PHOTO)
             got = "\n".join(await asyncio.to_thread(fake.wait_for_replies, "zalo-1", before, 0.15))
-            assert "Đã nhận anh-" in got and "• Tài liệu kèm theo: 1 tệp" in got
+            assert "Đã nhận tệp thứ 1" in got and "• Tài liệu kèm theo: 1 tệp" in got
             assert "Đã lưu" in await phone.say("1")
     with Session(engine) as session:
         [kept] = session.exec(select(EvidenceFile)).all()

@@ -72,6 +72,9 @@ class Person:
         assert state is not None
         return self.forms.answer(ctx, incoming, state)
 
+    def buttons(self) -> list[str]:
+        return [button.label for reply in self.last for button in reply.buttons]
+
     def state(self) -> FormState | None:
         with Session(self.engine) as session:
             return session.exec(select(FormState)).first()
@@ -144,6 +147,19 @@ def test_changing_one_answer_goes_straight_back_to_the_confirmation(person: Pers
     assert confirm.startswith("Your answers:\n• Which colour?: Xanh lá\n• Any note?: late")
     person.say("save")
     assert SUBMITTED == [{"colour": "blue", "note": "late"}]
+
+
+def test_one_answer_is_changed_from_the_summary_in_three_messages(person: Person) -> None:
+    """"Change an answer", its number, the new answer: and the summary is there again, nothing else asked."""
+    person.do(person.forms.start, "order", {"colour": "red", "count": 2, "name.1": "bolt", "name.2": "nut",
+                                             "note": "late"})
+    which = person.say("change an answer")
+    assert which.startswith("Which answer do you change?") and "Name of item 2?: nut" in person.buttons()
+    assert person.say("4").startswith("Current answer: nut\n\nName of item 2?")
+    confirm = person.say("washer")
+    assert confirm.startswith("Your answers:") and "• Name of item 2?: washer\n• Any note?: late" in confirm
+    person.say("save")
+    assert SUBMITTED == [{"colour": "red", "count": 2, "name.1": "bolt", "name.2": "washer", "note": "late"}]
 
 
 def test_a_changed_answer_asks_only_what_it_makes_new(person: Person) -> None:

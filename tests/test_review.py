@@ -66,7 +66,7 @@ async def test_a_returned_update_is_revised_and_accepted_over_telegram(engine: E
             assert manager.buttons() == ["Tiếp nhận", "Trả lại", "Để sau"]
             assert "Đơn vị cần bổ sung, chỉnh sửa gì?" in await manager.press("Trả lại")
             assert "• Ghi chú: Đề nghị bổ sung số lớp" in await manager.say("Đề nghị bổ sung số lớp")
-            returned = await manager.press("Lưu")
+            returned = await manager.press("Trả lại")  # the confirmation names the act
             assert "Đã trả lại đơn vị: cập nhật số 1 về nhiệm vụ III.1." in returned
             assert "Không có báo cáo nào chờ tiếp nhận." in returned
             again = await manager.say("/duyet tralai u1 lần nữa")  # returning twice is answered clearly
@@ -80,13 +80,11 @@ async def test_a_returned_update_is_revised_and_accepted_over_telegram(engine: E
             assert fake.buttons(note) == ["Sửa và gửi lại"]
             reopened = await officer.press("Sửa và gửi lại")
             assert "Ghi chú của Sở KH&CN" in reopened and "• Kết quả: Đã tập huấn 2 lớp" in reopened
-            at_difficulties = await officer.press("Quay lại")  # the last question, skipped before: no answer shown
-            assert at_difficulties.startswith("Khó khăn") and "Đang trả lời" not in at_difficulties
-            await officer.say("/quaylai")
-            await officer.say("/quaylai")
-            back_at_result = await officer.say("/quaylai")
-            assert "Đang trả lời: Đã tập huấn 2 lớp" in back_at_result
-            confirm = await officer.say("Đã tập huấn 3 lớp cho 120 người")  # the one answer asked for
+            assert "Bạn sửa câu trả lời nào?" in await officer.press("Sửa một câu trả lời")  # from the summary
+            assert "Kết quả: Đã tập huấn 2 lớp" in officer.buttons()
+            back_at_result = await officer.press("Kết quả: Đã tập huấn 2 lớp")
+            assert "Câu trả lời hiện tại: Đã tập huấn 2 lớp" in back_at_result
+            confirm = await officer.say("Đã tập huấn 3 lớp cho 120 người")  # three messages: back at the summary
             assert "• Kết quả: Đã tập huấn 3 lớp cho 120 người" in confirm and "• Tiến độ: 60%" in confirm
             assert "Đã lưu: cập nhật số 2" in await officer.press("Lưu")
 
@@ -150,10 +148,10 @@ async def test_a_return_reaches_a_zalo_officer_who_revises_by_number(engine: Eng
             note = fake.messages_to("zalo-officer")[-1]
             assert "Thiếu số mẫu đã khảo sát" in note and note.endswith("\n1. Sửa và gửi lại")
             reopened = await phone.say("1")
-            assert "Ghi chú của Sở KH&CN" in reopened and "1. Lưu\n2. Quay lại\n3. Hủy" in reopened
-            at_difficulties = await phone.say("2")  # back to the last question, skipped before: no answer shown
-            assert at_difficulties.startswith("Khó khăn") and "Đang trả lời" not in at_difficulties
-            await phone.say("/quaylai")  # the number of samples, skipped before
+            assert "Ghi chú của Sở KH&CN" in reopened and "1. Lưu\n2. Sửa một câu trả lời\n3. Hủy" in reopened
+            assert "Bạn sửa câu trả lời nào?" in await phone.say("2")
+            at_samples = await phone.say("so mau")  # the number of samples, skipped before, picked by its words
+            assert at_samples.startswith("Số mẫu") and "Câu trả lời hiện tại" not in at_samples
             assert "• Số mẫu sản phẩm, hàng hóa được khảo sát: 12 mẫu" in await phone.say("12")
             assert "Đã lưu: cập nhật số 2" in await phone.say("1")
     assert "Bản sửa của u1" in manager.say("/duyet")
@@ -241,7 +239,7 @@ def test_an_extension_approved_moves_the_reminders_and_a_refused_one_does_not(en
     moved = reminded("21040")
     assert date(2025, 9, 30) not in moved and date(2025, 10, 31) in moved
     assert "Hạn: 30/09/2025" not in officer.say("/nhiemvu")  # the old deadline is gone from the unit's list
-    assert "Hạn: 31/10/2025, 19/11/2025 (báo cáo năm), gia hạn đến 31/10/2025" in officer.last[1].text
+    assert "Hạn: 31/10/2025 (đã gia hạn), 19/11/2025 (báo cáo năm)" in officer.last[1].text
     with Session(engine) as session:
         texts = session.exec(select(Outbox.text).where(Outbox.kind == "extension", Outbox.member_id != 0)).all()
     assert any("không đồng ý đề nghị gia hạn số 1" in t and "Không đủ căn cứ" in t for t in texts)

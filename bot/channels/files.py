@@ -33,6 +33,7 @@ def keep_file(engine: Engine, incoming: Incoming, content: bytes) -> Incoming:
             kept = store(session, content, incoming.cleaned().file_name)
             if isinstance(kept, str):
                 return replace(incoming, file_error=kept)
-            return replace(incoming, file_id=kept.id or 0, file_name=kept.filename)
+            # The name the person gave, as stored (typed by type); none given stays none: "ảnh thứ 2" is said
+            return replace(incoming, file_id=kept.id or 0, file_name=kept.filename if incoming.file_name else "")
     except SQLAlchemyError:
         return replace(incoming, file_error="unreadable")

@@ -149,9 +149,8 @@ def to_incoming(update: Update) -> Incoming | None:
     if message.text is not None:
         return Incoming(kind=InputKind.TEXT, text=message.text, time=message.date, **common)
     if message.document is not None or message.photo:
-        # A photo has no name: the caption the person wrote names it, else its number ("anh-12.jpg").
-        name = message.document.file_name if message.document else \
-            (message.caption or "")[:CAPTION_NAME] or f"anh-{message.message_id}.jpg"
+        # A photo has no name: the caption the person wrote names it, else none (the form says "ảnh thứ 2").
+        name = message.document.file_name if message.document else (message.caption or "")[:CAPTION_NAME]
         return Incoming(kind=InputKind.FILE, file_name=name or "", time=message.date, **common)
     return Incoming(kind=InputKind.OTHER, time=message.date, **common)
 

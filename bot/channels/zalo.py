@@ -126,8 +126,7 @@ def to_incoming(update: dict[str, Any]) -> Incoming | None:
         return Incoming(kind=InputKind.TEXT, text=message["text"], **common)
     if update.get("event_name") == "message.image.received" and photo_url(message):
         caption = message.get("caption") if isinstance(message.get("caption"), str) else ""
-        return Incoming(kind=InputKind.FILE, file_name=caption[:CAPTION_NAME] or f"anh-{common['update_id']}.jpg",
-                        **common)
+        return Incoming(kind=InputKind.FILE, file_name=caption[:CAPTION_NAME], **common)  # none: "ảnh thứ 2"
     return Incoming(kind=InputKind.OTHER, **common)
 
 

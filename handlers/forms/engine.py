@@ -15,12 +15,15 @@ from handlers.context import Context
 from handlers.evidence import MAX_BYTES, discard
 from handlers.forms.steps import Answers, Choice, Confirm, Files, Form, Invalid, Step
 from handlers.messages import Button, Incoming, InputKind, Reply
+from jobs.text import fold
 from locales import N_
 from models import FormState
 from models.db import utcnow
 
 
 MAX_MB = MAX_BYTES // (1024 * 1024)
+EDIT = "_edit"  # the member picks, from the summary, the answer to change
+DONE_WITH_FILES = {"xong", "da xong", "het", "done", "ok xong", "gui xong"}  # folded: "xong" after the photos
 FILE_REFUSALS = {  # why a channel did not keep a file (Incoming.file_error)
     "too_big": N_("That file is larger than {limit} MB and was not kept. Please send a smaller one."),
     "type": N_("That kind of file is not accepted (photos, PDF, Word and Excel only); it was not kept."),
@@ -93,14 +96,25 @@ class FormEngine:
         try:
             if incoming.kind is InputKind.FILE:
                 return self._file(ctx, form, state, step, incoming)
+            if incoming.kind is InputKind.TEXT and fold(incoming.text).strip(" .!") in DONE_WITH_FILES \
+                    and not isinstance(step, Confirm) and self._holds_files(ctx, form, state):
+                return [self._prompt(ctx, form, state)]  # "xong" after sending files ends them, answers nothing
             value = self._read(ctx, state, step, incoming)
         except Invalid as error:
             return [self._prompt(ctx, form, state, error=ctx.lang._(error.msgid, **error.values))]
         if isinstance(step, Confirm):
             return self._confirm(ctx, form, state, value)
+        if step.name == EDIT:  # the answer to change, picked from the summary: asked now, then the summary again
+            state.step = value
+            self._touch(state)
+            return [self._prompt(ctx, form, state)]
         return self._accept(ctx, form, state, step, value)
 
     # -- inside the engine ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _holds_files(ctx: Context, form: Form, state: FormState) -> bool:
+        return any(isinstance(s, Files) and state.answers.get(s.name) for s in form.flat(ctx, state.answers))
 
     def _read(self, ctx: Context, state: FormState, step: Step, incoming: Incoming) -> Any:
         if incoming.kind is InputKind.OTHER:
@@ -128,7 +142,10 @@ class FormEngine:
         files = target.add(ctx, state.answers, incoming.file_id)
         state.answers = {**state.answers, target.name: files}
         self._touch(state)
-        received = ctx.lang._("Received {name} ({n} file(s) so far).", name=incoming.file_name or "—", n=len(files))
+        name = incoming.file_name or ctx.lang._("file no. {n}", n=len(files))
+        received = ctx.lang._("Received {name} ({n} file(s) so far).", name=name, n=len(files))
+        if not isinstance(step, (Confirm, Files)):  # a question is open: say the file did not answer it
+            received += " " + ctx.lang._("Send more files if you like, then answer the question:")
         return [self._prompt(ctx, form, state, error=received)]
 
     def _accept(self, ctx: Context, form: Form, state: FormState, step: Step, value: Any) -> list[Reply]:
@@ -142,6 +159,11 @@ class FormEngine:
     def _confirm(self, ctx: Context, form: Form, state: FormState, value: str) -> list[Reply]:
         if value == "back":
             return self.back(ctx)
+        if value == "edit":  # /quaylai from here, or from the answer picked, returns to the summary
+            state.history = [*state.history, form.confirm.name]
+            state.step = EDIT
+            self._touch(state)
+            return [self._prompt(ctx, form, state)]
         if value == "cancel":
             return self.cancel(ctx)
         answers = self._final_answers(ctx, form, state.answers)
@@ -154,6 +176,9 @@ class FormEngine:
         return {s.name: answers.get(s.name) for s in steps}
 
     def _current(self, ctx: Context, form: Form, state: FormState) -> Step:
+        if state.step == EDIT:
+            return Choice(name=EDIT, prompt=N_("Which answer do you change? (type its number)"),
+                          choices=lambda c, answers: form.confirm.answered(c, form, answers))
         for step in form.flat(ctx, state.answers):
             if step.name == state.step:
                 return step

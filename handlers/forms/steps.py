@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from babel.numbers import NumberFormatError, parse_decimal
 
 from handlers.evidence import claim, discard
+from jobs.calendar import CALENDAR
 from jobs.text import fold
 from locales import N_
 from models import EvidenceFile
@@ -195,8 +196,18 @@ class Date(Step):
 
     after: Callable[["Context", Answers], date_type] | None = None
     latest: Callable[["Context", Answers], date_type] | None = None  # every date a person types is bounded
+    working_day: bool = False  # a deadline falls on a working day: a Sunday is said so, with the next one
 
     def parse(self, ctx: Context, answers: Answers, text: str) -> str:
+        value = self._read(ctx, answers, text)
+        if self.working_day and not CALENDAR.is_working_day(value):
+            following = CALENDAR.on_or_after(value)
+            raise Invalid(N_("{date} is not a working day (a weekend or a public holiday). The next working day is "
+                             "{next}: type it, or another working day."), date=ctx.lang.date(value),
+                          next=ctx.lang.date(following))
+        return value.isoformat()  # stored in the form's JSON as text
+
+    def _read(self, ctx: Context, answers: Answers, text: str) -> date_type:
         match = _DATE.match(text)
         if not match:
             raise Invalid(N_("Please write a date as dd/mm/yyyy, for example 15/12/2026."))
@@ -212,7 +223,7 @@ class Date(Step):
         latest = self.latest(ctx, answers) if self.latest else None
         if latest is not None and value > latest:
             raise Invalid(N_("The date can be {date} at the latest."), date=ctx.lang.date(latest))
-        return value.isoformat()  # stored in the form's JSON as text
+        return value
 
     def show(self, ctx: Context, answers: Answers, value: Any) -> str:
         return ctx.lang.date(date_type.fromisoformat(value))
@@ -221,10 +232,13 @@ class Date(Step):
 @dataclass(frozen=True, kw_only=True)
 class Text(Step):
     max_len: int = 1000
+    min_letters: int = 0  # a reason or a note must say something: "." is not one
 
     def parse(self, ctx: Context, answers: Answers, text: str) -> str:
         if not text.strip():
             raise Invalid(N_("The answer is empty. Please type a few words."))
+        if sum(ch.isalnum() for ch in text) < self.min_letters:
+            raise Invalid(N_("Please say it in a few words: this goes to the other side as it is."))
         if "\x00" in text:  # no phone keyboard types it, and PostgreSQL cannot store it in text
             raise Invalid(N_("That answer contains a null character, which cannot be stored. Please type it again."))
         if len(text) > self.max_len:
@@ -262,18 +276,44 @@ class Files(Step):
         return ctx.lang._("{n} file(s): {names}", n=len(names), names=", ".join(names)) if names else "—"
 
 
+def named_save(label: str) -> OptionSource:
+    """A confirmation's choices with the act named ("Trả lại", "Từ chối", "Gửi") where "Lưu" would mislead."""
+    return (("save", label), ("edit", N_("Change an answer")), ("cancel", N_("Cancel")))
+
+
 @dataclass(frozen=True, kw_only=True)
 class Confirm(Choice):
     """The last step: the summary, then save, go back or cancel."""
 
     name: str = "confirm"
     prompt: str = N_("Save this update?")
-    choices: OptionSource = (("save", N_("Save")), ("back", N_("Go back")), ("cancel", N_("Cancel")))
+    choices: OptionSource = (("save", N_("Save")), ("edit", N_("Change an answer")), ("cancel", N_("Cancel")))
     aliases: dict[str, tuple[str, ...]] = field(default_factory=lambda: {
         "save": ("co", "ok", "dong y", "xac nhan", "luu", "yes"),
-        "back": ("sua", "quay lai", "back"),
+        "edit": ("sua", "chinh sua", "doi", "edit", "change"),
+        "back": ("quay lai", "back", "go back"),  # not a button any more, still understood typed
         "cancel": ("huy", "khong", "no"),
     })
+
+    def parse(self, ctx: Context, answers: Answers, text: str) -> str:
+        if fold(text).strip(" .") in self.aliases.get("back", ()):
+            return "back"
+        return super().parse(ctx, answers, text)
+
+    def answered(self, ctx: Context, form: Form, answers: Answers) -> list[Option]:
+        """The answers the member may go back to, from the summary: one option each, "Kết quả: Đã tập huấn…"."""
+        found = []
+        for step in form.flat(ctx, answers):
+            if isinstance(step, Confirm) or step.silent or not step.applies(answers) or step.name not in answers:
+                continue
+            if isinstance(step, Choice) and step.only_when_several and len(step.options(ctx, answers)) < 2:
+                continue
+            value = answers[step.name]
+            shown = ctx.lang._("(skipped)") if value is None else step.show(ctx, answers, value)
+            label = f"{step.heading(ctx, answers)}: {shown}"
+            found.append(Option(step.name, label if len(label) <= 60 else label[:59] + "…",
+                                (fold(step.heading(ctx, answers)),)))
+        return found
 
 
 class StepGroup:
