@@ -87,10 +87,10 @@ def save(ctx: Context, answers: Answers) -> list[Reply]:
     attach(ctx.session, answers.get("files") or [], ctx.member.id or 0, progress_update_id=update.id)
     audit.record(ctx.session, audit.member(ctx.member), "update.saved", f"progress_update:{update.id}",
                  task=task.code, unit=ctx.unit.code, status=update.status, channel=ctx.channel)
-    return [Reply(ctx.lang._("Saved: update no. {id} on task {code} for {year}, at {time}.\n\n{answers}",
-                             id=update.id, code=task.code, year=update.period,
-                             time=ctx.now.strftime("%H:%M ") + ctx.lang.date(ctx.today),
-                             answers=PROGRESS.summary(ctx, answers)))]
+    # The answers were just confirmed on the screen above: not repeated.
+    return [Reply(ctx.lang._("Saved: update no. {id} on task {code} for {year}, at {time}. Sở KH&CN will review "
+                             "it; you will be told.", id=update.id, code=task.code, year=update.period,
+                             time=ctx.now.strftime("%H:%M ") + ctx.lang.date(ctx.today)))]
 
 
 PROGRESS = Form("progress", on_submit=save, steps=[

@@ -107,13 +107,12 @@ def register(session: Session, incoming: Incoming, code: str, lang: Lang, now: d
     invite.used_by_member_id = member.id
     audit.record(session, audit.member(member), "invite.used", f"invite:{invite.id}", unit=unit.code,
                  role=invite.role, channel=incoming.channel)
-    # The unit's tasks come with the welcome; recorded as the member's kick-off so no scan sends them again.
-    kickoff = kickoff_on_registering(session, member, unit, account, now)
-    enqueue(session, kickoff, already_sent=True)
+    # One short welcome on a phone; the task list only when asked (/nhiemvu). Recorded as the member's
+    # kick-off all the same, so that no scan sends the list unasked.
+    enqueue(session, kickoff_on_registering(session, member, unit, account, now), already_sent=True)
     return [Reply(lang._("Welcome! You are now registered for {unit} ({role}).\n\n"
                          "Type /nhiemvu to see your unit's tasks, or /capnhat to report progress on one.",
-                         unit=unit.name, role=lang._(ROLE_LABELS[Role(invite.role)]))),
-            *(Reply(message.text) for message in kickoff)]
+                         unit=unit.name, role=lang._(ROLE_LABELS[Role(invite.role)])))]
 
 
 def greet_stranger(lang: Lang) -> list[Reply]:

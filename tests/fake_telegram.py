@@ -64,14 +64,15 @@ class FakeTelegram(FakePlatform):
                     "file_size": len(content) if size is None else size}
         self._push({"message": self._message(user_id, document=document)})
 
-    def send_picture(self, user_id: int, content: bytes) -> None:
-        """A user sends a photo (Telegram gives several sizes; the bot takes the largest)."""
+    def send_picture(self, user_id: int, content: bytes, caption: str | None = None) -> None:
+        """A user sends a photo (Telegram gives several sizes; the bot takes the largest), perhaps captioned."""
         file_id = f"AgAD{len(self.files) + 1}"
         self.files[file_id] = content
         photo = [{"file_id": f"{file_id}s", "file_unique_id": "small", "width": 90, "height": 90, "file_size": 10},
                  {"file_id": file_id, "file_unique_id": f"u{file_id}", "width": 800, "height": 600,
                   "file_size": len(content)}]
-        self._push({"message": self._message(user_id, photo=photo)})
+        extra = {"caption": caption} if caption else {}
+        self._push({"message": self._message(user_id, photo=photo, **extra)})
 
     def send_sticker(self, user_id: int) -> None:
         sticker = {"file_id": "CAAD", "file_unique_id": "s1", "width": 512, "height": 512, "is_animated": False,

@@ -72,7 +72,7 @@ def test_nothing_arose_needs_no_result_and_asks_no_figures(officer: Chat, engine
     officer.say("/capnhat")
     officer.say("III.2")
     officer.say("khong phat sinh")
-    assert "(Gõ /boqua để bỏ qua câu này.)" in officer.last[0].text
+    assert "(Để bỏ qua câu này, gõ \"không\" hoặc /boqua.)" in officer.last[0].text
     officer.say("/boqua")
     assert "Khó khăn" in officer.last[0].text
     officer.say("/boqua")

@@ -102,7 +102,7 @@ def test_a_form_is_asked_in_order_and_submitted_once_confirmed(person: Person) -
     assert person.say("2") == "How many?"  # a choice by its number
     assert person.say("2") == "Name of item 1?"  # the group expands from the count just given
     assert person.say("bolt") == "Name of item 2?"
-    assert person.say("nut") == "Any note?\n\n(Type /boqua to skip this question.)"
+    assert person.say("nut") == "Any note?\n\n(To skip this question, type \"không\" or /boqua.)"
     confirm = person.say("urgent")
     assert "• Which colour?: Green\n• How many?: 2\n• Name of item 1?: bolt\n• Name of item 2?: nut" in confirm
     assert SUBMITTED == []
@@ -130,7 +130,7 @@ def test_going_back_and_changing_an_answer_drops_what_no_longer_applies(person: 
     assert person.do(person.forms.back) == "Current answer: 1\n\nHow many?"
     assert person.do(person.forms.back).endswith("Current answer: Red\n\nWhich colour?")
     assert person.do(person.forms.back).startswith("This is the first question")
-    assert person.say("3") == "Any note?\n\n(Type /boqua to skip this question.)"  # blue: no count, no names
+    assert person.say("3") == "Any note?\n\n(To skip this question, type \"không\" or /boqua.)"  # blue: no count, no names
     person.do(person.forms.skip)
     assert person.say("save") == "Stored."
     assert SUBMITTED == [{"colour": "blue", "note": None}]  # count and name.1, answered before, are dropped
@@ -140,7 +140,7 @@ def test_changing_one_answer_goes_straight_back_to_the_confirmation(person: Pers
     """A form pre-filled with what was sent before (a returned report): the member changes only what was asked."""
     sent = {"colour": "red", "count": 2, "name.1": "bolt", "name.2": "nut", "note": "late"}
     assert "• Name of item 2?: nut" in person.do(person.forms.start, "order", sent)  # the summary, to confirm
-    assert person.say("go back") == "Current answer: late\n\nAny note?\n\n(Type /boqua to skip this question.)"
+    assert person.say("go back") == "Current answer: late\n\nAny note?\n\n(To skip this question, type \"không\" or /boqua.)"
     for _ in range(4):  # name 2, name 1, count, colour
         person.do(person.forms.back)
     confirm = person.say("3")  # blue: no count, no names; the note still stands

@@ -22,6 +22,7 @@ from models.db import utcnow
 
 
 MAX_MB = MAX_BYTES // (1024 * 1024)
+SKIP_WORDS = {"khong", "khong co", "ko", "k", "bo qua", "boqua", "skip", "none", "no", "khong co gi"}  # folded
 EDIT = "_edit"  # the member picks, from the summary, the answer to change
 DONE_WITH_FILES = {"xong", "da xong", "het", "done", "ok xong", "gui xong"}  # folded: "xong" after the photos
 FILE_REFUSALS = {  # why a channel did not keep a file (Incoming.file_error)
@@ -96,9 +97,12 @@ class FormEngine:
         try:
             if incoming.kind is InputKind.FILE:
                 return self._file(ctx, form, state, step, incoming)
-            if incoming.kind is InputKind.TEXT and fold(incoming.text).strip(" .!") in DONE_WITH_FILES \
-                    and not isinstance(step, Confirm) and self._holds_files(ctx, form, state):
+            typed = fold(incoming.text).strip(" .!") if incoming.kind is InputKind.TEXT else None
+            if typed in DONE_WITH_FILES and not isinstance(step, Confirm) and self._holds_files(ctx, form, state):
                 return [self._prompt(ctx, form, state)]  # "xong" after sending files ends them, answers nothing
+            if (typed in SKIP_WORDS or incoming.text.strip() == "-") and step.is_optional(state.answers) \
+                    and not isinstance(step, Confirm):
+                return self._accept(ctx, form, state, step, None)  # "không", "bỏ qua": as /boqua
             value = self._read(ctx, state, step, incoming)
         except Invalid as error:
             return [self._prompt(ctx, form, state, error=ctx.lang._(error.msgid, **error.values))]
@@ -223,7 +227,7 @@ class FormEngine:
                                                                              state.answers[step.name])))
         parts.append(step.ask(ctx, state.answers))
         if step.is_optional(state.answers):
-            parts.append(ctx.lang._("(Type /boqua to skip this question.)"))
+            parts.append(ctx.lang._("(To skip this question, type \"không\" or /boqua.)"))
         options = step.options(ctx, state.answers)
         tokens = [secrets.token_urlsafe(6) for _ in options]
         state.offered = [[token, option.value] for token, option in zip(tokens, options)]
