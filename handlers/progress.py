@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from handlers import audit
@@ -9,7 +10,7 @@ from handlers.assignments import unit_plans, unit_tasks
 from handlers.context import Context
 from handlers.evidence import attach
 from handlers.forms import Choice, Figures, Files, Form, Option, Percent, Text
-from handlers.forms.steps import Answers
+from handlers.forms.steps import Answers, Together
 from handlers.messages import Reply
 from jobs.text import fold
 from jobs.year import in_force, save_update
@@ -93,13 +94,30 @@ def save(ctx: Context, answers: Answers) -> list[Reply]:
                              time=ctx.now.strftime("%H:%M ") + ctx.lang.date(ctx.today)))]
 
 
+@dataclass(frozen=True, kw_only=True)
+class StatusStep(Choice):
+    """The status, by button, number or words; or a percentage with its sign ("60%", or a number from 5 to
+    99, past the list's own numbers), which says "in progress" and how far in one message."""
+
+    def parse(self, ctx: Context, answers: Answers, text: str) -> Any:
+        typed = text.strip()
+        number = typed.rstrip("% ").replace(",", ".")
+        if number.replace(".", "", 1).isdecimal() and (typed.endswith("%") or 5 <= float(number) < 100):
+            percent = PERCENT_STEP.parse(ctx, answers, typed)
+            return Together({self.name: Status.IN_PROGRESS, PERCENT_STEP.name: percent})
+        return super().parse(ctx, answers, text)
+
+
+PERCENT_STEP = Percent(name="percent", prompt=N_("How far along is it, in percent? For example: 60%"),
+                       title=N_("Progress"), when=lambda a: a.get("status") == Status.IN_PROGRESS)
+
 PROGRESS = Form("progress", on_submit=save, steps=[
     Choice(name="plan", prompt=N_("Which plan is it in?"), title=N_("Plan"), choices=plan_options,
            only_when_several=True),
     Choice(name="task", prompt=N_("Which task are you reporting on?"), title=N_("Task"), choices=task_options),
-    Choice(name="status", **STATUS_STEP),
-    Percent(name="percent", prompt=N_("How far along is it, in percent? For example: 60%"), title=N_("Progress"),
-            when=lambda a: a.get("status") == Status.IN_PROGRESS),
+    StatusStep(name="status", **{**STATUS_STEP, "prompt": N_(
+        "Where does the task stand? (In progress: you may type the percentage straight away, e.g. 60%.)")}),
+    PERCENT_STEP,
     Text(name="result", prompt=N_("What has been done? A sentence or two (at most 1,000 characters)."),
          title=N_("Result"), max_len=1000, optional=lambda a: a.get("status") not in WORKING),
     Figures(name="figures", figures_of=figures_of, when=lambda a: a.get("status") in WORKING),

@@ -106,15 +106,14 @@ async def a_commune_officer_and_a_manager(fake: FakeZalo, engine: Engine, send: 
     counts["registration replies"], counts["registration characters"] = officer.received, len(welcome)
     assert "I.1. Tiếp tục tổ chức quán triệt" in await officer.say("/nhiemvu")
 
-    officer.sent = officer.received = 0  # a whole update by numbers: task, status, percent, a line of result
-    assert "\n1. I.1 " in await officer.say("/capnhat")
-    assert "2. Đang thực hiện" in await officer.say("1")
-    await officer.say("2")
-    await officer.say("60")
-    await officer.say("Đã tuyên truyền trên loa truyền thanh")
-    assert "Khó khăn" in await officer.say("không")  # an optional figure skipped in words
-    summary = await officer.say("khong")
-    assert "• Tiến độ: 60%" in summary and summary.endswith("1. Lưu\n2. Sửa một câu trả lời\n3. Hủy")
+    officer.sent = officer.received = 0  # a typical update by numbers: task, status and percent, a line of result
+    assert "\n5. II.3 " in await officer.say("/capnhat")
+    assert "2. Đang thực hiện" in await officer.say("5")
+    assert "Kết quả đã thực hiện?" in await officer.say("60%")  # in progress, 60 %: one message
+    assert "Khó khăn" in await officer.say("Đã dự thảo kế hoạch")
+    summary = await officer.say("không")  # an optional question skipped in words
+    assert "• Tình trạng: Đang thực hiện\n• Tiến độ: 60%" in summary
+    assert summary.endswith("1. Lưu\n2. Sửa một câu trả lời\n3. Hủy")
     saved = await officer.say("1")
     assert saved.startswith("Đã lưu: cập nhật số 1") and "Tiến độ" not in saved  # the summary is not repeated
     counts["update messages sent"], counts["update messages received"] = officer.sent, officer.received
@@ -136,7 +135,7 @@ async def a_commune_officer_and_a_manager(fake: FakeZalo, engine: Engine, send: 
     assert "đơn vị chưa báo cáo" in await manager.say("1")
     queue = await manager.say("/duyet")
     assert "Phạm Thị Dung" in queue and "1. Tiếp nhận" in queue  # the sender's display_name
-    assert "Đã tiếp nhận: cập nhật số 1 về nhiệm vụ I.1." in await manager.say("1")
+    assert "Đã tiếp nhận: cập nhật số 1 về nhiệm vụ II.3." in await manager.say("1")
     return counts
 
 
@@ -147,7 +146,7 @@ async def test_zalo_by_polling_after_a_webhook_was_set(engine: Engine, settings:
             counts = await a_commune_officer_and_a_manager(fake, engine, send)
         assert "deleteWebhook" in fake.calls
     assert counts == {"registration replies": 1, "registration characters": counts["registration characters"],
-                      "update messages sent": 8, "update messages received": 8}
+                      "update messages sent": 6, "update messages received": 6}
     assert counts["registration characters"] < 300
     with Session(engine) as session:
         assert session.exec(select(EvidenceFile.filename)).all() == ["Ảnh lớp học.jpg"]
@@ -159,4 +158,4 @@ async def test_zalo_by_webhook_with_documented_bodies(engine: Engine, settings: 
     with FakeZalo() as fake:
         async with webhook(fake, engine, settings) as send:
             counts = await a_commune_officer_and_a_manager(fake, engine, send)
-    assert counts["registration replies"] == 1 and counts["update messages sent"] == 8
+    assert counts["registration replies"] == 1 and counts["update messages sent"] == 6

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from handlers.context import Context
 from handlers.evidence import MAX_BYTES, discard
-from handlers.forms.steps import Answers, Choice, Confirm, Files, Form, Invalid, Step
+from handlers.forms.steps import Answers, Choice, Confirm, Files, Form, Invalid, Step, Together
 from handlers.messages import Button, Incoming, InputKind, Reply
 from jobs.text import fold
 from locales import N_
@@ -153,9 +153,11 @@ class FormEngine:
         return [self._prompt(ctx, form, state, error=received)]
 
     def _accept(self, ctx: Context, form: Form, state: FormState, step: Step, value: Any) -> list[Reply]:
-        answers, following = self._advance(ctx, form, {**state.answers, step.name: value}, after=step.name)
+        given = value.values if isinstance(value, Together) else {step.name: value}
+        names = [s.name for s in form.flat(ctx, {**state.answers, **given}) if s.name in given]
+        answers, following = self._advance(ctx, form, {**state.answers, **given}, after=names[-1])
         state.answers = answers
-        state.history = [*state.history, step.name]
+        state.history = [*state.history, *names]
         state.step = following.name
         self._touch(state)
         return [self._prompt(ctx, form, state)]
