@@ -47,6 +47,23 @@ def task_options(ctx: Context, answers: Answers) -> list[Option]:
     return options
 
 
+@dataclass(frozen=True, kw_only=True)
+class TaskStep(Choice):
+    """The unit's tasks, lead ones first: the question says which numbers are which, and that a task's code
+    ("I.2") picks that task, so a list number and a code are not confused on a phone."""
+
+    def ask(self, ctx: Context, answers: Answers) -> str:
+        chosen = {option.value for option in self.options(ctx, answers)}
+        leads = sum(1 for item in unit_tasks(ctx) if str(item.assignment_id) in chosen and item.is_lead)
+        cooperating = len(chosen) - leads
+        parts = [ctx.lang._(self.prompt)]
+        if leads and cooperating:
+            parts.append(ctx.lang._("Lead: {first}–{last}. Cooperating: {next}–{end}.", first=1, last=leads,
+                                    next=leads + 1, end=leads + cooperating))
+        parts.append(ctx.lang._("Type the number at the start of a line, or the task's code (for example I.2)."))
+        return "\n".join(parts)
+
+
 def preset(ctx: Context, args: str) -> Answers:
     """`/capnhat III.1` opens the form on that task, if it is one of the unit's; a code that two of the unit's
     plans share, or none, leaves the form to ask (the plan first, when there are several)."""
@@ -114,9 +131,9 @@ PERCENT_STEP = Percent(name="percent", prompt=N_("How far along is it, in percen
 PROGRESS = Form("progress", on_submit=save, steps=[
     Choice(name="plan", prompt=N_("Which plan is it in?"), title=N_("Plan"), choices=plan_options,
            only_when_several=True),
-    Choice(name="task", prompt=N_("Which task are you reporting on?"), title=N_("Task"), choices=task_options),
+    TaskStep(name="task", prompt=N_("Which task are you reporting on?"), title=N_("Task"), choices=task_options),
     StatusStep(name="status", **{**STATUS_STEP, "prompt": N_(
-        "Where does the task stand? (In progress: you may type the percentage straight away, e.g. 60%.)")}),
+        "Where does the task stand?\n(In progress: you may type the percentage straight away, e.g. 60%.)")}),
     PERCENT_STEP,
     Text(name="result", prompt=N_("What has been done? A sentence or two (at most 1,000 characters)."),
          title=N_("Result"), max_len=1000, optional=lambda a: a.get("status") not in WORKING),

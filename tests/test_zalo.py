@@ -55,7 +55,7 @@ async def test_an_officer_registers_and_reports_over_zalo_with_numbers_and_words
             tasks = await phone.say("/nhiemvu")
             assert "I.1. Tiếp tục tổ chức quán triệt" in tasks
             asked = await phone.say("/capnhat")
-            assert "Bạn cập nhật nhiệm vụ nào?\n1. I.1 " in asked  # choices as numbered lines
+            assert "Bạn cập nhật nhiệm vụ nào?\nChủ trì: 1–3. Phối hợp: 4–15." in asked and "\n1. I.1 " in asked
             statuses = await phone.say("iii.2")
             assert statuses.endswith("1. Đã hoàn thành\n2. Đang thực hiện\n3. Chưa thực hiện\n4. Không phát sinh")
             assert "bao nhiêu phần trăm" in await phone.say("dang thuc hien")  # words, no diacritics
