@@ -75,6 +75,8 @@ class _Secured(RequestHandler):
         except ValueError:
             body = None
         if not isinstance(body, dict) or not await self.accept(body):
+            log.warning("webhook call is not an update", extra={"path": self.request.path,
+                                                                "bytes": len(self._body)})
             self._refuse(400)
             return
         self.finish({"ok": True})
