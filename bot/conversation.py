@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import traceback
 import weakref
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -31,6 +30,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 
 from bot import journal
+from bot.logs import describe_error
 from bot.sender import Misconfigured, PartlySent, TryLater, Undeliverable, Unreachable, mark_blocked
 from bot.settings import Settings
 from handlers.dispatcher import dispatch
@@ -103,8 +103,7 @@ class Conversation:
             with session_scope(self.engine) as session:
                 entry = journal.claim(session, entry_id)
                 if entry is not None:
-                    detail = "".join(traceback.format_exception_only(type(error), error)).strip()
-                    journal.finish(entry, InboundStatus.FAILED, apology, detail)
+                    journal.finish(entry, InboundStatus.FAILED, apology, describe_error(error))
             return apology
 
     async def store(self, incoming: Incoming) -> int | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import datetime, timezone
 from typing import Any
@@ -40,7 +41,22 @@ class Redact(logging.Filter):
     def hide(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, HIDDEN)
-        return text
+        return without_values(text)
+
+
+_VALUES = re.compile(r"^\s*(DETAIL|Failing row contains|\[parameters:).*$", re.MULTILINE)
+
+
+def without_values(text: str) -> str:
+    """A database error's text without the values it quotes: PostgreSQL's DETAIL repeats the row or the key
+    (a member's name, an answer), which hide_parameters cannot reach."""
+    return _VALUES.sub("", text) if "DETAIL" in text or "[parameters:" in text or "Failing row" in text else text
+
+
+def describe_error(error: BaseException) -> str:
+    """One line that says what failed, fit for a log or the journal: the exception's type and first line."""
+    lines = [line for line in without_values(str(error)).splitlines() if line.strip()]
+    return f"{type(error).__name__}: {lines[0][:300]}" if lines else type(error).__name__
 
 
 class OncePerInterval(logging.Filter):

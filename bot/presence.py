@@ -37,8 +37,12 @@ class Presence:
         return self
 
     def __exit__(self, *_: object) -> None:
-        if self._connection is not None:
-            self._connection.close()  # the server releases the lock with the session
+        if self._connection is not None:  # unlocked first: a pooled connection keeps its session, and its locks
+            try:
+                self._connection.execute(text("SELECT pg_advisory_unlock_shared(:key)"), {"key": PRESENCE_KEY})
+                self._connection.commit()
+            finally:
+                self._connection.close()
         if self._file is not None:
             self._file.close()
 

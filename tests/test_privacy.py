@@ -5,6 +5,8 @@ and `restore` refusing to pull the database from under a running bot."""
 from __future__ import annotations
 
 import asyncio
+import io
+import logging
 import os
 import stat
 import subprocess
@@ -18,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
 from bot.conversation import Conversation
-from bot.logs import HIDDEN, Redact
+from bot.logs import HIDDEN, JsonLines, Redact, describe_error
 from bot.presence import Presence
 from bot.retention import prune
 from handlers.registration import normalise_code
@@ -104,13 +106,25 @@ def test_files_no_report_holds_are_pruned_after_a_day_but_not_those_of_an_open_f
         assert session.get(EvidenceFile, loose_id) is None and session.get(EvidenceFile, held_id) is not None
 
 
-def test_a_database_error_never_shows_the_values_it_was_given(engine: Engine) -> None:
+def test_a_database_error_is_logged_and_kept_without_the_values_it_was_given(engine: Engine) -> None:
     with Session(engine) as session, pytest.raises(Exception) as raised:
         session.execute(text("INSERT INTO member (unit_id, role, language, display_name) VALUES "
                              "(:unit, :role, :language, :name)"),
                         {"unit": 999_999, "role": "officer", "language": "vi", "name": "Nguyễn Thị Riêng Tư"})
         session.commit()
-    assert "Nguyễn Thị Riêng Tư" not in str(raised.value)
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(Redact([]))
+    handler.setFormatter(JsonLines())
+    log = logging.getLogger("tdc.test-values")
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        log.error("handler failed", exc_info=raised.value)
+    finally:
+        log.removeHandler(handler)
+    assert "IntegrityError" in stream.getvalue() and "Nguyễn Thị Riêng Tư" not in stream.getvalue()
+    assert "Nguyễn Thị Riêng Tư" not in describe_error(raised.value)  # what the journal keeps of a failure
 
 
 def test_a_short_secret_is_hidden_too() -> None:
