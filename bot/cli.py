@@ -27,7 +27,10 @@ from bot.seed import SeedReport, seed
 from bot.settings import Settings
 from handlers.assignments import describe_deadlines, describe_status
 from handlers.events import event_tasks, record_event
-from handlers.members import CannotLink, link
+from bot.golive import KINDS, issue, revoke, units_wanted
+from handlers import audit
+from handlers.members import CannotLink, link, remove_member
+from handlers.onboarding import headline, on_board
 from handlers.registration import create_invite, pretty_code
 from handlers.notices import scan, simulate
 from jobs.calendar import CALENDAR
@@ -35,11 +38,13 @@ from jobs.policy import DEFAULT_POLICY
 from jobs.year import task_years, unit_year
 from locales import Lang, lang
 from models import ChannelAccount, Member, Plan, Task, Unit, init_db, make_engine, session_scope
+from models.db import owner_only
 from models.migrate import SchemaBehind
 from models.organisation import Role
 from reports.chart import chart
 from reports.docx import draft
 from reports.evidence import archive
+from reports.invitations import invitation_letters, invitation_workbook
 from reports.summary import summarise
 from reports.xlsx import workbook
 
@@ -84,11 +89,23 @@ def _parser(speak: Lang) -> argparse.ArgumentParser:
         "the day the standings are taken on (default: today; for a past year, its last day)"))
     tasks.set_defaults(func=cmd_tasks)
 
-    invite = sub.add_parser("invite", help=speak._("create a one-time invitation code for a unit"))
-    invite.add_argument("--unit", metavar="CODE", required=True, help=speak._("the unit's code (see: units)"))
+    invite = sub.add_parser("invite", help=speak._(
+        "create one-time invitation codes: for one unit, or for many at once with a workbook and a letter per unit"))
+    which = invite.add_mutually_exclusive_group(required=True)
+    which.add_argument("--unit", metavar="CODE", help=speak._("one unit's code (see: units): the code is printed"))
+    which.add_argument("--all", action="store_true", help=speak._("every unit that has nobody registered and no "
+                                                                  "valid code yet"))
+    which.add_argument("--kind", choices=sorted(KINDS), help=speak._("the same, for one kind of unit"))
+    which.add_argument("--units", metavar="CODE,CODE", help=speak._("the same, for these units"))
     invite.add_argument("--role", choices=[r.value for r in Role], default=Role.OFFICER.value,
                         help=speak._("the member's role (default: officer)"))
     invite.add_argument("--days", type=int, default=14, help=speak._("days before the code expires (default: 14)"))
+    invite.add_argument("--reissue", action="store_true", help=speak._(
+        "also units already invited or on board: their unused codes are revoked and new ones made"))
+    invite.add_argument("--revoke", action="store_true", help=speak._(
+        "instead of creating codes, make the unused codes of these units stop working"))
+    invite.add_argument("--output-dir", metavar="DIR", default="var/invitations", help=speak._(
+        "where the workbook and the letters go (default: var/invitations)"))
     invite.set_defaults(func=cmd_invite)
 
     remind = sub.add_parser("remind", help=speak._(
@@ -123,6 +140,9 @@ def _parser(speak: Lang) -> argparse.ArgumentParser:
 
     members = sub.add_parser("members", help=speak._("list the registered members and their channels"))
     members.add_argument("--unit", metavar="CODE", help=speak._("only this unit"))
+    members.add_argument("--missing", action="store_true", help=speak._("instead, the units nobody is registered in"))
+    members.add_argument("--remove", type=int, metavar="N", help=speak._(
+        "a member who leaves: their reports stay; the unit's reminders go to the others"))
     members.set_defaults(func=cmd_members)
 
     link = sub.add_parser("link", help=speak._("merge one person's registrations on two channels into one member"))
@@ -204,6 +224,8 @@ def _print_task(speak: Lang, task: Task, dates: str, note: str) -> None:
 
 def cmd_invite(args: argparse.Namespace, settings: Settings, engine: Engine, speak: Lang) -> int:
     ensure_seeded(engine)
+    if not args.unit or args.revoke:
+        return _invite_many(args, settings, engine, speak)
     with session_scope(engine) as session:
         unit = _unit(session, args.unit, speak)
         if unit is None:
@@ -217,6 +239,41 @@ def cmd_invite(args: argparse.Namespace, settings: Settings, engine: Engine, spe
         print(f"  https://t.me/{username}?start={code}")
     else:
         print(speak._("  (set TDC_TELEGRAM_TOKEN to also get a t.me link; the code can be typed to the bot)"))
+    return 0
+
+
+def _invite_many(args: argparse.Namespace, settings: Settings, engine: Engine, speak: Lang) -> int:
+    """Codes for many units, written to a workbook and a Word letter per unit (the codes appear nowhere else)."""
+    codes = [args.unit] if args.unit else [c.strip() for c in (args.units or "").split(",") if c.strip()]
+    with session_scope(engine) as session:
+        units, unknown = units_wanted(session, args.all, args.kind, codes)
+        if unknown:
+            print(speak._("No unit has the code {code}. See: python -m bot units", code=", ".join(unknown)),
+                  file=sys.stderr)
+            return 2
+        if args.revoke:
+            revoked = sum(revoke(session, unit) for unit in units)
+            print(speak._("{n} unused invitation codes revoked.", n=revoked))
+            return 0
+        made, on_board, pending = issue(session, units, Role(args.role), args.days, telegram_username(settings),
+                                        args.reissue)
+    if on_board or pending:
+        print(speak._("Not invited again: {on_board} units have someone registered, {pending} an unused code still "
+                      "valid (--reissue to replace them).", on_board=len(on_board), pending=len(pending)))
+    if not made:
+        print(speak._("No new invitation was needed."))
+        return 0
+    folder = Path(args.output_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    book, letters = folder / f"ma-moi-{stamp}.xlsx", folder / f"thu-moi-{stamp}.docx"
+    book.write_bytes(invitation_workbook(made, lang("vi")))
+    letters.write_bytes(invitation_letters(made, lang("vi"), settings.zalo_bot_name))
+    for path in (book, letters):
+        owner_only(path)  # the codes work as passwords until used
+    print(speak._("{n} invitation codes created, valid {days} days:\n  {book}\n  {letters}\nThey appear nowhere "
+                  "else: hand them out, then keep the files safe.", n=len(made), days=args.days, book=book,
+                  letters=letters))
     return 0
 
 
@@ -299,6 +356,11 @@ async def _remind(settings: Settings, engine: Engine, speak: Lang, now: datetime
         queued, report = await cycle.run(now)
     print(speak._("New messages: {queued}. Sent: {sent}; unreachable: {unreachable}; still waiting: {left}.",
                   queued=queued, sent=report.sent, unreachable=report.unreachable, left=report.left))
+    with Session(engine) as session:
+        board = on_board(session)
+    if board.nobody:  # never silently skipped
+        print(speak._("{n} units have nobody registered: their reminders cannot be delivered. Invite them: "
+                      "python -m bot invite --all", n=len(board.nobody)))
     return 0
 
 
@@ -366,6 +428,22 @@ def cmd_report(args: argparse.Namespace, settings: Settings, engine: Engine, spe
 
 def cmd_members(args: argparse.Namespace, settings: Settings, engine: Engine, speak: Lang) -> int:
     ensure_seeded(engine)
+    if args.remove is not None:
+        with session_scope(engine) as session:
+            gone = remove_member(session, args.remove, audit.CLI)
+        if gone is None:
+            print(speak._("No member has the number {n}. See: python -m bot members", n=args.remove), file=sys.stderr)
+            return 2
+        print(speak._("Member {n} removed: their reports stay; {unit}'s reminders go to its other members.",
+                      n=args.remove, unit=gone.name))
+        return 0
+    if args.missing:
+        with Session(engine) as session:
+            board = on_board(session)
+        print(headline(speak, board))
+        for unit in board.nobody:
+            print(f"  {unit.code:<7} {unit.name}")
+        return 0
     with Session(engine) as session:
         query = select(Member, Unit).join(Unit, col(Unit.id) == Member.unit_id).order_by(col(Member.id))
         if args.unit:

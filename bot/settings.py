@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     listen: str = "0.0.0.0:8080"
     zalo_token: SecretStr | None = None
     zalo_api_url: str = "https://bot-api.zaloplatforms.com/bot"
+    zalo_bot_name: str = ""  # how officers find the bot on Zalo, as the invitation letters say
     timezone: str = "Asia/Ho_Chi_Minh"
     language: str = "vi"
     rate_limit: float = 25.0

@@ -1,13 +1,17 @@
 """One person, one member: an admin merges the registrations a person made on Telegram and on Zalo, so that
-they are reminded once, on the channel they used last, and everything they reported stays theirs."""
+they are reminded once, on the channel they used last, and everything they reported stays theirs; and removes
+a member who leaves, whose reports stay while the unit's reminders go to the others."""
 
 from __future__ import annotations
 
+from sqlalchemy import delete
 from sqlmodel import Session, col, select, update
 
 from handlers import audit
 from locales import N_
-from models import AnnualReport, ChannelAccount, FormState, Invite, Member, MenuState, Outbox, ProgressUpdate
+from models import (Absence, AnnualReport, ChannelAccount, FormState, Invite, Member, MenuState, Outbox, ProgressUpdate,
+                    Unit)
+from models.outbox import OutboxStatus
 
 
 class CannotLink(Exception):
@@ -42,3 +46,19 @@ def link(session: Session, source_id: int, target_id: int) -> int:
     session.delete(source)
     audit.record(session, audit.CLI, "member.linked", f"member:{target_id}", merged=source_id, accounts=len(accounts))
     return len(accounts)
+
+
+def remove_member(session: Session, member_id: int, actor: str) -> Unit | None:
+    """A member who leaves the unit: their accounts go (they receive nothing and are a stranger if they write
+    again), their open form, menu, absence and pending notices with them; what they reported stays theirs, in
+    the record. Returns their unit, or None when there is no such member."""
+    member = session.get(Member, member_id)
+    if member is None:
+        return None
+    for table in (ChannelAccount, FormState, MenuState, Absence):
+        for row in session.exec(select(table).where(table.member_id == member_id)).all():
+            session.delete(row)
+    session.exec(delete(Outbox).where(col(Outbox.member_id) == member_id,  # type: ignore[call-overload]
+                                      Outbox.status == OutboxStatus.PENDING))
+    audit.record(session, actor, "member.removed", f"member:{member_id}", unit_id=member.unit_id)
+    return session.get(Unit, member.unit_id)

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from handlers.assignments import know_unit_year
 from handlers.context import Context
 from handlers.my_tasks import show as list_tasks
+from handlers.onboarding import OnBoard, expiring_text, headline, nobody_text, on_board
 from handlers.outbox import OutgoingMessage, enqueue, existing_keys
 from jobs.calendar import WorkingCalendar
 from jobs.deadlines import recorded_events
@@ -118,14 +119,15 @@ def digest_messages(session: Session, today: date) -> list[OutgoingMessage]:
     uncovered = [unit for unit, people in recipients_on(session, today).items() if not people]
     units = units_by_id(session)
     week = today.isocalendar()
+    board = on_board(session)
     return [OutgoingMessage(f"digest:{m.member_id}:{week.year}-W{week.week:02d}", "digest", m.member_id, m.channel,
-                            m.chat_id, digest_text(lang(m.language), today, overdue, unreachable, units, uncovered),
-                            m.unit_id)
+                            m.chat_id, digest_text(lang(m.language), today, overdue, unreachable, units, uncovered,
+                                                   board), m.unit_id)
             for m in managers]
 
 
 def digest_text(speak: Lang, today: date, overdue: list[AssignmentYear], unreachable: dict[int, list[str]],
-                units: dict[int, UnitRef], uncovered: list[int] | None = None) -> str:
+                units: dict[int, UnitRef], uncovered: list[int] | None = None, board: OnBoard | None = None) -> str:
     late: dict[int, dict[date, list[str]]] = defaultdict(lambda: defaultdict(list))
     for row in overdue:
         late[row.unit.id or 0][row.due or today].append(row.task.code)
@@ -140,6 +142,12 @@ def digest_text(speak: Lang, today: date, overdue: list[AssignmentYear], unreach
     if uncovered:
         lines.append(speak._("Units with no one reachable (every officer away, nobody covering):"))
         lines += sorted(f"• {units[unit_id].name}" for unit_id in uncovered)
+    if board is not None:  # who is on board, apart from who has not reported
+        lines += ["", headline(speak, board)]
+        if board.nobody:
+            lines.append(nobody_text(speak, board))
+        if board.expiring:
+            lines.append(expiring_text(speak, board))
     return "\n".join(lines)
 
 

@@ -13,7 +13,7 @@ from handlers.access import Permission, can, refusal
 from handlers.context import Context
 from handlers.messages import Action, Attachment, Reply
 from handlers.outbox import OutgoingMessage, enqueue
-from handlers import evidence, review
+from handlers import evidence, onboarding, review
 from handlers.plans import plan_named
 from jobs.reminders import officers
 from jobs.text import fold
@@ -105,6 +105,13 @@ def _missing(ctx: Context, summary: YearSummary) -> list[Reply]:
                   actions=(Action(ctx.lang._("Remind them now"), _command(summary, "nhacnho")),) if remind else ())]
 
 
+def _nobody(ctx: Context, summary: YearOverview) -> list[Reply]:
+    board = onboarding.on_board(ctx.session)
+    return [Reply("\n\n".join(filter(None, (onboarding.headline(ctx.lang, board),
+                                            onboarding.nobody_text(ctx.lang, board),
+                                            onboarding.expiring_text(ctx.lang, board)))))]
+
+
 def _nudge(ctx: Context, summary: YearSummary) -> list[Reply]:
     return [Reply(nudge(ctx, summary))]
 
@@ -126,6 +133,7 @@ VIEWS: list[tuple[set[str], View, Permission, Reads]] = [
     ({"docx", "word"}, _docx, READ, Reads.YEAR),
     ({"png", "chart", "bieudo", "bieu do"}, _png, READ, Reads.YEAR),
     ({"chua", "chua bao cao", "chuabaocao", "missing"}, _missing, READ, Reads.YEAR),
+    ({"chuadangky", "chua dang ky", "dangky", "registered", "onboard"}, _nobody, READ, Reads.COUNTS),
     ({"nhac", "nhacnho", "nhac nho", "remind"}, _nudge, Permission.REMIND, Reads.YEAR),
 ]
 
@@ -144,7 +152,8 @@ def overview(ctx: Context, summary: YearOverview) -> str:
     lines += [ctx.lang._("Implementation in {year}, as of {date}", year=summary.year, date=ctx.lang.date(ctx.today)),
              ctx.lang._("Units reported: {reported}/{expected}", reported=summary.units_reported,
                         expected=summary.units_expected),
-             ctx.lang._("Awaiting review: {n} (/duyet)", n=review.awaiting_count(ctx.session, summary.year)), ""]
+             ctx.lang._("Awaiting review: {n} (/duyet)", n=review.awaiting_count(ctx.session, summary.year)),
+             onboarding.headline(ctx.lang, onboarding.on_board(ctx.session)) + " (/baocao chuadangky)", ""]
     by_section = summary.by_section()
     for plan, section in summary.sections:
         counts = by_section.get((plan.id or 0, section["number"]))

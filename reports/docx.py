@@ -36,19 +36,19 @@ MAX_DIFFICULTIES = 300  # lines in section II; the rest are counted
 
 def draft(summary: YearSummary, speak: Lang) -> bytes:
     document = Document()
-    _page(document)
+    page(document)
     _header(document, summary, speak)
     _results(document, summary, speak)
     _difficulties(document, summary, speak)
     _heading(document, speak._("III. PROPOSALS OF THE DEPARTMENT OF SCIENCE AND TECHNOLOGY"))
-    _paragraph(document, speak._("(For the drafter to complete.)"), italic=True)
+    text_paragraph(document, speak._("(For the drafter to complete.)"), italic=True)
     _appendix(document, summary, speak)
     out = BytesIO()
     document.save(out)
     return out.getvalue()
 
 
-def _page(document: Document) -> None:
+def page(document: Document) -> None:
     section = document.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.top_margin, section.bottom_margin = Mm(20), Mm(20)
@@ -61,6 +61,16 @@ def _page(document: Document) -> None:
 
 
 def _header(document: Document, summary: YearSummary, speak: Lang) -> None:
+    letterhead(document, speak, speak._("No.:      /BC-SKHCN"),
+               speak._("Quảng Ngãi, day ... month ... year {year}", year=summary.today.year))
+    text_paragraph(document, speak._("REPORT"), bold=True, center=True)
+    text_paragraph(document, speak._("Results of implementing the plan on standards, metrology and quality in {year}",
+                                 year=summary.year), bold=True, center=True)
+    text_paragraph(document, speak._("To: the People's Committee of Quảng Ngãi province"), center=True)
+
+
+def letterhead(document: Document, speak: Lang, number: str, dated: str) -> None:
+    """Nghị định 30/2020's header: the issuing body over its number, the motto over the place and date."""
     table = document.add_table(rows=2, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
@@ -76,14 +86,9 @@ def _header(document: Document, summary: YearSummary, speak: Lang) -> None:
     # The short rules under the issuing body (a third of its line) and under the motto (as long as it).
     _rule(table.cell(0, 0), HEADER_LEFT, Mm(24))
     _rule(table.cell(0, 1), HEADER_RIGHT, Mm(60))
-    _cell(table.cell(1, 0), [(speak._("No.:      /BC-SKHCN"), False, 13)])
-    _cell(table.cell(1, 1), [(speak._("Quảng Ngãi, day ... month ... year {year}", year=summary.today.year),
-                              False, 14)], italic=True)
+    _cell(table.cell(1, 0), [(number, False, 13)])
+    _cell(table.cell(1, 1), [(dated, False, 14)], italic=True)
     document.add_paragraph()
-    _paragraph(document, speak._("REPORT"), bold=True, center=True)
-    _paragraph(document, speak._("Results of implementing the plan on standards, metrology and quality in {year}",
-                                 year=summary.year), bold=True, center=True)
-    _paragraph(document, speak._("To: the People's Committee of Quảng Ngãi province"), center=True)
 
 
 def _cell(cell: _Cell, lines: list[tuple[str, bool, int]], italic: bool = False) -> None:
@@ -132,7 +137,7 @@ def _page_numbers(section: Section, first_page: bool) -> None:
     run.font.size, run.font.name = Pt(13), FONT
 
 
-def _paragraph(document: Document, text: str, bold: bool = False, italic: bool = False, center: bool = False) -> None:
+def text_paragraph(document: Document, text: str, bold: bool = False, italic: bool = False, center: bool = False) -> None:
     paragraph = document.add_paragraph()
     if center:
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -144,12 +149,12 @@ def _paragraph(document: Document, text: str, bold: bool = False, italic: bool =
 
 
 def _heading(document: Document, text: str) -> None:
-    _paragraph(document, text, bold=True)
+    text_paragraph(document, text, bold=True)
 
 
 def _results(document: Document, summary: YearSummary, speak: Lang) -> None:
     _heading(document, speak._("I. RESULTS"))
-    _paragraph(document, speak._("{reported} of {expected} units have reported on the year {year}.",
+    text_paragraph(document, speak._("{reported} of {expected} units have reported on the year {year}.",
                                  reported=len(summary.units_reported), expected=len(summary.units_expected),
                                  year=summary.year))
     counts = summary.by_task()
@@ -159,17 +164,17 @@ def _results(document: Document, summary: YearSummary, speak: Lang) -> None:
                 for plan, s in summary.sections]
     for index, (section, section_tasks) in enumerate([n for n in numbered if n[1]], start=1):
         # Arabic under the report's own Roman "I."; the tasks keep the plan's codes (I.2, III.1 …).
-        _paragraph(document, f"{index}. {section['title']}", bold=True)
+        text_paragraph(document, f"{index}. {section['title']}", bold=True)
         for task in section_tasks:
             tally = "; ".join(f"{speak._(STANDING_LABELS[s])}: {counts[task.code][s]}" for s in Standing
                               if counts[task.code][s])
             if counts[task.code].unreported:
                 tally += f"; {speak._(NOT_REPORTED)}: {counts[task.code].unreported}"
-            _paragraph(document, f"{task.code}. {task.content} ({tally})")
+            text_paragraph(document, f"{task.code}. {task.content} ({tally})")
             for figure in (f for f in figures if f.task_code == task.code and f.reports):
                 target = "" if figure.target is None else speak._("; target {target}",
                                                                     target=speak.number(figure.target))
-                _paragraph(document, speak._("- {label}: {value} {unit} ({reports} units reporting{target}).",
+                text_paragraph(document, speak._("- {label}: {value} {unit} ({reports} units reporting{target}).",
                                              label=figure.label, value=speak.number(round(figure.value, 1)),
                                              unit=figure.unit, reports=figure.reports, target=target))
 
@@ -187,11 +192,11 @@ def _difficulties(document: Document, summary: YearSummary, speak: Lang) -> None
     lines += [f"- {row.unit.name} ({row.task.code}): {row.update.difficulties}" for row in summary.rows
               if row.update is not None and row.update.difficulties.strip()]
     if not lines:
-        _paragraph(document, speak._("No unit reported a difficulty."))
+        text_paragraph(document, speak._("No unit reported a difficulty."))
     for line in lines[:MAX_DIFFICULTIES]:
-        _paragraph(document, line)
+        text_paragraph(document, line)
     if len(lines) > MAX_DIFFICULTIES:
-        _paragraph(document, speak._("… and {n} more: see the workbook (/baocao xlsx), sheet \"Updates\".",
+        text_paragraph(document, speak._("… and {n} more: see the workbook (/baocao xlsx), sheet \"Updates\".",
                                      n=speak.number(len(lines) - MAX_DIFFICULTIES)), italic=True)
 
 
@@ -200,9 +205,9 @@ def _appendix(document: Document, summary: YearSummary, speak: Lang) -> None:
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = Mm(297), Mm(210)
     _page_numbers(section, first_page=True)
-    _paragraph(document, speak._("APPENDIX: STANDING OF EACH UNIT ON EACH TASK, {year}", year=summary.year),
+    text_paragraph(document, speak._("APPENDIX: STANDING OF EACH UNIT ON EACH TASK, {year}", year=summary.year),
                bold=True, center=True)
-    _paragraph(document, "; ".join([f"{SHORT[s]} {speak._(STANDING_LABELS[s])}" for s in Standing]
+    text_paragraph(document, "; ".join([f"{SHORT[s]} {speak._(STANDING_LABELS[s])}" for s in Standing]
                                    + [f"{UNREPORTED_MARK} {speak._(NOT_REPORTED)}"]), italic=True)
     document.styles["Table Grid"].font.size = Pt(9)  # one style, not a size on each of thousands of runs
     if len(summary.units_expected) <= APPENDIX_UNITS:
@@ -227,7 +232,7 @@ def _kind_by_task(document: Document, summary: YearSummary, speak: Lang) -> None
     units = Counter(KIND_GROUPS.get(u.kind, u.kind) for u in summary.units_expected)
     headers = [speak._("Task"), speak._("Units"), *(SHORT[s] for s in Standing), UNREPORTED_MARK]
     for kind in units:
-        _paragraph(document, speak._("{kind}: {n} units", kind=speak._(kind), n=speak.number(units[kind])),
+        text_paragraph(document, speak._("{kind}: {n} units", kind=speak._(kind), n=speak.number(units[kind])),
                    bold=True)
         rows = [[task.code, speak.number(sum(tally.standings.values())),
                  *(speak.number(tally[s]) for s in Standing), speak.number(tally.unreported)]
