@@ -57,7 +57,7 @@ def test_every_command_has_help(db_url: str) -> None:
         assert f"    {command} " in listed, command
         result = run(db_url, command, "--help")
         assert result.returncode == 0 and "usage: python -m bot" in result.stdout, command
-    assert "mã đơn vị" in run(db_url, "invite", "--help").stdout
+    assert "mã của một đơn vị" in run(db_url, "invite", "--help").stdout
     assert "sao lưu" in run(db_url, "db", "--help").stdout
     for action in (("review", "list"), ("review", "accept"), ("review", "return"), ("plan", "import"),
                    ("plan", "check"), ("plan", "load")):
