@@ -42,7 +42,7 @@ from models.db import owner_only
 from models.migrate import SchemaBehind
 from models.organisation import Role
 from reports.chart import chart
-from reports.docx import draft
+from reports.docx import Signer, draft
 from reports.evidence import archive
 from reports.invitations import invitation_letters, invitation_workbook
 from reports.summary import summarise
@@ -419,8 +419,10 @@ def cmd_report(args: argparse.Namespace, settings: Settings, engine: Engine, spe
             return 2
         summary = summarise(session, year, min(today, date(year, 12, 31)), settings.zone,
                             plan_ids={plan.id or 0} if plan else None)
-    write = {"xlsx": workbook, "docx": draft, "png": chart}[args.format]
-    path.write_bytes(write(summary, lang("vi") if args.format == "docx" else speak))
+    if args.format == "docx":  # an official document: Vietnamese, signed as the settings say
+        path.write_bytes(draft(summary, lang("vi"), Signer(settings.signer_title, settings.signer_name)))
+    else:
+        path.write_bytes({"xlsx": workbook, "png": chart}[args.format](summary, speak))
     print(speak._("Written: {path} ({reported}/{expected} units reported in {year}).", path=path,
                   reported=len(summary.units_reported), expected=len(summary.units_expected), year=year))
     return 0

@@ -40,6 +40,7 @@ from locales import lang
 from models import session_scope
 from models.db import utcnow
 from models.inbound import InboundStatus
+from reports.docx import Signer
 
 log = logging.getLogger("tdc.conversation")
 Send = Callable[[str, Reply], Awaitable[None]]  # (chat id, reply): how a channel delivers one reply
@@ -88,7 +89,8 @@ class Conversation:
                 if entry is None:  # processed already, by another worker or before a crash
                     return []
                 incoming = journal.incoming_of(entry)
-                replies = dispatch(session, incoming, self.clock(), self.settings.language, self.settings.zone)
+                replies = dispatch(session, incoming, self.clock(), self.settings.language, self.settings.zone,
+                                   Signer(self.settings.signer_title, self.settings.signer_name))
                 journal.finish(entry, InboundStatus.DONE, replies)
                 notices = queued(session)
             if notices and self.on_queued is not None:

@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     zalo_token: SecretStr | None = None
     zalo_api_url: str = "https://bot-api.zaloplatforms.com/bot"
     zalo_bot_name: str = ""  # how officers find the bot on Zalo, as the invitation letters say
+    signer_title: str = ""  # who signs the Word draft ("GIÁM ĐỐC", "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC"); placeholders if unset
+    signer_name: str = ""
     timezone: str = "Asia/Ho_Chi_Minh"
     language: str = "vi"
     rate_limit: float = 25.0

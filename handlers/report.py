@@ -91,7 +91,8 @@ def _xlsx(ctx: Context, summary: YearSummary) -> list[Reply]:
 def _docx(ctx: Context, summary: YearSummary) -> list[Reply]:
     # An official document to the provincial People's Committee: Vietnamese whatever the member's language.
     return [Reply(ctx.lang._("Draft of the consolidated report, {year}.", year=summary.year),
-                  attachment=Attachment(f"bao-cao-tdc-{summary.year}.docx", draft(summary, lang("vi")), DOCX))]
+                  attachment=Attachment(f"bao-cao-tdc-{summary.year}.docx", draft(summary, lang("vi"), ctx.signer),
+                                        DOCX))]
 
 
 def _png(ctx: Context, summary: YearSummary) -> list[Reply]:

@@ -8,6 +8,7 @@ task counting the units by standing."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from io import BytesIO
 
 from docx import Document
@@ -18,7 +19,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.section import Section
 from docx.shared import Length, Mm, Pt
-from docx.table import _Cell
+from docx.table import Table, _Cell, _Row
 
 from locales import Lang
 from jobs.year import NOT_REPORTED, STANDING_LABELS, Standing
@@ -32,9 +33,22 @@ SHORT = {Standing.DONE_ON_TIME: "✓", Standing.DONE_LATE: "✓*", Standing.PEND
 UNREPORTED_MARK = "°"  # beside the sign: nothing was reported on it
 APPENDIX_UNITS = 300  # more than this, and the appendix counts units by kind instead of listing each
 MAX_DIFFICULTIES = 300  # lines in section II; the rest are counted
+LANDSCAPE_TEXT = Mm(297 - 30 - 15)  # the appendix's landscape page less its margins
+TABLE_PT = 8
+UNIT_COLUMN = Mm(52)  # the longest unit's name on two lines at 8 pt; 20 task columns share the rest
+CELL_MARGIN_TWIPS = 40  # 0.7 mm each side
 
 
-def draft(summary: YearSummary, speak: Lang) -> bytes:
+@dataclass(frozen=True)
+class Signer:
+    """Who signs the report (TDC_SIGNER_TITLE, TDC_SIGNER_NAME); left as placeholders for the drafter when
+    unset. A title of several lines ("KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC") is written as given."""
+
+    title: str = ""
+    name: str = ""
+
+
+def draft(summary: YearSummary, speak: Lang, signer: Signer = Signer()) -> bytes:
     document = Document()
     page(document)
     _header(document, summary, speak)
@@ -42,6 +56,7 @@ def draft(summary: YearSummary, speak: Lang) -> bytes:
     _difficulties(document, summary, speak)
     _heading(document, speak._("III. PROPOSALS OF THE DEPARTMENT OF SCIENCE AND TECHNOLOGY"))
     text_paragraph(document, speak._("(For the drafter to complete.)"), italic=True)
+    _recipients_and_signature(document, speak, signer)
     _appendix(document, summary, speak)
     out = BytesIO()
     document.save(out)
@@ -200,6 +215,34 @@ def _difficulties(document: Document, summary: YearSummary, speak: Lang) -> None
                                      n=speak.number(len(lines) - MAX_DIFFICULTIES)), italic=True)
 
 
+def _recipients_and_signature(document: Document, speak: Lang, signer: Signer) -> None:
+    """Nghị định 30/2020, Phụ lục I: "Nơi nhận:" on the left (12 pt bold italic, the list 11 pt), the signer's
+    title on the right (13-14 pt bold), room for the signature and seal, then the name (bold)."""
+    document.add_paragraph()
+    table = document.add_table(rows=1, cols=2)
+    table.autofit = False
+    _fix_widths(table, [Mm(80), Mm(85)])
+    left, right = table.rows[0].cells
+    recipients = [speak._("- As above;"), speak._("- Ministry of Science and Technology (to report);"),
+                  speak._("- The Department's leaders;"), speak._("- Filed: Office, TĐC.")]
+    _lines(left, [(speak._("Recipients:"), True, True, 12)] + [(line, False, False, 11) for line in recipients],
+           center=False)
+    title = signer.title or speak._("DIRECTOR")
+    name = signer.name or speak._("(Full name)")
+    _lines(right, [(line, True, False, 14) for line in title.splitlines()]
+           + [("", False, False, 14)] * 4  # the signature and the seal
+           + [(name, True, False, 14)], center=True)
+
+
+def _lines(cell: _Cell, lines: list[tuple[str, bool, bool, int]], center: bool) -> None:
+    for index, (text, bold, italic, size) in enumerate(lines):
+        paragraph = cell.paragraphs[0] if index == 0 else cell.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if center else WD_ALIGN_PARAGRAPH.LEFT
+        paragraph.paragraph_format.space_after = Pt(0)
+        run = paragraph.add_run(text)
+        run.bold, run.italic, run.font.size, run.font.name = bold, italic, Pt(size), FONT
+
+
 def _appendix(document: Document, summary: YearSummary, speak: Lang) -> None:
     section = document.add_section()
     section.orientation = WD_ORIENT.LANDSCAPE
@@ -209,7 +252,7 @@ def _appendix(document: Document, summary: YearSummary, speak: Lang) -> None:
                bold=True, center=True)
     text_paragraph(document, "; ".join([f"{SHORT[s]} {speak._(STANDING_LABELS[s])}" for s in Standing]
                                    + [f"{UNREPORTED_MARK} {speak._(NOT_REPORTED)}"]), italic=True)
-    document.styles["Table Grid"].font.size = Pt(9)  # one style, not a size on each of thousands of runs
+    document.styles["Table Grid"].font.size = Pt(TABLE_PT)  # one style, not a size on each of thousands of runs
     if len(summary.units_expected) <= APPENDIX_UNITS:
         _unit_by_task(document, summary, speak)
     else:
@@ -217,12 +260,16 @@ def _appendix(document: Document, summary: YearSummary, speak: Lang) -> None:
 
 
 def _unit_by_task(document: Document, summary: YearSummary, speak: Lang) -> None:
-    """One row per unit, one column per task, each cell the standing's sign."""
+    """One row per unit, one column per task, each cell the standing's sign. The unit's column is wide enough
+    for a name on one or two lines, the tasks share the rest; set on the grid (LibreOffice reads it) and on each
+    cell (Word does), the layout fixed so neither recomputes it from the text."""
     tasks = summary.tasks()
     standing = {(row.unit.id, row.task.id): SHORT[row.standing] + ("" if row.reported else UNREPORTED_MARK)
                 for row in summary.rows}
+    task_width = max(Mm(8), (LANDSCAPE_TEXT - UNIT_COLUMN) // max(len(tasks), 1))
     _table(document, [speak._("Unit"), *(task.code for task in tasks)],
-           [[unit.name, *(standing.get((unit.id, task.id), "") for task in tasks)] for unit in summary.units_expected])
+           [[unit.name, *(standing.get((unit.id, task.id), "") for task in tasks)] for unit in summary.units_expected],
+           widths=[UNIT_COLUMN, *([task_width] * len(tasks))])
 
 
 def _kind_by_task(document: Document, summary: YearSummary, speak: Lang) -> None:
@@ -240,11 +287,50 @@ def _kind_by_task(document: Document, summary: YearSummary, speak: Lang) -> None
         _table(document, headers, rows)
 
 
-def _table(document: Document, headers: list[str], rows: list[list[str]]) -> None:
+def _table(document: Document, headers: list[str], rows: list[list[str]], widths: list[Length] | None = None) -> None:
+    """A grid table whose header row repeats on every page and whose rows never split across pages."""
     table = document.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, headers):
-        cell.text = text
+        _cell_text(cell, text, bold=True)
+    _row_flag(table.rows[0], "w:tblHeader")
     for values in rows:
-        for cell, text in zip(table.add_row().cells, values):
-            cell.text = text
+        row = table.add_row()
+        _row_flag(row, "w:cantSplit")
+        for cell, text in zip(row.cells, values):
+            _cell_text(cell, text)
+    if widths is not None:
+        _fix_widths(table, widths)
+
+
+def _cell_text(cell: _Cell, text: str, bold: bool = False) -> None:
+    """The size on the run itself: LibreOffice does not apply a table style's font size (the appendix is at
+    most APPENDIX_UNITS rows, so this is a few thousand runs at most)."""
+    run = cell.paragraphs[0].add_run(text)
+    run.bold, run.font.size = bold, Pt(TABLE_PT)
+
+
+def _row_flag(row: _Row, flag: str) -> None:
+    element = OxmlElement(flag)
+    element.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(element)
+
+
+def _fix_widths(table: Table, widths: list[Length]) -> None:
+    table.autofit = False  # w:tblLayout fixed: the widths below are kept, not recomputed from the text
+    margins = OxmlElement("w:tblCellMar")  # narrow cell margins: "III.1" on one line in a task's column
+    for side in ("left", "right"):
+        margin = OxmlElement(f"w:{side}")
+        margin.set(qn("w:w"), str(CELL_MARGIN_TWIPS))
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    look = table._tbl.tblPr.find(qn("w:tblLook"))  # the schema's order: tblCellMar comes before tblLook
+    if look is not None:
+        look.addprevious(margins)
+    else:
+        table._tbl.tblPr.append(margins)
+    for column, width in zip(table.columns, widths):
+        column.width = width  # the grid: w:gridCol
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths):
+            cell.width = width  # each cell: w:tcW

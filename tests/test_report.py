@@ -183,7 +183,7 @@ def test_the_workbook_and_the_draft_hold_the_stored_figures(engine: Engine) -> N
     assert section.different_first_page_header_footer
     assert section.header._element.xpath(".//w:instrText/text()") == ["PAGE"]
     assert section.first_page_header._element.xpath(".//w:instrText/text()") == []
-    appendix = document.tables[1]
+    appendix = document.tables[2]  # after the header and the signing block
     assert appendix.cell(0, 0).text == "Đơn vị" and len(appendix.rows) == 114
 
 
@@ -200,7 +200,7 @@ def test_past_a_few_hundred_units_the_appendix_counts_units_by_kind(engine: Engi
     assert "Sở, ban, ngành: 17 đơn vị" in text and "Xã, phường, đặc khu: 96 đơn vị" in text
     assert "- Sở Khoa học và Công nghệ (III.2): Chưa có hướng dẫn" in text and "Thiếu kinh phí" not in str(text)
     assert "… và 1 ý kiến khác: xem bảng tổng hợp (/baocao xlsx), trang \"Các cập nhật\"." in text
-    provincial, local = document.tables[1], document.tables[2]
+    provincial, local = document.tables[2], document.tables[3]  # after the signing block
     assert [c.text for c in local.rows[0].cells] == ["Nhiệm vụ", "Số đơn vị", "✓", "✓*", "…", "!", "0", "○", "°"]
     rows = {row.cells[0].text: [c.text for c in row.cells[1:]] for row in local.rows[1:]}
     assert rows["III.2"] == ["96", "1", "0", "95", "0", "0", "0", "95"]  # the others: due with the annual report

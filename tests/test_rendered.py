@@ -1,0 +1,73 @@
+"""The Word draft as a reader meets it: converted to PDF by LibreOffice and read back. Every unit's name is
+whole in the appendix (never broken letter by letter), the task codes sit on one line, the header row is on
+every page of it, 113 units fit in about six landscape pages, and the report ends with "Nơi nhận" and the
+signing block; at 1,000 units the appendix counts units by kind."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+
+from bench.report import build
+from locales import lang
+from models import make_engine
+from reports.docx import Signer, draft
+from reports.summary import summarise
+from tests.databases import Databases
+
+pytestmark = pytest.mark.skipif(shutil.which("libreoffice") is None or shutil.which("pdftotext") is None,
+                                reason="LibreOffice and poppler are not installed")
+TODAY = date(2025, 10, 15)
+
+
+def rendered(url: str, tmp_path: Path, signer: Signer = Signer()) -> tuple[list[str], list[str]]:
+    """The draft's pages as text, and the names of the units it was made for."""
+    engine = make_engine(url)
+    with Session(engine) as session:
+        summary = summarise(session, 2025, TODAY)
+    engine.dispose()
+    source = tmp_path / "bao-cao.docx"
+    source.write_bytes(draft(summary, lang("vi"), signer))
+    subprocess.run(["libreoffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
+                   check=True, capture_output=True, timeout=300)
+    text = subprocess.run(["pdftotext", str(tmp_path / "bao-cao.pdf"), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    return text.split("\f")[:-1], [unit.name for unit in summary.units_expected]
+
+
+def readable(text: str) -> str:
+    """Words as a reader sees them: pdftotext puts a space before some accented letters of the fallback font
+    ("t ế"), never inside a word that was broken across lines by the layout, which stays broken here."""
+    return re.sub(r" (?=[\u00C0-\u1EF9])", "", " ".join(text.split()))
+
+
+def test_the_appendix_of_113_units_reads_whole_names_on_six_pages(db_url: str, tmp_path: Path) -> None:
+    pages, names = rendered(db_url, tmp_path, Signer("KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC", "Nguyễn Văn Bình"))
+    start = next(n for n, page in enumerate(pages) if "PHỤ LỤC" in page)
+    appendix = pages[start:]
+    assert len(appendix) <= 6
+    assert all("Đơn vị" in page and "III.1" in page for page in appendix)  # the header row on every page
+    text = readable(" ".join(appendix))
+    assert [name for name in names if readable(name) not in text] == []
+    assert not re.search(r"\b(?:II|III|IV|VI)\.\s*\n\s*\d", " ".join(appendix))  # no code cut after its dot
+    body = readable(" ".join(pages[:start]))
+    assert readable("Nơi nhận: - Như trên;") in body and readable("- Lưu: VT, TĐC.") in body
+    assert readable("KT. GIÁM ĐỐC PHÓ GIÁM ĐỐC") in body and readable("Nguyễn Văn Bình") in body
+
+
+def test_at_a_thousand_units_the_appendix_counts_by_kind(databases: Databases, tmp_path: Path) -> None:
+    url = databases.empty()
+    build(url, 887)  # the 113 seeded units and 887 more communes
+    pages, names = rendered(url, tmp_path)
+    assert len(names) == 1000
+    start = next(n for n, page in enumerate(pages) if "PHỤ LỤC" in page)
+    text = readable(" ".join(pages[start:]))
+    assert readable("Xã, phường, đặc khu: 983 đơn vị") in text and readable("Sở, ban, ngành: 17 đơn vị") in text
+    assert len(pages) - start <= 4 and readable("GIÁM ĐỐC") in readable(" ".join(pages[:start]))
+    databases.drop(url)
