@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import logging
 import os
+import re
 import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -222,6 +223,9 @@ def _print_task(speak: Lang, task: Task, dates: str, note: str) -> None:
     print("       " + speak._("schedule as written: {text}", text=task.schedule_text))
 
 
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")
+
+
 def cmd_invite(args: argparse.Namespace, settings: Settings, engine: Engine, speak: Lang) -> int:
     ensure_seeded(engine)
     if not args.unit or args.revoke:
@@ -317,6 +321,13 @@ def cmd_run(args: argparse.Namespace, settings: Settings, engine: Engine, speak:
     if settings.telegram_webhook_url and settings.webhook_secret is None:
         print(speak._("Webhook mode needs TDC_WEBHOOK_SECRET: the platforms send it with every call, and calls "
                       "without it are refused."), file=sys.stderr)
+        return 2
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+    if settings.telegram_webhook_url and not WEBHOOK_SECRET.fullmatch(secret):
+        # Zalo takes 8 to 256 characters, Telegram letters, digits, "_" and "-": one secret serves both.
+        print(speak._("TDC_WEBHOOK_SECRET must be 16 to 256 letters, digits, \"_\" or \"-\" (both platforms "
+                      "accept those); for example: python3 -c \"import secrets; print(secrets.token_urlsafe(32))\""),
+              file=sys.stderr)
         return 2
     from bot.presence import Presence
     from bot.service import serve
