@@ -215,18 +215,19 @@ class Conversation:
         for index, reply in enumerate(replies):
             try:
                 await self._deliver(send, chat_id, reply)
-            except (Unreachable, Undeliverable) as error:
+                continue
+            except PartlySent as partial:
+                error, unsent = partial.cause, [partial.rest, *replies[index + 1:]]
+            except Exception as failure:  # noqa: BLE001 (sorted below: dropped, or kept and raised)
+                error, unsent = failure, replies[index:]
+            if isinstance(error, (Unreachable, Undeliverable)):
                 log.warning("reply not deliverable", extra={"entry": entry_id, "error": str(error)[:200]})
                 if isinstance(error, Unreachable):
                     await asyncio.to_thread(mark_blocked, self.engine, channel, chat_id)
                 break
-            except PartlySent as partial:
-                await asyncio.to_thread(journal.keep_unsent, self.engine, entry_id, [partial.rest, *replies[index + 1:]])
-                raise partial.cause from None
-            except Exception:
-                if index:
-                    await asyncio.to_thread(journal.keep_unsent, self.engine, entry_id, replies[index:])
-                raise
+            if unsent != replies:  # a part went out: only the rest is sent again
+                await asyncio.to_thread(journal.keep_unsent, self.engine, entry_id, unsent)
+            raise error
         await asyncio.to_thread(journal.mark_answered, self.engine, entry_id)
 
     @staticmethod

@@ -247,10 +247,12 @@ class SentMarks:
                 await asyncio.to_thread(self._write, [row for row, _ in batch])
             except Exception as error:  # noqa: BLE001 (handed to every worker waiting on this write)
                 for _, future in batch:
-                    future.set_exception(error)
+                    if not future.done():  # a worker cancelled meanwhile (shutdown) waits for nothing
+                        future.set_exception(error)
                 continue
             for _, future in batch:
-                future.set_result(None)
+                if not future.done():
+                    future.set_result(None)
 
     def _write(self, rows: list[Outbox]) -> None:
         with Session(self.engine) as session:
