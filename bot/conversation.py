@@ -29,12 +29,12 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 
-from bot import journal
+from bot import exports, journal
 from bot.logs import describe_error
 from bot.sender import Misconfigured, PartlySent, TryLater, Undeliverable, Unreachable, mark_blocked
 from bot.settings import Settings
 from handlers.dispatcher import dispatch
-from handlers.messages import Incoming, Reply
+from handlers.messages import Deferred, Incoming, Reply
 from handlers.outbox import queued
 from locales import lang
 from models import session_scope
@@ -73,13 +73,15 @@ class Conversation:
         self.channels[channel] = send
 
     def handle_sync(self, incoming: Incoming) -> list[Reply]:
-        """Journal and process in the calling thread; the caller shows the replies (console, tests)."""
+        """Journal and process in the calling thread; the caller shows the replies (console, tests), a file a
+        reply promises made right after it, in the same thread."""
         entry_id = journal.record(self.engine, incoming)
         if entry_id is None:
             return []
         replies = self.process(entry_id)
         journal.mark_answered(self.engine, entry_id)
-        return replies
+        return replies + [exports.make(self.settings.database_url, r.later, self.settings.timezone)
+                          for r in replies if r.later is not None]
 
     def process(self, entry_id: int) -> list[Reply]:
         """Runs the update through the dispatcher once: its effects, its replies and "done" commit together."""
@@ -140,9 +142,7 @@ class Conversation:
 
     def answer_later(self, entry_id: int, channel: str, chat_id: str) -> None:
         """Answers in order with the chat's other messages (the lock is taken in the order of these calls)."""
-        task = asyncio.get_running_loop().create_task(self.answer(entry_id, channel, chat_id))
-        self._background.add(task)
-        task.add_done_callback(self._answered)
+        self._in_background(self.answer(entry_id, channel, chat_id))
 
     def _answered(self, task: asyncio.Task[None]) -> None:
         self._background.discard(task)
@@ -229,6 +229,23 @@ class Conversation:
                 await asyncio.to_thread(journal.keep_unsent, self.engine, entry_id, unsent)
             raise error
         await asyncio.to_thread(journal.mark_answered, self.engine, entry_id)
+        for reply in replies:
+            if reply.later is not None:
+                self._in_background(self._send_file(channel, chat_id, reply.later))
+
+    async def _send_file(self, channel: str, chat_id: str, later: Deferred) -> None:
+        """A promised file, made in the export process and sent; if it cannot be, the member is told."""
+        try:
+            made = await exports.made(self.settings.database_url, later, self.settings.timezone)
+        except Exception:  # noqa: BLE001 (said to the member, logged for the admin)
+            log.exception("file not made", extra={"kind": later.kind})
+            made = Reply(lang(later.language)._("Sorry, the file could not be prepared. Please ask again later."))
+        await self._deliver(self.channels[channel], chat_id, made)
+
+    def _in_background(self, work: Awaitable[None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)  # type: ignore[arg-type]
+        self._background.add(task)
+        task.add_done_callback(self._answered)
 
     @staticmethod
     async def _deliver(send: Send, chat_id: str, reply: Reply) -> None:

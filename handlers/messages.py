@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 TEXT_LIMIT = 10_000  # longer than any platform sends (Telegram 4,096, Zalo 2,000): a forged update is cut
@@ -93,6 +93,20 @@ class Action:
 
 
 @dataclass(frozen=True)
+class Deferred:
+    """A file that takes a while to make (a national year's workbook takes a minute): the reply says it is on
+    its way, and the bot's side makes it off the conversation's path, in a process of its own, and sends it."""
+
+    kind: str  # "xlsx", "docx" or "png"
+    year: int
+    today: date
+    language: str
+    plan_ids: tuple[int, ...] = ()  # none: every plan
+    scope: str = ""  # the plan's key, when one
+    signer: tuple[str, str] = ("", "")  # the Word draft's signer: title, name
+
+
+@dataclass(frozen=True)
 class Reply:
     text: str
     buttons: tuple[Button, ...] = field(default_factory=tuple)
@@ -102,3 +116,4 @@ class Reply:
     # a reply resent after a crash says that instead.
     secret: bool = False
     stored_as: str = ""
+    later: Deferred | None = None  # a file to make and send after this reply

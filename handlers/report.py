@@ -1,6 +1,7 @@
 """/baocao (/report): the year's picture for managers and viewers of Sở KH&CN, with drill-down by unit
 (`/baocao binh son`), by task (`/baocao III.1`), who has not reported (`/baocao chua`), and the exports as
-files (`/baocao xlsx`, `/baocao docx`). Everything is derived from the stored updates."""
+files (`/baocao xlsx`, `/baocao docx`, `/baocao png`), which are made off the conversation's path and sent when
+ready. Everything is derived from the stored updates."""
 
 from __future__ import annotations
 
@@ -8,18 +9,22 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
+from sqlalchemy import func
+from sqlmodel import select
+
 from handlers.assignments import describe_status
 from handlers.access import Permission, can, refusal
 from handlers.context import Context
-from handlers.messages import Action, Attachment, Reply
+from handlers.messages import Action, Attachment, Deferred, Reply
 from handlers.outbox import OutgoingMessage, enqueue
 from handlers import evidence, onboarding, review
 from handlers.plans import plan_named
 from jobs.reminders import officers
 from jobs.text import fold
 from locales import lang
+from models import Unit
 from reports.chart import chart
-from reports.docx import draft
+from reports.docx import Signer, draft
 from jobs.year import STANDING_LABELS, NOT_REPORTED, Standing
 from reports.summary import Consolidation, Tally, YearOverview, YearSummary, overview_of, summarise
 from reports.xlsx import workbook
@@ -43,6 +48,8 @@ def handle(ctx: Context, args: str) -> list[Reply]:
     if found is not None and not can(ctx.member, found[1]):
         return refusal(ctx, found[1])
     plan_ids, scope = ({plan.id or 0}, plan.key) if plan else (None, "")
+    if wanted in FILES:
+        return _file(ctx, FILES[wanted], plan_ids, scope)
     if found is not None and found[2] is Reads.COUNTS:
         return found[0](ctx, overview_of(ctx.session, ctx.today.year, ctx.today, ctx.zone, plan_ids, scope))
     summary = summarise(ctx.session, ctx.today.year, ctx.today, ctx.zone, plan_ids=plan_ids, scope=scope,
@@ -83,21 +90,35 @@ def _task_menu(ctx: Context, summary: YearSummary) -> list[Reply]:
         Action(f"{t.code} {t.content[:BUTTON_TEXT]}…", _command(summary, t.code)) for t in summary.tasks()))]
 
 
-def _xlsx(ctx: Context, summary: YearSummary) -> list[Reply]:
-    return [Reply(ctx.lang._("Consolidated workbook, {year}.", year=summary.year),
-                  attachment=Attachment(f"tdc-{summary.year}.xlsx", workbook(summary, ctx.lang), XLSX))]
+FILES = {"xlsx": "xlsx", "excel": "xlsx", "docx": "docx", "word": "docx", "png": "png", "chart": "png",
+         "bieudo": "png", "bieu do": "png"}
+SECONDS_PER_UNIT = {"xlsx": 0.0015, "docx": 0.0005, "png": 0.0003}  # bench/report.py, this 2-core machine
 
 
-def _docx(ctx: Context, summary: YearSummary) -> list[Reply]:
-    # An official document to the provincial People's Committee: Vietnamese whatever the member's language.
-    return [Reply(ctx.lang._("Draft of the consolidated report, {year}.", year=summary.year),
-                  attachment=Attachment(f"bao-cao-tdc-{summary.year}.docx", draft(summary, lang("vi"), ctx.signer),
-                                        DOCX))]
+def _file(ctx: Context, kind: str, plan_ids: set[int] | None, scope: str) -> list[Reply]:
+    """Made off the conversation's path (bot/exports.py): said at once, with about how long, sent when ready."""
+    units = int(ctx.session.exec(select(func.count()).select_from(Unit)).one())
+    seconds = max(5, round(units * SECONDS_PER_UNIT[kind]))
+    wait = (ctx.lang._("about {n} seconds", n=seconds) if seconds < 90
+            else ctx.lang._("about {n} minutes", n=round(seconds / 60)))
+    later = Deferred(kind, ctx.today.year, ctx.today, ctx.lang.code, tuple(sorted(plan_ids or ())), scope,
+                     (ctx.signer.title, ctx.signer.name))
+    return [Reply(ctx.lang._("Preparing the file ({wait}); it will be sent here when it is ready. You can go on "
+                             "meanwhile.", wait=wait), later=later)]
 
 
-def _png(ctx: Context, summary: YearSummary) -> list[Reply]:
-    return [Reply(ctx.lang._("Chart of the year {year}.", year=summary.year),
-                  attachment=Attachment(f"tdc-{summary.year}.png", chart(summary, ctx.lang), PNG))]
+def make_file(summary: YearSummary, later: Deferred) -> Reply:
+    """The file itself, from the year's summary; what bot/exports.py runs in its own process."""
+    speak = lang(later.language)
+    if later.kind == "xlsx":
+        return Reply(speak._("Consolidated workbook, {year}.", year=summary.year),
+                     attachment=Attachment(f"tdc-{summary.year}.xlsx", workbook(summary, speak), XLSX))
+    if later.kind == "docx":  # an official document to the People's Committee: Vietnamese whatever the language
+        return Reply(speak._("Draft of the consolidated report, {year}.", year=summary.year),
+                     attachment=Attachment(f"bao-cao-tdc-{summary.year}.docx",
+                                           draft(summary, lang("vi"), Signer(*later.signer)), DOCX))
+    return Reply(speak._("Chart of the year {year}.", year=summary.year),
+                 attachment=Attachment(f"tdc-{summary.year}.png", chart(summary, speak), PNG))
 
 
 def _missing(ctx: Context, summary: YearSummary) -> list[Reply]:
@@ -130,9 +151,6 @@ READ = Permission.READ_ALL
 VIEWS: list[tuple[set[str], View, Permission, Reads]] = [
     ({""}, _overview, READ, Reads.COUNTS),
     ({"nhiemvu", "nhiem vu", "tasks"}, _task_menu, READ, Reads.YEAR),
-    ({"xlsx", "excel"}, _xlsx, READ, Reads.HISTORY),
-    ({"docx", "word"}, _docx, READ, Reads.YEAR),
-    ({"png", "chart", "bieudo", "bieu do"}, _png, READ, Reads.YEAR),
     ({"chua", "chua bao cao", "chuabaocao", "missing"}, _missing, READ, Reads.YEAR),
     ({"chuadangky", "chua dang ky", "dangky", "registered", "onboard"}, _nobody, READ, Reads.COUNTS),
     ({"nhac", "nhacnho", "nhac nho", "remind"}, _nudge, Permission.REMIND, Reads.YEAR),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import random
 import shutil
 import subprocess
+import time as clock
 from datetime import date, datetime, time, timedelta
 from io import BytesIO
 from pathlib import Path
@@ -225,6 +227,14 @@ def test_the_draft_opens_in_libreoffice_with_the_header_on_its_first_page(engine
     assert any("BÁO CÁO" == line.strip() for line in lines)
 
 
+async def file_arrives(fake: FakeTelegram, chat: int, caption: str, timeout: float = 60) -> None:
+    """Waits for the file a reply promised (made in the export process)."""
+    deadline = clock.monotonic() + timeout
+    while not any(m.get("caption") == caption for m in fake.messages_to(chat)):
+        assert clock.monotonic() < deadline, f"no file captioned {caption!r}"
+        await asyncio.sleep(0.1)
+
+
 async def test_a_manager_receives_the_files_over_telegram(engine: Engine, settings: Settings) -> None:
     report(engine, "SKHCN", "III.4", "done", datetime(2025, 10, 1), {"classes_held": 2})
     with FakeTelegram() as fake:
@@ -232,9 +242,18 @@ async def test_a_manager_receives_the_files_over_telegram(engine: Engine, settin
         async with running_bot(fake, engine, settings):
             await manager.say(f"/start {invite(engine, 'SKHCN', Role.MANAGER)}")
             assert "Đơn vị đã báo cáo: 1/113" in await manager.say("/baocao")
-            assert "Bảng tổng hợp năm 2025." in await manager.say("/baocao xlsx")
-            assert "Dự thảo báo cáo tổng hợp năm 2025." in await manager.say("/baocao docx")
-            assert "Biểu đồ năm 2025." in await manager.say("/baocao bieu do")
+            officer = Officer(fake, 4343)
+            await officer.say(f"/start {invite(engine, '21040')}")
+            asked = await manager.say("/baocao xlsx")  # said at once; the file comes when made
+            assert asked.startswith("Đang chuẩn bị tệp (khoảng 5 giây); tệp sẽ được gửi vào đây khi xong.")
+            started = clock.monotonic()
+            assert "Tình hình thực hiện nhiệm vụ?" in await officer.say("/capnhat I.2")  # answered meanwhile
+            assert clock.monotonic() - started < 3
+            for words, caption in (("xlsx", "Bảng tổng hợp năm 2025."), ("docx", "Dự thảo báo cáo tổng hợp năm 2025."),
+                                   ("bieu do", "Biểu đồ năm 2025.")):
+                if words != "xlsx":
+                    assert "Đang chuẩn bị tệp" in await manager.say(f"/baocao {words}")
+                await file_arrives(fake, 4242, caption)
         files = {d["file_name"]: d["content"] for d in fake.documents if d["chat_id"] == 4242}
         assert [method for method, _ in fake.calls].count("sendPhoto") == 1
     assert set(files) == {"tdc-2025.xlsx", "bao-cao-tdc-2025.docx", "tdc-2025.png"}

@@ -1,0 +1,43 @@
+"""Files that take a while — a national year's workbook takes about a minute — made off the conversation's
+path: the member is told at once that the file is coming (handlers/report.py), and it is made in a process of
+its own, so that it holds neither the chat's transaction nor the interpreter every other chat is answered by,
+then sent. A file lost to a restart is asked for again; nothing else depends on it."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+from sqlmodel import Session
+
+from handlers.messages import Deferred, Reply
+from handlers.report import make_file
+from models import make_engine
+from reports.summary import summarise
+
+_pool: ProcessPoolExecutor | None = None
+
+
+def make(database_url: str, later: Deferred, zone_name: str) -> Reply:
+    """The file, made from the database as it stands (what the child process runs; also the console's way)."""
+    from zoneinfo import ZoneInfo
+
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            summary = summarise(session, later.year, later.today, ZoneInfo(zone_name),
+                                plan_ids=set(later.plan_ids) or None, scope=later.scope,
+                                history=later.kind == "xlsx")
+            return make_file(summary, later)
+    finally:
+        engine.dispose()
+
+
+async def made(database_url: str, later: Deferred, zone_name: str) -> Reply:
+    """The file, made in the export process (one, started on first use: a fresh interpreter, not a fork of
+    this threaded one)."""
+    global _pool
+    if _pool is None:
+        _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    return await asyncio.get_running_loop().run_in_executor(_pool, make, database_url, later, zone_name)
