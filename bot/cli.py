@@ -11,8 +11,10 @@ import re
 import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
+from tqdm import tqdm
 from babel.dates import format_date
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -281,6 +283,12 @@ def _invite_many(args: argparse.Namespace, settings: Settings, engine: Engine, s
     return 0
 
 
+def progress(**options: Any) -> tqdm:  # type: ignore[type-arg]
+    """A progress bar on the terminal for work over many units (tqdm), on standard error, and none when the
+    output is not a terminal (cron, a pipe, the tests)."""
+    return tqdm(file=sys.stderr, disable=None, leave=False, **options)
+
+
 def telegram_username(settings: Settings) -> str | None:
     if settings.telegram_token is None:
         return None
@@ -358,13 +366,15 @@ async def _remind(settings: Settings, engine: Engine, speak: Lang, now: datetime
             print(speak._("{n} messages written to the outbox; set TDC_TELEGRAM_TOKEN or TDC_ZALO_TOKEN to send "
                           "them.", n=queued))
             return 0
-        cycle = ReminderCycle(engine, Sender(engine, channels, workers=settings.send_workers), lambda: now,
-                              keep_days=settings.keep_days)
-        if not cycle.open_now(now):
-            print(speak._("{time} is outside office hours or not a working day: nothing is sent.",
-                          time=now.strftime("%d/%m/%Y %H:%M")))
-            return 0
-        queued, report = await cycle.run(now)
+        with progress(unit=speak._("messages")) as bar:
+            sender = Sender(engine, channels, workers=settings.send_workers, on_sent=bar.update)
+            cycle = ReminderCycle(engine, sender, lambda: now, keep_days=settings.keep_days)
+            if not cycle.open_now(now):
+                print(speak._("{time} is outside office hours or not a working day: nothing is sent.",
+                              time=now.strftime("%d/%m/%Y %H:%M")))
+                return 0
+            bar.set_description(speak._("sending"))
+            queued, report = await cycle.run(now)
     print(speak._("New messages: {queued}. Sent: {sent}; unreachable: {unreachable}; still waiting: {left}.",
                   queued=queued, sent=report.sent, unreachable=report.unreachable, left=report.left))
     with Session(engine) as session:
@@ -401,8 +411,10 @@ def simulate_lines(session: Session, start: date, end: date, speak: Lang, unit_i
     units = {u.id: u.name for u in session.exec(select(Unit)).all()}
     lines: list[str] = []
     last_day: date | None = None
-    for day, message in simulate(session, start, end, DEFAULT_POLICY, CALENDAR, unit_ids, unregistered=True,
-                                 plan_ids=plan_ids):
+    with progress(total=(end - start).days + 1, unit=speak._("days")) as bar:
+        found = simulate(session, start, end, DEFAULT_POLICY, CALENDAR, unit_ids, unregistered=True,
+                         plan_ids=plan_ids, on_day=lambda day: bar.update())
+    for day, message in found:
         if day != last_day:
             lines.append(format_date(day, "EEEE dd/MM/yyyy", locale=speak.code).capitalize())
             last_day = day
@@ -424,16 +436,20 @@ def cmd_report(args: argparse.Namespace, settings: Settings, engine: Engine, spe
         print(speak._("Written: {path} ({n} evidence files of {year}, in folders by unit and task).", path=path,
                       n=count, year=year))
         return 0
-    with Session(engine) as session:
+    with Session(engine) as session, progress(total=2, unit=speak._("steps")) as bar:
         plan = _plan(session, args.plan, speak) if args.plan else None
         if args.plan and plan is None:
             return 2
+        bar.set_description(speak._("reading the year"))
         summary = summarise(session, year, min(today, date(year, 12, 31)), settings.zone,
-                            plan_ids={plan.id or 0} if plan else None)
-    if args.format == "docx":  # an official document: Vietnamese, signed as the settings say
-        path.write_bytes(draft(summary, lang("vi"), Signer(settings.signer_title, settings.signer_name)))
-    else:
-        path.write_bytes({"xlsx": workbook, "png": chart}[args.format](summary, speak))
+                            plan_ids={plan.id or 0} if plan else None, history=args.format == "xlsx")
+        bar.update()
+        bar.set_description(speak._("writing the file"))
+        if args.format == "docx":  # an official document: Vietnamese, signed as the settings say
+            path.write_bytes(draft(summary, lang("vi"), Signer(settings.signer_title, settings.signer_name)))
+        else:
+            path.write_bytes({"xlsx": workbook, "png": chart}[args.format](summary, speak))
+        bar.update()
     print(speak._("Written: {path} ({reported}/{expected} units reported in {year}).", path=path,
                   reported=len(summary.units_reported), expected=len(summary.units_expected), year=year))
     return 0

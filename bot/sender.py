@@ -87,6 +87,7 @@ class Sender:
     attempts: int = 6  # per drain; a message still failing stays pending for the next drain
     backoff: float = 0.5  # seconds, doubled on each failure
     workers: int = 16  # chats served at once; more only queues in the HTTP pool (measured: bench/fanout.py)
+    on_sent: Callable[[], None] | None = None  # told of each message delivered (the command line's progress bar)
     _pause_until: float = field(default=0.0, init=False)
     _misconfigured: bool = field(default=False, init=False)
 
@@ -120,6 +121,8 @@ class Sender:
                 last = time.monotonic()
                 if outcome == OutboxStatus.SENT:
                     report.sent += 1
+                    if self.on_sent is not None:
+                        self.on_sent()
                 elif outcome == OutboxStatus.UNREACHABLE:
                     report.unreachable += 1
                     return  # the rest of this chat's messages would fail the same way

@@ -8,6 +8,7 @@ import hashlib
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
+from collections.abc import Callable
 from sqlmodel import Session, col, select
 
 from handlers.assignments import know_unit_year
@@ -54,9 +55,10 @@ def preview(session: Session, now: datetime, policy: ReminderPolicy, calendar: W
 
 
 def simulate(session: Session, start: date, end: date, policy: ReminderPolicy, calendar: WorkingCalendar,
-             unit_ids: set[int] | None = None, unregistered: bool = False,
-             plan_ids: set[int] | None = None) -> list[tuple[date, OutgoingMessage]]:
-    """What the daily cycle would write, day by day, if nobody reported meanwhile. Nothing is written."""
+             unit_ids: set[int] | None = None, unregistered: bool = False, plan_ids: set[int] | None = None,
+             on_day: Callable[[date], None] | None = None) -> list[tuple[date, OutgoingMessage]]:
+    """What the daily cycle would write, day by day, if nobody reported meanwhile. Nothing is written.
+    `on_day` is told each day done (the command line's progress bar)."""
     seen = set(session.exec(select(Outbox.key)).all())
     found: list[tuple[date, OutgoingMessage]] = []
     day = start
@@ -66,6 +68,8 @@ def simulate(session: Session, start: date, end: date, policy: ReminderPolicy, c
             if message.key not in seen and (unit_ids is None or message.kind != "digest"):
                 seen.add(message.key)
                 found.append((day, message))
+        if on_day is not None:
+            on_day(day)
         day += timedelta(days=1)
     return found
 
