@@ -78,10 +78,58 @@ def _quarter_of_year(m: re.Match[str]) -> Rule:
     return Rule(RuleKind.ONCE, due=_quarter_end(_ROMAN[m.group(1)], int(m.group(2))))
 
 
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _day(m: re.Match[str], before: bool = False) -> Rule | None:
+    """"30/6/2025" → that day; "trước ngày 30/6/2025" → the day before, as the seed's annual report is read."""
+    try:
+        due = date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+    except ValueError:
+        return None
+    return Rule(RuleKind.ONCE, due=due - timedelta(days=1) if before else due)
+
+
+def _month_of_year(m: re.Match[str]) -> Rule | None:
+    """"6/2025", "Tháng 10/2025" → the month's last day."""
+    month, year = (int(m.group(1)), int(m.group(2))) if m.group(1) else (int(m.group(3)), int(m.group(4)))
+    return Rule(RuleKind.ONCE, due=_month_end(year, month)) if 1 <= month <= 12 else None
+
+
+def _month_every_year(m: re.Match[str]) -> Rule | None:
+    month = int(m.group(1))
+    return Rule(RuleKind.YEARLY, month=month, day=_month_end(2001, month).day) if 1 <= month <= 12 else None
+
+
+def _years(m: re.Match[str]) -> list[Rule] | None:
+    """"2025 - 2026" → the end of each year of the range: yearly in between, the range's end last."""
+    first, last = int(m.group(1)), int(m.group(2))
+    if not first <= last <= first + 20:
+        return None
+    return [Rule(RuleKind.ONCE, due=date(year, 12, 31)) for year in range(first, last + 1)]
+
+
+def _every_quarter(m: re.Match[str]) -> list[Rule]:
+    return [Rule(RuleKind.YEARLY, month=3 * q, day=_quarter_end(q, 2001).day) for q in range(1, 5)]
+
+
+_ASIDE = 0xE000  # private-use characters mark, inside a clause, phrases set aside as impossible dates
+_YEAR = r"(20\d{2})"  # a year of this century: not a decision's number ("Quyết định 1322/QĐ-TTg")
+
 # Order matters: a longer, more specific phrasing is tried before the phrases it contains.
 _PATTERNS: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(rf"(?:trong )?{_QUARTER} {_EVERY_YEAR}"), _quarter_every_year),
     (re.compile(rf"{_QUARTER}\s*(?:/|nam)\s*(\d{{4}})"), _quarter_of_year),
+    (re.compile(r"(?:hang|moi|tung) quy"), _every_quarter),
+    (re.compile(rf"truoc (?:ngay )?(\d{{1,2}})\s*/\s*(\d{{1,2}})\s*/\s*{_YEAR}"), lambda m: _day(m, before=True)),
+    (re.compile(rf"(?:ngay )?(\d{{1,2}})\s*/\s*(\d{{1,2}})\s*/\s*{_YEAR}"), _day),
+    (re.compile(rf"thang (\d{{1,2}}) {_EVERY_YEAR}"), _month_every_year),
+    (re.compile(rf"(?:thang )?(\d{{1,2}})\s*/\s*{_YEAR}|thang (\d{{1,2}}) nam {_YEAR}"), _month_of_year),
+    (re.compile(rf"(?:nam )?{_YEAR} (?:va|den) (?:nhung|cac) nam tiep theo"),
+     lambda m: [Rule(RuleKind.ONCE, due=date(int(m.group(1)), 12, 31)), Rule(RuleKind.YEARLY, month=12, day=31)]),
+    (re.compile(rf"(?:giai doan |nam )?{_YEAR}\s*(?:-|–|den)\s*(?:nam )?{_YEAR}"), _years),
+    (re.compile(rf"(?:nam )?{_YEAR}\b"), lambda m: Rule(RuleKind.ONCE, due=date(int(m.group(1)), 12, 31))),
     (re.compile(r"(?:ngay )?sau khi\b.*"), lambda m: Rule(RuleKind.EVENT)),
     (re.compile(rf"(?:it nhat )?0?1 (?:lan|lop)\s*/\s*nam|{_EVERY_YEAR}|thuong xuyen"), lambda m: Rule(RuleKind.ANNUAL)),
     (re.compile(r"theo ke hoach|dot xuat"), lambda m: Rule(RuleKind.ANNUAL)),
@@ -109,16 +157,25 @@ def parse_schedule(text: str) -> tuple[Rule, ...] | NotUnderstood:
 
 
 def _canonical_order(rule: Rule) -> tuple[int, str]:
-    return list(RuleKind).index(rule.kind), str(rule.due or (rule.month, rule.day))
+    when = rule.due.isoformat() if rule.due else f"{rule.month or 0:02d}-{rule.day or 0:02d}"
+    return list(RuleKind).index(rule.kind), when
 
 
 def _rules_in(clause: str) -> tuple[list[Rule], str]:
+    """The rules the clause's phrases give, and what is left of it. A phrase that names an impossible date
+    ("31/2/2025") gives nothing and stays in what is left, so the clause is not understood."""
     found: list[Rule] = []
+    refused: list[str] = []
     for pattern, build in _PATTERNS:
-        for match in pattern.finditer(clause):
-            found.append(build(match))
-        clause = pattern.sub(" ", clause)
-    return found, clause
+        def take(match: re.Match[str]) -> str:
+            built = build(match)
+            if built is None:  # set aside whole, so that no shorter phrase reads a part of it
+                refused.append(match.group(0))
+                return chr(_ASIDE + len(refused) - 1)
+            found.extend(built if isinstance(built, list) else [built])
+            return " "
+        clause = pattern.sub(take, clause)
+    return found, re.sub(r"[\ue000-\uf8ff]", lambda m: refused[ord(m.group(0)) - _ASIDE], clause)
 
 
 @dataclass(frozen=True)

@@ -64,3 +64,37 @@ def test_an_event_task_has_a_deadline_only_once_the_event_is_recorded() -> None:
     assert deadlines_in_year(rules, 2026) == []
     [deadline] = deadlines_in_year(rules, 2026, event=(date(2026, 3, 2), 30))
     assert deadline.due == date(2026, 4, 1) and deadline.kind is RuleKind.EVENT
+
+
+ONCE, YEARLY = RuleKind.ONCE, RuleKind.YEARLY
+
+
+@pytest.mark.parametrize("cell, deadlines", [
+    ("2025", ["31/12/2025"]),
+    ("Năm 2025", ["31/12/2025"]),
+    ("6/2025", ["30/06/2025"]),
+    ("06/2025", ["30/06/2025"]),
+    ("12/2026", ["31/12/2026"]),
+    ("Tháng 10/2025", ["31/10/2025"]),
+    ("Tháng 6 năm 2026", ["30/06/2026"]),
+    ("2025 - 2026", ["31/12/2025", "31/12/2026"]),
+    ("Giai đoạn 2025–2027", ["31/12/2025", "31/12/2026", "31/12/2027"]),
+    ("2025 và những năm tiếp theo", ["31/12/2025", "hằng năm 31/12"]),
+    ("Trước ngày 30/6/2025", ["29/06/2025"]),
+    ("30/6/2025", ["30/06/2025"]),
+    ("Tháng 12 hằng năm", ["hằng năm 31/12"]),
+    ("Hằng quý", ["hằng năm 31/03", "hằng năm 30/06", "hằng năm 30/09", "hằng năm 31/12"]),
+])
+def test_time_cells_as_officials_write_them(cell: str, deadlines: list[str]) -> None:
+    """Issue 19's time cells, from two real plans' appendices: a year is its last day, a month its last day,
+    "trước ngày D" the day before, a range each year's end, "hằng quý" each quarter's end."""
+    rules = parse_schedule(cell)
+    assert isinstance(rules, tuple), rules
+    shown = sorted((r.due.strftime("%d/%m/%Y") if r.kind is ONCE else f"hằng năm {r.day:02d}/{r.month:02d}")
+                   for r in rules)
+    assert shown == sorted(deadlines)
+
+
+@pytest.mark.parametrize("cell", ["31/2/2025", "Tháng 13 năm 2026", "2030 - 2025", "Quyết định 1322/QĐ-TTg"])
+def test_impossible_dates_and_numbers_that_are_not_dates_are_not_guessed(cell: str) -> None:
+    assert isinstance(parse_schedule(cell), NotUnderstood)
