@@ -40,6 +40,7 @@ def add_commands(sub: Any, speak: Lang) -> None:
     reading.add_argument("--number", help=speak._("the plan's number, e.g. 45/KH-UBND"))
     reading.add_argument("--title", help=speak._("the plan's title"))
     reading.add_argument("--issued", type=date.fromisoformat, metavar="YYYY-MM-DD", help=speak._("its issue date"))
+    reading.add_argument("--force", action="store_true", help=speak._("replace a draft that exists already"))
     reading.add_argument("--annual-report", metavar="DD/MM", help=speak._(
         "the day units report on the year by, as the plan says \"before dd/mm\" (default: 20/11)"))
     reading.set_defaults(func=cmd_import)
@@ -53,17 +54,32 @@ def add_commands(sub: Any, speak: Lang) -> None:
                    ).set_defaults(func=cmd_plans)
 
 
+OLD_FORMATS = {".doc": "Word 97-2003", ".xls": "Excel 97-2003", ".pdf": "PDF", ".odt": "OpenDocument",
+               ".ods": "OpenDocument", ".rtf": "RTF"}
+
+
 def cmd_import(args: argparse.Namespace, settings: Settings, engine: Engine, speak: Lang) -> int:
-    if not args.file.exists() or args.file.suffix.lower() not in (".docx", ".xlsx", ".xlsm"):
-        print(speak._("{file}: give a .docx or .xlsx file that exists.", file=args.file), file=sys.stderr)
+    refused = _refusal(args.file, speak)
+    if refused:
+        print(refused, file=sys.stderr)
         return 2
-    appendix = read(args.file, speak)
+    try:
+        appendix = read(args.file, speak)
+        text = appendix_text(args.file)
+    except Exception:  # noqa: BLE001 (python-docx and openpyxl raise many kinds on a damaged file)
+        print(speak._("{file} cannot be read: it may be empty or damaged. Open it in Word or Excel, save it again as "
+                      ".docx or .xlsx, and import that.", file=args.file.name), file=sys.stderr)
+        return 2
     if not appendix.rows:
         print(speak._("{file}: no table headed STT | Nội dung | … chủ trì | … phối hợp | Thời gian was found.",
                       file=args.file.name), file=sys.stderr)
         return 2
-    plan, notes = draft(appendix, Resolver.from_data(), _meta(args, appendix_text(args.file)), speak)
+    plan, notes = draft(appendix, Resolver.from_data(), _meta(args, text), speak)
     output = args.output or Path("var/plans") / f"{plan.get('key') or args.file.stem}.yaml"
+    if output.exists() and not args.force:  # a draft is edited by hand: never overwritten unasked
+        print(speak._("{path} exists already, perhaps edited by hand: give another --output, or --force to replace "
+                      "it.", path=output), file=sys.stderr)
+        return 2
     output.parent.mkdir(parents=True, exist_ok=True)
     header = speak._("Draft of a plan's appendix, read by `python -m bot plan import`. Settle every `review:` note and "
                      "remove it, add each task's figures if it has any (as in data/plans/ke-hoach-1703-quang-ngai.yaml), "
@@ -78,13 +94,32 @@ def cmd_import(args: argparse.Namespace, settings: Settings, engine: Engine, spe
     return 0
 
 
+def _refusal(path: Path, speak: Lang) -> str:
+    """Why the file cannot be imported as it is, in words the admin can act on; empty when it can be tried."""
+    if not path.is_file():
+        return speak._("{file}: there is no such file.", file=path)
+    kind = OLD_FORMATS.get(path.suffix.lower())
+    if kind:
+        return speak._("{file} is a {kind} file. Open it in Word or Excel (or LibreOffice) and save it as .docx or "
+                       ".xlsx, then import that.", file=path.name, kind=kind)
+    if path.suffix.lower() not in (".docx", ".xlsx", ".xlsm"):
+        return speak._("{file}: give the plan as a .docx or .xlsx file.", file=path.name)
+    return ""
+
+
 def appendix_text(path: Path) -> str:
-    """The document's running text (not its tables), where the number, date and title are written."""
+    """The document's text before its appendix, where the number, date and title are written: the title block
+    first (the number and date normally sit in a borderless two-column table above the title), then the
+    running text."""
     if path.suffix.lower() != ".docx":
         return ""
     from docx import Document
 
-    return "\n".join(p.text for p in Document(str(path)).paragraphs)
+    document = Document(str(path))
+    block = ""
+    if document.tables and len(document.tables[0].columns) <= 2 and len(document.tables[0].rows) <= 4:
+        block = "\n".join(cell.text for row in document.tables[0].rows for cell in row.cells)
+    return block + "\n" + "\n".join(p.text for p in document.paragraphs)
 
 
 def _meta(args: argparse.Namespace, text: str) -> dict[str, Any]:
@@ -116,14 +151,19 @@ def _issued(text: str) -> date | None:
         return None
 
 
+TITLE_LINES = 4  # a plan's title is a few lines under "KẾ HOẠCH"; what follows is its body
+_BODY = re.compile(r"^(?:can cu|kinh gui|[ivx]+\.|\d+\.|[a-z]\))")
+
+
 def _title(text: str) -> str:
-    """The lines after "KẾ HOẠCH" up to the first empty one: how an administrative plan states its title."""
+    """The lines after "KẾ HOẠCH" up to the first empty one, the first of the body ("Căn cứ …", "I. …") or at
+    most TITLE_LINES: how an administrative plan states its title, without running into its body."""
     lines = text.splitlines()
     for index, line in enumerate(lines):
         if fold(line) == "ke hoach":
             title = []
-            for following in lines[index + 1:]:
-                if not following.strip():
+            for following in lines[index + 1:index + 1 + TITLE_LINES]:
+                if not following.strip() or _BODY.match(fold(following.strip())):
                     break
                 title.append(following.strip())
             return " ".join(title)

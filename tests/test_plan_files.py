@@ -1,0 +1,63 @@
+"""Plans as officials send them (issue 19, in part): the number and date read from the title block above the
+title, the title without the body; a .doc, .xls or .pdf told to be saved as .docx or .xlsx, a damaged file
+refused in words, a draft edited by hand never overwritten unasked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from docx import Document
+
+from tests.test_plan_import import HEADER, run
+
+
+def plan_with_a_title_block(path: Path) -> None:
+    document = Document()
+    block = document.add_table(rows=2, cols=2)  # borderless in the original: the issuing body | the motto
+    block.cell(0, 0).text = "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI"
+    block.cell(0, 1).text = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc"
+    block.cell(1, 0).text = "Số: 45/KH-UBND"
+    block.cell(1, 1).text = "Quảng Ngãi, ngày 15 tháng 9 năm 2025"
+    for line in ("KẾ HOẠCH", "Thực hiện Nghị quyết số 57-NQ/TW ngày 22 tháng 12 năm 2024",
+                 "của Bộ Chính trị về đột phá phát triển khoa học, công nghệ",
+                 "Căn cứ Nghị quyết số 57-NQ/TW ngày 22 tháng 12 năm 2024 của Bộ Chính trị;",
+                 "I. MỤC ĐÍCH, YÊU CẦU"):
+        document.add_paragraph(line)
+    table = document.add_table(rows=2, cols=5)
+    for cell, text in zip(table.rows[0].cells, HEADER):
+        cell.text = text
+    for cell, text in zip(table.rows[1].cells, ["1", "Tuyên truyền về khoa học, công nghệ", "Sở Khoa học và Công nghệ",
+                                               "UBND các xã, phường, đặc khu", "Quý IV năm 2025"]):
+        cell.text = text
+    document.save(str(path))
+
+
+def test_the_title_block_gives_the_number_and_date_and_the_title_stops_at_the_body(db_url: str,
+                                                                                    tmp_path: Path) -> None:
+    source, output = tmp_path / "kh45.docx", tmp_path / "kh45.yaml"
+    plan_with_a_title_block(source)
+    done = run(db_url, "plan", "import", str(source), "--output", str(output))
+    assert done.returncode == 0, done.stderr
+    plan = yaml.safe_load(output.read_text(encoding="utf-8"))
+    assert plan["number"] == "45/KH-UBND" and str(plan["issued_on"]) == "2025-09-15"  # not the resolution's date
+    assert plan["title"] == ("Thực hiện Nghị quyết số 57-NQ/TW ngày 22 tháng 12 năm 2024 của Bộ Chính trị về đột phá "
+                             "phát triển khoa học, công nghệ")
+
+    again = run(db_url, "plan", "import", str(source), "--output", str(output))
+    assert again.returncode == 2 and "--force" in again.stderr  # a draft edited by hand is not overwritten
+    assert run(db_url, "plan", "import", str(source), "--output", str(output), "--force").returncode == 0
+
+
+def test_other_formats_and_damaged_files_are_refused_in_words(db_url: str, tmp_path: Path) -> None:
+    for name, kind in (("ke-hoach.doc", "Word 97-2003"), ("phu-luc.xls", "Excel 97-2003"), ("ke-hoach.pdf", "PDF")):
+        (tmp_path / name).write_bytes(b"\xd0\xcf\x11\xe0 old format")
+        refused = run(db_url, "plan", "import", str(tmp_path / name))
+        assert refused.returncode == 2 and f"là tệp {kind}" in refused.stderr and "Traceback" not in refused.stderr
+    for name, content in (("rong.docx", b""), ("hong.xlsx", b"PK\x03\x04 not really a workbook")):
+        (tmp_path / name).write_bytes(content)
+        refused = run(db_url, "plan", "import", str(tmp_path / name))
+        assert refused.returncode == 2 and "tệp có thể rỗng hoặc bị hỏng" in refused.stderr
+        assert "Traceback" not in refused.stderr
+    missing = run(db_url, "plan", "import", str(tmp_path / "khong-co.docx"))
+    assert missing.returncode == 2 and "không có tệp này" in missing.stderr
