@@ -73,6 +73,10 @@ def cmd_import(args: argparse.Namespace, settings: Settings, engine: Engine, spe
     if not appendix.rows:
         print(speak._("{file}: no table headed STT | Nội dung | … chủ trì | … phối hợp | Thời gian was found.",
                       file=args.file.name), file=sys.stderr)
+        where, missing = appendix.closest
+        if where and missing:
+            print(speak._("The closest, {where}, lacks the columns: {columns}.", where=where,
+                          columns=", ".join(missing)), file=sys.stderr)
         return 2
     plan, notes = draft(appendix, Resolver.from_data(), _meta(args, text), speak)
     output = args.output or Path("var/plans") / f"{plan.get('key') or args.file.stem}.yaml"

@@ -17,16 +17,21 @@ from pathlib import Path
 from jobs.text import fold
 from locales import Lang
 
-COLUMNS = {  # column → words its header holds (folded); the first header cell that matches takes the column
+COLUMNS = {  # column → words its header holds (folded); the first header cell that matches takes the column.
+    # The content's words come last: "Cơ quan chủ trì thực hiện nhiệm vụ" is the lead's column, not the content's.
     "number": ("stt", "so tt", "so thu tu", "tt"),
-    "content": ("noi dung",),
     "lead": ("chu tri",),
     "cooperating": ("phoi hop",),
     "schedule": ("thoi gian", "thoi han", "tien do"),
+    "content": ("noi dung", "ten nhiem vu", "nhiem vu", "giai phap"),
 }
+COLUMN_NAMES = {"number": "STT", "content": "Nội dung / Tên nhiệm vụ", "lead": "Chủ trì", "cooperating": "Phối hợp",
+                "schedule": "Thời gian thực hiện"}
+HEADER_ROWS = 15  # title lines above the header are normal in a workbook
 REQUIRED = ("content", "lead", "schedule")
 _ROMAN = re.compile(r"^(?=[ivxlc]+$)(c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
 _NUMBER = re.compile(r"^(\d{1,3})\.?$")
+_COLUMN_NUMBER = re.compile(r"^\(?\d{1,2}\)?$")  # "(1)", "(2)" … under a header
 _SECTION_IN_ONE = re.compile(r"^([IVXLC]+)[.\s]\s*(.+)$", re.DOTALL)  # "I. Tuyên truyền …" merged across the row
 
 
@@ -45,6 +50,7 @@ class Appendix:
     sections: list[dict[str, str]] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # what could not be read, by place
+    closest: tuple[str, list[str]] = ("", [])  # with no appendix: the likeliest table, and the columns it lacks
 
 
 def read(path: Path, speak: Lang) -> Appendix:
@@ -78,6 +84,11 @@ def _xlsx_tables(path: Path, speak: Lang) -> list[tuple[str, list[list[str]]]]:
 
 def header_columns(cells: list[str]) -> dict[str, int] | None:
     """The columns of an appendix header row, or None when the row is not one."""
+    found = _columns(cells)
+    return found if all(c in found for c in REQUIRED) else None
+
+
+def _columns(cells: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for index, cell in enumerate(cells):
         words = fold(cell)
@@ -85,7 +96,22 @@ def header_columns(cells: list[str]) -> dict[str, int] | None:
             if column not in found and any(re.search(rf"\b{re.escape(k)}\b", words) for k in keys):
                 found[column] = index
                 break
-    return found if all(c in found for c in REQUIRED) else None
+    return found
+
+
+def _header(rows: list[list[str]]) -> tuple[dict[str, int], int] | None:
+    """The header among the first rows: one row, or two read together ("Cơ quan thực hiện" over "Chủ trì" |
+    "Phối hợp"); returns the columns and the first row after it, past a "(1) (2) (3)" row of column numbers."""
+    for index, cells in enumerate(rows[:HEADER_ROWS]):
+        found, after = header_columns(cells), index + 1
+        if found is None and index + 1 < len(rows):
+            below = rows[index + 1]
+            found, after = header_columns([f"{a} {b}" for a, b in zip(cells, below)]), index + 2
+        if found is not None:
+            if after < len(rows) and all(_COLUMN_NUMBER.match(c) for c in rows[after] if c):
+                after += 1
+            return found, after
+    return None
 
 
 def _appendix(tables: list[tuple[str, list[list[str]]]], speak: Lang) -> Appendix:
@@ -95,17 +121,25 @@ def _appendix(tables: list[tuple[str, list[list[str]]]], speak: Lang) -> Appendi
     section = ""
     for name, rows in tables:
         start = 0
-        for index, cells in enumerate(rows[:3]):
-            found = header_columns(cells)
-            if found:
-                columns, width, start = found, len(cells), index + 1
-                break
+        header = _header(rows)
+        if header is not None:
+            columns, start = header
+            width = len(rows[0])
         else:
+            _note_closest(appendix, name, rows)
             if columns is None or not rows or len(rows[0]) != width:
                 continue  # not the appendix, nor its continuation after a page break
         for offset, cells in enumerate(rows[start:], start=start + 1):
             section = _row(appendix, columns, cells, section, speak._("{table}, row {n}", table=name, n=offset), speak)
     return appendix
+
+
+def _note_closest(appendix: Appendix, name: str, rows: list[list[str]]) -> None:
+    """Remembers the table whose header came nearest, to say which columns it lacked."""
+    best = max((_columns(cells) for cells in rows[:HEADER_ROWS]), key=len, default={})
+    missing = [COLUMN_NAMES[column] for column in COLUMNS if column not in best]
+    if best and (not appendix.closest[0] or len(missing) < len(appendix.closest[1])):
+        appendix.closest = (name, missing)
 
 
 def _row(appendix: Appendix, columns: dict[str, int], cells: list[str], section: str, where: str,

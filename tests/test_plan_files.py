@@ -61,3 +61,40 @@ def test_other_formats_and_damaged_files_are_refused_in_words(db_url: str, tmp_p
         assert "Traceback" not in refused.stderr
     missing = run(db_url, "plan", "import", str(tmp_path / "khong-co.docx"))
     assert missing.returncode == 2 and "không có tệp này" in missing.stderr
+
+
+def test_an_excel_appendix_under_title_rows_with_a_two_level_header(db_url: str, tmp_path: Path) -> None:
+    """Title lines above the header, "Cơ quan thực hiện" over "Chủ trì" | "Phối hợp", a "(1) (2) …" row, and a
+    content column headed "Tên nhiệm vụ"."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["PHỤ LỤC"])
+    sheet.append(["DANH MỤC NHIỆM VỤ THỰC HIỆN KẾ HOẠCH"])
+    sheet.append([])
+    sheet.append(["TT", "Tên nhiệm vụ", "Cơ quan thực hiện", None, "Thời gian hoàn thành"])
+    sheet.append([None, None, "Chủ trì", "Phối hợp", None])
+    sheet.append(["(1)", "(2)", "(3)", "(4)", "(5)"])
+    sheet.append(["I", "Tuyên truyền"])
+    sheet.append([1, "Tuyên truyền về tiêu chuẩn", "Sở Khoa học và Công nghệ", "UBND các xã, phường, đặc khu",
+                  "Tháng 10/2025"])
+    source, output = tmp_path / "phu-luc.xlsx", tmp_path / "phu-luc.yaml"
+    book.save(source)
+    done = run(db_url, "plan", "import", str(source), "--output", str(output), "--number", "12/KH-UBND",
+               "--issued", "2025-09-01", "--title", "Kế hoạch thử", "--key", "ke-hoach-12-2025")
+    assert done.returncode == 0, done.stderr
+    [task] = yaml.safe_load(output.read_text(encoding="utf-8"))["tasks"]
+    assert task["content"] == "Tuyên truyền về tiêu chuẩn" and task["schedule"] == "Tháng 10/2025"
+    assert task["schedule_rules"] == [{"kind": "once", "due": "2025-10-31"}]
+
+
+def test_a_table_lacking_columns_is_said_so(db_url: str, tmp_path: Path) -> None:
+    document = Document()
+    table = document.add_table(rows=2, cols=3)
+    for cell, text in zip(table.rows[0].cells, ["STT", "Nội dung nhiệm vụ", "Cơ quan chủ trì"]):
+        cell.text = text
+    source = tmp_path / "thieu-cot.docx"
+    document.save(str(source))
+    refused = run(db_url, "plan", "import", str(source))
+    assert refused.returncode == 2 and "thiếu các cột: Phối hợp, Thời gian thực hiện" in refused.stderr
