@@ -85,10 +85,13 @@ def reminder_messages(session: Session, due: list[DueReminder]) -> list[Outgoing
 def reminder_text(speak: Lang, due: DueReminder, unit: str) -> str:
     deadline = due.deadline
     when = speak.date(deadline.due)
-    if due.stage == "due":
+    # A deadline on a day off stays as the plan wrote it; its reminders come on the working day before, and
+    # say the true number of days (README: "Deadlines on a day off").
+    left = (deadline.due - due.sent_on).days if due.sent_on else int(due.stage[7:] or 0) if due.stage != "due" else 0
+    if due.stage == "due" and left <= 0:
         head = speak._("Reminder: today, {date}, is the deadline.", date=when)
-    elif due.stage.startswith("before-"):
-        head = speak._("Reminder: the deadline is {date}; {days} day(s) left.", date=when, days=due.stage[7:])
+    elif due.stage == "due" or due.stage.startswith("before-"):
+        head = speak._("Reminder: the deadline is {date}; {days} day(s) left.", date=when, days=left)
     else:
         head = speak._("Overdue: the deadline was {date}.", date=when)
     codes = codes_text(deadline.task_codes)

@@ -52,6 +52,7 @@ class DueReminder:
     deadline: UnitDeadline
     stage: str
     recipient: Recipient
+    sent_on: date | None = None  # the working day it goes out: a stage of a deadline on a day off comes earlier
 
     @property
     def key(self) -> str:
@@ -177,7 +178,7 @@ def due_on(session: Session, day: date, policy: ReminderPolicy, calendar: Workin
                 stages[deadline.due] = dict(policy.stages(deadline.due, calendar))
             stage = stages[deadline.due].get(day)
             if stage is not None:
-                found.extend(DueReminder(deadline, stage, r) for r in recipients[deadline.unit_id])
+                found.extend(DueReminder(deadline, stage, r, day) for r in recipients[deadline.unit_id])
     return found
 
 

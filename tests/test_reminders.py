@@ -228,3 +228,21 @@ def test_a_submitted_annual_report_stops_its_reminders(engine: Engine) -> None:
         session.add(AnnualReport(unit_id=unit_id(engine, "21040"), period="2025", member_id=member, channel="telegram"))
     with Session(engine) as session:
         assert due_on(session, before_14, DEFAULT_POLICY, CALENDAR) == []
+
+
+def test_a_deadline_on_a_sunday_is_said_as_it_is_with_the_true_number_of_days() -> None:
+    """14/12/2025 is a Sunday: the plan's date stands; the "14 days" stage comes on Friday 28/11 and says 16,
+    the day itself on Friday 12/12 and says 2 (README: "Deadlines on a day off")."""
+    from handlers.notices import reminder_text
+    from jobs.reminders import NOBODY, DueReminder, UnitDeadline
+    from jobs.schedule import RuleKind
+    from locales import lang
+
+    sunday = date(2025, 12, 14)
+    stages = dict(DEFAULT_POLICY.stages(sunday, CALENDAR))
+    assert stages[date(2025, 11, 28)] == "before-14" and stages[date(2025, 12, 12)] == "due"
+    deadline = UnitDeadline(unit_id=1, key="test", due=sunday, kind=RuleKind.ONCE, task_codes=("II.3",), met=False)
+    early = reminder_text(lang("vi"), DueReminder(deadline, "before-14", NOBODY, date(2025, 11, 28)), "UBND xã A")
+    friday = reminder_text(lang("vi"), DueReminder(deadline, "due", NOBODY, date(2025, 12, 12)), "UBND xã A")
+    assert early.startswith("Nhắc việc: còn 16 ngày đến hạn 14/12/2025.")
+    assert friday.startswith("Nhắc việc: còn 2 ngày đến hạn 14/12/2025.")

@@ -197,7 +197,7 @@ def test_a_returned_update_has_its_own_deadline_and_reminders(engine: Engine, co
         sent = simulate(session, date(2025, 10, 15), date(2025, 10, 31), DEFAULT_POLICY, CALENDAR, {unit})
     returns = [(day, m.text.splitlines()[0]) for day, m in sent if "/sualai u1" in m.text and m.member_id]
     assert returns[:2] == [(date(2025, 10, 15), "Nhắc việc: còn 7 ngày đến hạn 22/10/2025."),
-                           (date(2025, 10, 17), "Nhắc việc: còn 3 ngày đến hạn 22/10/2025.")]
+                           (date(2025, 10, 17), "Nhắc việc: còn 5 ngày đến hạn 22/10/2025.")]  # 19/10: a Sunday
     assert len({m.key for _, m in sent}) == len(sent)  # once per stage and member
 
 
