@@ -21,11 +21,12 @@ import yaml
 
 from bot.plan_import import Appendix
 from bot.seed import COMMUNE_PREFIXES, DATA_DIR, read_units
-from jobs.schedule import NotUnderstood, parse_schedule
+from jobs.schedule import NotUnderstood, Rule, RuleKind, parse_schedule
 from jobs.text import fold
 from locales import Lang
 
 FILLER = {"", "va", "cac", "cung", "voi", "khac"}
+NARROWED = "narrowed"  # a group narrowed by "liên quan": nobody, and a note for the reviewer
 KEY = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
 
@@ -53,17 +54,20 @@ class Resolver:
                 names = [unit["name"], unit["aliases"][0]]
             else:
                 names = [unit["name"], *unit["aliases"]]
+            names += [name.replace(" và ", " & ") for name in names if " và " in name]  # "Giáo dục & Đào tạo"
             found.update({fold(name): unit["code"] for name in names if len(fold(name)) >= 3})
         for key, spec in declared["groups"].items():
             found.update({fold(phrase): f"group:{key}" for phrase in [spec["name"], *spec.get("phrases", [])]})
         found.update({fold(phrase): None for phrase in declared.get("nobody", [])})
+        found.update({fold(phrase): NARROWED for phrase in declared.get("narrowed", [])})
         ordered = tuple(sorted(found.items(), key=lambda item: -len(item[0])))
         return cls(ordered, frozenset(u["code"] for u in read_units(data_dir)),
                    frozenset(declared["groups"]))
 
     def resolve(self, cell: str) -> tuple[list[str], list[str]]:
-        """(who the cell names, in order; the parts of it that name no one known, as written)."""
-        original = unicodedata.normalize("NFC", cell)
+        """(who the cell names, in order — NARROWED where a group's words are narrowed by "liên quan"; the parts
+        of it that name no one known, as written)."""
+        original = _each_named(unicodedata.normalize("NFC", cell))
         text = fold_in_place(original)
         hits: list[tuple[int, str]] = []
         for phrase, ref in self.patterns:
@@ -79,6 +83,15 @@ class Resolver:
 
     def known(self, ref: str) -> bool:
         return ref[6:] in self.groups if ref.startswith("group:") else ref in self.units
+
+
+_LIST_OF_DEPARTMENTS = re.compile(r"các sở\s*:\s*([^;.\n]+)", re.IGNORECASE)
+
+
+def _each_named(cell: str) -> str:
+    """"Các Sở: Tài chính, Nội vụ, Y tế" → "Sở Tài chính, Sở Nội vụ, Sở Y tế": each department by its name."""
+    return _LIST_OF_DEPARTMENTS.sub(lambda m: ", ".join(
+        f"Sở {part.strip()}" for part in re.split(r",|\bvà\b", m.group(1)) if part.strip()), cell)
 
 
 def _leftovers(original: str, masked: str) -> list[str]:
@@ -102,20 +115,25 @@ def draft(appendix: Appendix, resolver: Resolver, meta: dict[str, Any],
         for column in ("lead", "cooperating"):
             text = _cell(row.cells.get(column, ""))
             refs, unknown = resolver.resolve(text)
-            task[column], task[f"{column}_units"] = text, refs
+            task[column], task[f"{column}_units"] = text, [ref for ref in refs if ref != NARROWED]
             label = speak._("lead") if column == "lead" else speak._("cooperating")
-            review += [speak._("{column}: \"{part}\" matches no unit or group", column=label, part=part)
-                       for part in unknown]
+            review += [speak._("{column}: \"{part}\" matches no unit or group. If it is a body the plan binds, add "
+                               "it to data/units/provincial.yaml (code, kind, name), run python -m bot seed, and "
+                               "import again", column=label, part=part) for part in unknown]
+            if NARROWED in refs:
+                review.append(speak._("{column}: \"relevant\" bodies are named by nobody: name those the plan "
+                                      "means, or remove this note to leave them out", column=label))
         schedule = _cell(row.cells["schedule"])
         parsed = parse_schedule(schedule)
         task["schedule"] = schedule
         if isinstance(parsed, NotUnderstood):
             task["schedule_rules"] = []
-            review.append(speak._("schedule: \"{fragment}\" is not understood", fragment=parsed.fragment))
+            review.append(_not_understood(speak, schedule))
         else:
             task["schedule_rules"] = [rule.as_dict() for rule in parsed]
+            task["schedule_dates"] = dates_text(speak, parsed)  # what the reviewer checks the rules against
         if not task["lead_units"]:
-            review.append(speak._("no lead unit"))
+            review.append(speak._("no lead unit: name one, or write no_lead: true if the plan truly gives none"))
         task["figures"] = []
         if review:
             task["review"] = review
@@ -149,7 +167,7 @@ def check(plan: dict[str, Any], resolver: Resolver, speak: Lang) -> list[str]:
                                                "e.g. ke-hoach-12-2026"))
     if not str(plan.get("title", "")).strip():
         problems.append(f"{whole}: " + speak._("the title is missing"))
-    if not isinstance(plan.get("issued_on"), date):
+    if not isinstance(as_date(plan.get("issued_on")), date):
         problems.append(f"{whole}: " + speak._("issued_on must be a date, YYYY-MM-DD"))
     sections = {str(s.get("number")) for s in plan.get("sections", [])}
     seen: set[str] = set()
@@ -165,21 +183,64 @@ def check(plan: dict[str, Any], resolver: Resolver, speak: Lang) -> list[str]:
         for ref in task.get("lead_units", []) + task.get("cooperating_units", []):
             if not resolver.known(str(ref)):
                 problems.append(f"{code}: " + speak._("there is no unit or group {ref}", ref=ref))
+        if not task.get("lead_units") and task.get("no_lead") is not True:  # a task nobody is held to
+            problems.append(f"{code}: " + speak._("no lead unit: name one, or write no_lead: true if the plan truly "
+                                                  "gives none"))
         problems += [f"{code}: {p}" for p in _schedule_problems(task, speak)]
         problems += [f"{code}: {p}" for p in _figure_problems(task.get("figures") or [], speak)]
     if not plan.get("tasks"):
         problems.append(f"{whole}: " + speak._("no task"))
-    return problems
+    return list(dict.fromkeys(problems))  # each once: a review note and a check may say the same
+
+
+def as_date(value: Any) -> date | None:
+    """A date as YAML gives it, or as it is written in quotes ('2025-09-15')."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _not_understood(speak: Lang, text: str) -> str:
+    return speak._("the schedule \"{text}\" is not understood: write its schedule_rules by hand (the text stays "
+                   "as written)", text=text)
+
+
+def dates_text(speak: Lang, rules: tuple[Rule, ...]) -> str:
+    """"31/12/2025; hằng năm 30/6": the deadlines the rules give, as the reviewer reads them."""
+    shown = []
+    for rule in rules:
+        if rule.kind is RuleKind.ONCE and rule.due:
+            shown.append(rule.due.strftime("%d/%m/%Y"))
+        elif rule.kind is RuleKind.YEARLY:
+            shown.append(speak._("every year {day}/{month}", day=f"{rule.day:02d}", month=f"{rule.month:02d}"))
+        else:
+            shown.append(speak._("the annual report") if rule.kind is RuleKind.ANNUAL else speak._("after an event"))
+    return "; ".join(shown)
 
 
 def _schedule_problems(task: dict[str, Any], speak: Lang) -> list[str]:
+    """Rules the text gives, or rules written by hand for a text the parser does not read."""
+    written = [_rule_dict(r) for r in task.get("schedule_rules") or []]
     parsed = parse_schedule(str(task.get("schedule", "")))
     if isinstance(parsed, NotUnderstood):
-        return [speak._("the schedule \"{text}\" is not understood (\"{fragment}\")", text=task.get("schedule"),
-                        fragment=parsed.fragment)]
-    if [rule.as_dict() for rule in parsed] != [_rule_dict(r) for r in task.get("schedule_rules", [])]:
-        return [speak._("schedule_rules do not say what the schedule as written says")]
+        if written and all(_valid_rule(rule) for rule in written):
+            return []  # written by hand: taken as they are
+        return [_not_understood(speak, str(task.get("schedule", "")))]
+    if [rule.as_dict() for rule in parsed] != written:
+        return [speak._("schedule_rules do not say what \"{text}\" says ({dates})", text=task.get("schedule"),
+                        dates=dates_text(speak, parsed))]
     return []
+
+
+def _valid_rule(rule: dict[str, Any]) -> bool:
+    try:
+        Rule.from_dict(rule)
+    except (KeyError, TypeError, ValueError):
+        return False
+    return True
 
 
 def _rule_dict(rule: dict[str, Any]) -> dict[str, Any]:

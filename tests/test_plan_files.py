@@ -98,3 +98,33 @@ def test_a_table_lacking_columns_is_said_so(db_url: str, tmp_path: Path) -> None
     document.save(str(source))
     refused = run(db_url, "plan", "import", str(source))
     assert refused.returncode == 2 and "thiếu các cột: Phối hợp, Thời gian thực hiện" in refused.stderr
+
+
+def test_units_as_plans_name_them(db_url: str, tmp_path: Path) -> None:
+    """"liên quan" after a group's words names nobody (with a note), never the whole group; "Sở KHCN",
+    "Sở Giáo dục & Đào tạo" and "Các Sở: Tài chính, Nội vụ, Y tế" resolve."""
+    from bot.plan_draft import NARROWED, Resolver
+
+    resolver = Resolver.from_data()
+    refs, unknown = resolver.resolve("Sở Tài chính, sở, ban, ngành liên quan")
+    assert refs == ["STC", NARROWED] and unknown == []
+    assert resolver.resolve("Sở KHCN; Sở Giáo dục & Đào tạo") == (["SKHCN", "SGDDT"], [])
+    assert resolver.resolve("Các Sở: Tài chính, Nội vụ, Y tế")[0] == ["STC", "SNV", "SYT"]
+
+
+def test_a_task_without_a_lead_a_quoted_date_and_rules_written_by_hand(db_url: str, tmp_path: Path) -> None:
+    draft = tmp_path / "kh7.yaml"
+    plan = {"key": "ke-hoach-7-2025", "number": "7/KH-UBND", "title": "Kế hoạch thử", "issued_on": "2025-09-15",
+            "annual_report": {"month": 11, "day": 20}, "sections": [{"number": "I", "title": "Mục I"}],
+            "tasks": [{"section": "I", "number": 1, "content": "Việc một", "lead": "", "lead_units": [],
+                       "cooperating": "", "cooperating_units": [], "schedule": "Khi có hướng dẫn của Bộ",
+                       "schedule_rules": [], "figures": []}]}
+    draft.write_text(yaml.safe_dump(plan, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    checked = run(db_url, "plan", "check", str(draft))
+    assert checked.returncode == 2 and "chưa có đơn vị chủ trì" in checked.stdout  # nobody held to it: refused
+    assert "chưa hiểu thời gian \"Khi có hướng dẫn của Bộ\"" in checked.stdout
+    assert "issued_on" not in checked.stdout  # '2025-09-15' in quotes is a date
+    plan["tasks"][0].update(no_lead=True, schedule_rules=[{"kind": "once", "due": "2025-12-31"}])
+    draft.write_text(yaml.safe_dump(plan, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert run(db_url, "plan", "check", str(draft)).returncode == 0  # the text stays as written
+    assert run(db_url, "plan", "load", str(draft)).returncode == 0

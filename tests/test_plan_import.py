@@ -113,9 +113,11 @@ def test_a_second_plan_from_excel_is_reviewed_checked_loaded_and_listed(db_url: 
                "--number", "12/KH-UBND", "--title", "Kế hoạch chuyển đổi số về tiêu chuẩn, đo lường",
                "--issued", "2026-01-15", "--annual-report", "15/12")
     assert done.returncode == 0, done.stderr
-    assert "Công an tỉnh" in done.stdout and "dòng 7 (II.1) — thời gian: chưa hiểu \"thang 13 nam 2026\"" in done.stdout
+    assert "Công an tỉnh" in done.stdout and "data/units/provincial.yaml" in done.stdout  # how to add it
+    assert "dòng 7 (II.1) — chưa hiểu thời gian \"Tháng 13 năm 2026\"" in done.stdout  # with its diacritics
     checked = run(db_url, "plan", "check", str(output))
     assert checked.returncode == 2 and "I.2: phối hợp: \"Công an tỉnh\" không khớp đơn vị hay nhóm nào" in checked.stdout
+    assert checked.stdout.count("Tháng 13 năm 2026") == 1  # each problem once
     assert run(db_url, "plan", "load", str(output)).returncode == 2  # not before it is reviewed
 
     drafted = yaml.safe_load(output.read_text(encoding="utf-8"))
