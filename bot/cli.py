@@ -201,9 +201,14 @@ def cmd_tasks(args: argparse.Namespace, settings: Settings, engine: Engine, spea
             if unit is None:
                 return 2
             print(speak._("Tasks of {unit} in {year}, as of {date}:", unit=unit.name, year=year, date=speak.date(on)))
-            for item in unit_year(session, unit.id or 0, year, on, settings.zone):
+            items = unit_year(session, unit.id or 0, year, on, settings.zone)
+            plans = {p.id: p.key for p in session.exec(select(Plan).where(
+                col(Plan.id).in_({item.task.plan_id for item in items})))}
+            for item in items:
                 role = speak._("lead") if item.is_lead else speak._("cooperating")
                 standing = f"{role} · {describe_status(speak, item)}"
+                if len(plans) > 1:  # codes repeat across plans: each task says its own
+                    standing = f"{plans[item.task.plan_id]} · {standing}"
                 _print_task(speak, item.task, describe_deadlines(speak, item), standing)
             return 0
         years = task_years(session, year)

@@ -195,3 +195,5 @@ def test_a_unit_in_two_plans_is_reminded_of_both_reports_both_and_each_plan_coun
     listed = run(db_url, "report", "--year", "2026", "--plan", "ke-hoach-12-2026", "--output",
                  str(tmp_path / "kh12.xlsx"))
     assert listed.returncode == 0 and "(1/1 đơn vị đã báo cáo năm 2026)" in listed.stdout
+    both = run(db_url, "tasks", "--unit", "SKHCN", "--year", "2026").stdout  # I.2 twice: each says its plan
+    assert "[ke-hoach-12-2026 · chủ trì" in both and "[ke-hoach-1703-quang-ngai · chủ trì" in both
