@@ -26,7 +26,7 @@ from bot.plan_cli import add_commands as add_plans
 from bot.review import add_commands as add_review
 from bot.scheduler import ReminderCycle
 from bot.sender import Sender
-from bot.seed import SeedReport, seed
+from bot.seed import ensure_seeded, seed
 from bot.settings import Settings
 from handlers.assignments import describe_deadlines, describe_status
 from handlers.events import event_tasks, record_event
@@ -162,14 +162,6 @@ def _parser(speak: Lang) -> argparse.ArgumentParser:
         "chat as an officer of this unit; without it you are a newcomer who types an invitation code"))
     console.set_defaults(func=cmd_console)
     return parser
-
-
-def ensure_seeded(engine: Engine) -> SeedReport | None:
-    """Seed on first run only; later changes to data/ are loaded with `python -m bot seed`."""
-    with session_scope(engine) as session:
-        if session.exec(select(Plan)).first() is not None:
-            return None
-        return seed(session)
 
 
 def cmd_seed(args: argparse.Namespace, settings: Settings, engine: Engine, speak: Lang) -> int:

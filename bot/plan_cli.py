@@ -20,12 +20,12 @@ import yaml
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from bot.plan_draft import Resolver, check, draft, write
-from bot.plan_import import read
-from bot.seed import SeedError, load_plan
+from bot.seed import SeedError, ensure_seeded, load_plan
 from bot.settings import Settings
 from jobs.text import fold
 from locales import Lang
+from plans.appendix import read
+from plans.draft import Resolver, check, draft, write
 from models import Assignment, Plan, Task, session_scope
 
 
@@ -205,8 +205,6 @@ def cmd_load(args: argparse.Namespace, settings: Settings, engine: Engine, speak
     if problems:
         print(speak._("{file} is not ready: run python -m bot plan check {file}", file=args.file), file=sys.stderr)
         return 2
-    from bot.cli import ensure_seeded
-
     ensure_seeded(engine)
     try:
         with session_scope(engine) as session:
@@ -220,8 +218,6 @@ def cmd_load(args: argparse.Namespace, settings: Settings, engine: Engine, speak
 
 
 def cmd_plans(args: argparse.Namespace, settings: Settings, engine: Engine, speak: Lang) -> int:
-    from bot.cli import ensure_seeded
-
     ensure_seeded(engine)
     with Session(engine) as session:
         plans = session.exec(select(Plan).order_by(col(Plan.id))).all()

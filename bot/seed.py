@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
 from jobs.schedule import NotUnderstood, Rule, parse_schedule
-from models import Assignment, Plan, Task, Unit
 from locales import Lang
+from models import Assignment, Plan, Task, Unit, session_scope
+from plans.units import DATA_DIR, read_units
 from models.plan import AssignmentRole
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 T = TypeVar("T", bound=SQLModel)
-COMMUNE_PREFIXES = {"commune": "Xã ", "ward": "Phường ", "special_zone": "Đặc khu "}
 
 
 class SeedError(Exception):
@@ -45,6 +44,14 @@ class SeedReport:
             speak._("{table}: {n} updated", table=table, n=n) for table, n in sorted(self.updated.items())]
 
 
+def ensure_seeded(engine: Engine) -> SeedReport | None:
+    """Seed on first run only; later changes to data/ are loaded with `python -m bot seed`."""
+    with session_scope(engine) as session:
+        if session.exec(select(Plan)).first() is not None:
+            return None
+        return seed(session)
+
+
 def seed(session: Session, data_dir: Path = DATA_DIR) -> SeedReport:
     report = SeedReport()
     units = {u["code"]: _upsert(session, report, Unit, {"code": u["code"]}, u) for u in read_units(data_dir)}
@@ -63,19 +70,6 @@ def load_plan(session: Session, path: Path, data_dir: Path = DATA_DIR) -> SeedRe
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     _seed_plan(session, report, data, units, _groups(data_dir, units), path)
     return report
-
-
-def read_units(data_dir: Path) -> list[dict[str, Any]]:
-    provincial = yaml.safe_load((data_dir / "units" / "provincial.yaml").read_text(encoding="utf-8"))["units"]
-    units = [{**u, "groups": list(u.get("groups", [])), "aliases": list(u.get("aliases", []))} for u in provincial]
-    with (data_dir / "units" / "communes.csv").open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            short = row["name"].removeprefix(COMMUNE_PREFIXES[row["kind"]])
-            prefix = COMMUNE_PREFIXES[row["kind"]].strip().lower()
-            aliases = [row["name"], short] + ([row["formed_from"]] if row["formed_from"] else [])
-            units.append({"code": row["code"], "name": f"UBND {prefix} {short}", "kind": row["kind"],
-                          "aliases": aliases, "groups": []})
-    return units
 
 
 def _date(value: Any) -> date | None:

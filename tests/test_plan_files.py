@@ -103,7 +103,7 @@ def test_a_table_lacking_columns_is_said_so(db_url: str, tmp_path: Path) -> None
 def test_units_as_plans_name_them(db_url: str, tmp_path: Path) -> None:
     """"liên quan" after a group's words names nobody (with a note), never the whole group; "Sở KHCN",
     "Sở Giáo dục & Đào tạo" and "Các Sở: Tài chính, Nội vụ, Y tế" resolve."""
-    from bot.plan_draft import NARROWED, Resolver
+    from plans.draft import NARROWED, Resolver
 
     resolver = Resolver.from_data()
     refs, unknown = resolver.resolve("Sở Tài chính, sở, ban, ngành liên quan")

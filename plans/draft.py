@@ -1,4 +1,4 @@
-"""From an appendix read off a document (bot/plan_import.py) to a draft in exactly the format of
+"""From an appendix read off a document (plans/appendix.py) to a draft in exactly the format of
 data/plans/*.yaml, and the checks a draft must pass before it is loaded.
 
 Cells are kept as written. Who a cell names is resolved against the units (names and aliases) and the group
@@ -19,8 +19,8 @@ from typing import Any
 
 import yaml
 
-from bot.plan_import import Appendix
-from bot.seed import COMMUNE_PREFIXES, DATA_DIR, read_units
+from plans.appendix import Appendix
+from plans.units import COMMUNE_PREFIXES, DATA_DIR, read_units
 from jobs.schedule import NotUnderstood, Rule, RuleKind, parse_schedule
 from jobs.text import fold
 from locales import Lang
