@@ -12,6 +12,15 @@ from docx import Document
 from tests.test_plan_import import HEADER, run
 
 
+TIME_CELLS = [  # (as written, the dates the draft says it means)
+    ("2025", "31/12/2025"), ("Năm 2025", "31/12/2025"), ("6/2025", "30/06/2025"), ("06/2025", "30/06/2025"),
+    ("12/2026", "31/12/2026"), ("Tháng 10/2025", "31/10/2025"), ("2025 - 2026", "31/12/2025; 31/12/2026"),
+    ("2025 và những năm tiếp theo", "31/12/2025; hằng năm 31/12"), ("Trước ngày 30/6/2025", "29/06/2025"),
+    ("30/6/2025", "30/06/2025"), ("Tháng 12 hằng năm", "hằng năm 31/12"),
+    ("Hằng quý", "hằng năm 31/03; hằng năm 30/06; hằng năm 30/09; hằng năm 31/12"),
+]
+
+
 def plan_with_a_title_block(path: Path) -> None:
     document = Document()
     block = document.add_table(rows=2, cols=2)  # borderless in the original: the issuing body | the motto
@@ -79,14 +88,18 @@ def test_an_excel_appendix_under_title_rows_with_a_two_level_header(db_url: str,
     sheet.append(["I", "Tuyên truyền"])
     sheet.append([1, "Tuyên truyền về tiêu chuẩn", "Sở Khoa học và Công nghệ", "UBND các xã, phường, đặc khu",
                   "Tháng 10/2025"])
+    for number, (cell, _) in enumerate(TIME_CELLS, start=2):  # every plain date form, as typed in such files
+        sheet.append([number, f"Nhiệm vụ {number}", "Sở Tài chính, sở, ban, ngành liên quan", "", cell])
     source, output = tmp_path / "phu-luc.xlsx", tmp_path / "phu-luc.yaml"
     book.save(source)
     done = run(db_url, "plan", "import", str(source), "--output", str(output), "--number", "12/KH-UBND",
                "--issued", "2025-09-01", "--title", "Kế hoạch thử", "--key", "ke-hoach-12-2025")
     assert done.returncode == 0, done.stderr
-    [task] = yaml.safe_load(output.read_text(encoding="utf-8"))["tasks"]
+    task, *others = yaml.safe_load(output.read_text(encoding="utf-8"))["tasks"]
     assert task["content"] == "Tuyên truyền về tiêu chuẩn" and task["schedule"] == "Tháng 10/2025"
     assert task["schedule_rules"] == [{"kind": "once", "due": "2025-10-31"}]
+    assert [t["schedule_dates"] for t in others] == [dates for _, dates in TIME_CELLS]
+    assert all(t["lead_units"] == ["STC"] and any("liên quan" in note for note in t["review"]) for t in others)
 
 
 def test_a_table_lacking_columns_is_said_so(db_url: str, tmp_path: Path) -> None:
