@@ -77,15 +77,15 @@ class _Secured(RequestHandler):
         if not isinstance(body, dict) or not await self.accept(body):
             log.warning("webhook call is not an update", extra={"path": self.request.path,
                                                                 "bytes": len(self._body)})
-            self._refuse(400)
+            self._refuse(400, hang_up=False)  # the body was read whole: the connection may serve the next call
             return
         self.finish({"ok": True})
 
-    def _refuse(self, status: int) -> None:
+    def _refuse(self, status: int, hang_up: bool = True) -> None:
         self.set_status(status)
-        self.set_header("Connection", "close")
         self.finish({"ok": False})
-        self.request.connection.stream.close()  # type: ignore[union-attr]  # the rest of the body is not read
+        if hang_up:  # the rest of the body is not read: the connection cannot carry another request
+            self.request.connection.stream.close()  # type: ignore[union-attr]
 
 
 class TelegramHook(_Secured):
