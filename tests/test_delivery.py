@@ -82,7 +82,7 @@ async def test_a_long_reply_whose_second_part_failed_resends_only_that_part(engi
     def second_part_fails(method: str, params: dict[str, Any]):  # type: ignore[no-untyped-def]
         if method == "sendMessage" and int(params["chat_id"]) == 7003:
             if params["text"].startswith("Phần hai") and failing["on"]:
-                return refusal(500, "Internal Server Error")
+                return refusal(429, "Too Many Requests: retry after 0", retry_after=0)  # retried at once
             pieces.append(params["text"][:8])
         return None
 

@@ -1,4 +1,4 @@
-"""A big export does not hold anyone up: at 3,000 units the workbook takes seconds to make; the manager is told
+"""A big export does not hold anyone up: at 2,000 units the workbook takes seconds to make; the manager is told
 at once that it is coming, an officer's /capnhat meanwhile is answered as usual, and the file arrives after."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from tests.test_telegram import Officer, running_bot
 
 async def test_an_officer_is_answered_while_a_large_workbook_is_made(databases: Databases) -> None:
     url = databases.empty()
-    build(url, 2887)  # the 113 seeded units and 2,887 more, 3 updates on each of their tasks
+    build(url, 1887)  # the 113 seeded units and 1,887 more, 3 updates on each of their tasks
     engine = make_engine(url)
     try:
         with FakeTelegram() as fake:
