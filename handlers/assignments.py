@@ -55,7 +55,7 @@ def describe_review(lang: Lang, update: Submission) -> str:
     if update.review_state == ReviewState.ACCEPTED:
         return lang._("accepted by Sở KH&CN")
     if update.review_state == ReviewState.RETURNED and update.reviewed_at is not None:
-        due = CALENDAR.add_working_days(local_day(update.reviewed_at), DEFAULT_POLICY.return_working_days)
+        due = DEFAULT_POLICY.resubmit_by(local_day(update.reviewed_at), CALENDAR)
         return lang._("returned by Sở KH&CN (u{id}): \"{note}\" — send it again by {date} (/sualai)",
                       id=update.id, note=update.review_note, date=lang.date(due))
     return lang._("awaiting review by Sở KH&CN")

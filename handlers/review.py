@@ -229,7 +229,7 @@ def what(speak: Lang, session: Session, ref: str, row: Row) -> str:
 
 def _tell_unit(session: Session, ref: str, row: Row, note: str, today: date) -> None:
     unit = unit_of(session, row)
-    due = CALENDAR.add_working_days(today, DEFAULT_POLICY.return_working_days)
+    due = DEFAULT_POLICY.resubmit_by(today, CALENDAR)
     messages = []
     for member in officers(session, {unit.id or 0}, role=None).get(unit.id or 0, []):
         speak = lang(member.language)

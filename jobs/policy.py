@@ -38,6 +38,10 @@ class ReminderPolicy:
             day = calendar.add_working_days(day, self.overdue_every_working_days)
         return sorted(by_day.items())
 
+    def resubmit_by(self, returned_on: date, calendar: WorkingCalendar) -> date:
+        """The day a returned submission is due again: the one rule the notice, the views and the reminders read."""
+        return calendar.add_working_days(returned_on, self.return_working_days)
+
     def in_office_hours(self, moment_time: time) -> bool:
         return self.office_opens <= moment_time < self.office_closes
 

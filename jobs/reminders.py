@@ -91,7 +91,7 @@ def returned_deadlines(session: Session, year: int, unit_ids: set[int] | None, p
     return: an update still in force, or the unit's newest annual report (which belongs to no one plan)."""
     found = []
     for unit_id, code, returned, at in returned_submissions(session, str(year), unit_ids, plan_ids):
-        due = calendar.add_working_days(local_day(at), policy.return_working_days)
+        due = policy.resubmit_by(local_day(at), calendar)
         found.append(UnitDeadline(unit_id, f"return:{unit_id}:{returned}", due, RuleKind.ONCE, (code,), False,
                                   returned))
     return found
