@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from handlers import audit, evidence
@@ -170,9 +170,10 @@ def _parts(session: Session, row: Row) -> list[Row]:
 def accept(session: Session, ref: str, reviewer: Member | None, at: datetime, how: dict[str, str] | None = None) -> Row:
     """`at` is the moment of the review, naive UTC like every stored time; `how` it was decided (a button on
     which message) goes into the audit record."""
-    row = _reviewable(session, ref)
-    for part in _parts(session, row):
+    row = _take(session, ref, ReviewState.ACCEPTED, reviewer, "", at)
+    for part in _parts(session, row)[1:]:
         _mark(part, ReviewState.ACCEPTED, reviewer, "", at)
+    for part in _parts(session, row):
         if isinstance(part, ProgressUpdate):
             accept_update(session, part)
     audit.record(session, audit.member(reviewer) if reviewer else audit.CLI, "review.accepted", _subject(ref),
@@ -189,13 +190,31 @@ def give_back(session: Session, ref: str, note: str, reviewer: Member | None, at
         raise Refused(N_("A return needs a note saying what to add or correct."))
     if len(note) > NOTE_LENGTH:
         raise Refused(N_("The note has {length} characters; at most {limit} fit."), length=len(note), limit=NOTE_LENGTH)
-    row = _reviewable(session, ref)
-    for part in _parts(session, row):
+    row = _take(session, ref, ReviewState.RETURNED, reviewer, note, at)
+    for part in _parts(session, row)[1:]:
         _mark(part, ReviewState.RETURNED, reviewer, note, at)
     session.flush()
     audit.record(session, audit.member(reviewer) if reviewer else audit.CLI, "review.returned", _subject(ref),
                  note_length=len(note), **(how or {}))
     _tell_unit(session, ref, row, note, local_day(at))
+    return row
+
+
+def _take(session: Session, ref: str, state: ReviewState, reviewer: Member | None, note: str, at: datetime) -> Row:
+    """The decision on a submission, taken by one conditional write: only a row still awaiting review changes.
+    Two reviewers pressing at once (two chats of one batch, two processes) both pass `_reviewable`; the
+    database lets one write and the other finds the row decided (PostgreSQL re-reads it after the first
+    commits; SQLite lets one writer at a time) and is told who decided what, and when."""
+    row = _reviewable(session, ref)
+    table = type(row)
+    taken = session.execute(
+        update(table).where(col(table.id) == row.id, col(table.review_state) == ReviewState.PENDING)
+        .values(review_state=state, review_note=note, reviewed_by_member_id=reviewer.id if reviewer else None,
+                reviewed_at=at).execution_options(synchronize_session=False)).rowcount
+    session.refresh(row)
+    if taken != 1:
+        _reviewable(session, ref)  # decided meanwhile: raises with who decided it
+        raise Refused(N_("There is no submission {ref} to review."), ref=ref)
     return row
 
 
