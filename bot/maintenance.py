@@ -126,8 +126,9 @@ def cmd_prune(args: argparse.Namespace, settings: Settings, engine: Engine, spea
         print(speak._("Keep at least one day."), file=sys.stderr)
         return 2
     pruned = prune(engine, days)
-    print(speak._("Deleted: {journal} handled messages, {outbox} sent notices, {buttons} old buttons, {files} files "
-                  "no report holds.", **vars(pruned)))
+    print(speak._("Deleted: {journal} handled messages, {buttons} old buttons of items already decided, {files} "
+                  "files no report holds. Cleared the text of {outbox} sent notices (the record that each went out "
+                  "is kept, so none is sent again).", **vars(pruned)))
     return 0
 
 

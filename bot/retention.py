@@ -1,26 +1,35 @@
 """What is kept, and for how long (Nghị định 13/2023/NĐ-CP: personal data no longer than it is needed).
 
-The inbound journal and the outbox serve delivery and recovery: rows that are finished are deleted after
-TDC_KEEP_DAYS (30 by default), and so are the buttons offered that long ago. Files that arrived but belong to
-no submission and to no open form (a cancelled form, a redelivered update) are deleted after a day. The audit
-log, the submissions and their files are the plan's record and are kept for its life. Runs with the daily
-reminder cycle and as `python -m bot prune`.
+The inbound journal serves delivery and recovery: handled rows are deleted after TDC_KEEP_DAYS (30 by
+default). A sent notice loses its text, its chat and its buttons after as long, but its row stays: its key is
+the record that a once-only message (a reminder's stage, the year's task list, a return) went out, and the
+daily scan reads it so that nothing is sent twice. Buttons offered that long ago are deleted unless the item
+they decide is still undecided (a request waiting, a submission awaiting review, a return still open): those
+work until it is decided, as promised. Files that arrived but belong to no submission and to no open form (a
+cancelled form, a redelivered update) are deleted after a day. The audit log, the submissions and their files
+are the plan's record and are kept for its life. Runs with the daily reminder cycle and as `python -m bot
+prune`.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from models import EvidenceFile, FormState, InboundUpdate, OfferedChoice, Outbox
+from handlers.review import newer_than
+from models import AnnualReport, EvidenceFile, Extension, FormState, InboundUpdate, OfferedChoice, Outbox, ProgressUpdate
 from models.db import utcnow
 from models.inbound import InboundStatus
 from models.outbox import OutboxStatus
+from models.plan import ExtensionState
+from models.progress import ReviewState
 
 log = logging.getLogger("tdc.retention")
 ORPHAN_AGE = timedelta(days=1)
@@ -40,15 +49,60 @@ def prune(engine: Engine, keep_days: int) -> Pruned:
         journal = session.exec(delete(InboundUpdate).where(  # type: ignore[call-overload]
             col(InboundUpdate.status).in_([InboundStatus.ANSWERED, InboundStatus.FAILED]),
             col(InboundUpdate.received_at) < before)).rowcount
-        outbox = session.exec(delete(Outbox).where(  # type: ignore[call-overload]
-            col(Outbox.status) != OutboxStatus.PENDING, col(Outbox.created_at) < before)).rowcount
-        buttons = session.exec(delete(OfferedChoice).where(  # type: ignore[call-overload]
-            col(OfferedChoice.created_at) < before)).rowcount
+        outbox = session.exec(update(Outbox).where(  # type: ignore[call-overload]
+            col(Outbox.status) != OutboxStatus.PENDING, col(Outbox.created_at) < before,
+            (col(Outbox.text) != "") | (col(Outbox.chat_id) != "")).values(text="", chat_id="", buttons=[])).rowcount
+        buttons = _old_buttons(session, before)
         files = _orphans(session)
         session.commit()
     pruned = Pruned(int(journal or 0), int(outbox or 0), int(buttons or 0), files)
     log.info("pruned", extra=vars(pruned))
     return pruned
+
+
+def _old_buttons(session: Session, before: object) -> int:
+    """Deletes the buttons offered before `before`, but those of an item still to be decided."""
+    old = session.exec(select(OfferedChoice.id, OfferedChoice.command).where(
+        col(OfferedChoice.created_at) < before)).all()
+    gone = [choice_id for choice_id, command in old if not _decides_a_live_item(session, command)]
+    for start in range(0, len(gone), 500):
+        session.exec(delete(OfferedChoice).where(col(OfferedChoice.id).in_(gone[start:start + 500])))  # type: ignore[call-overload]
+    return len(gone)
+
+
+def _extension_waiting(session: Session, number: str) -> bool:
+    request = session.get(Extension, int(number))
+    return request is not None and request.state == ExtensionState.ASKED
+
+
+def _row(session: Session, ref: str) -> ProgressUpdate | AnnualReport | None:
+    return session.get(ProgressUpdate if ref[0] == "u" else AnnualReport, int(ref[1:]))
+
+
+def _awaiting_review(session: Session, ref: str) -> bool:
+    row = _row(session, ref)
+    return row is not None and row.review_state == ReviewState.PENDING and newer_than(session, row) is None
+
+
+def _return_open(session: Session, ref: str) -> bool:
+    row = _row(session, ref)
+    return row is not None and row.review_state == ReviewState.RETURNED and newer_than(session, row) is None
+
+
+# The commands a button can carry that decide something, and whether what they name still waits for it.
+LIVE_WHILE: tuple[tuple[re.Pattern[str], Callable[[Session, str], bool]], ...] = (
+    (re.compile(r"^/giahan (?:dongy|tuchoi) (\d{1,12})$"), _extension_waiting),
+    (re.compile(r"^/duyet (?:\S+ )?(?:nhan|tralai|sau) ([ua]\d{1,12})$"), _awaiting_review),
+    (re.compile(r"^/duyet (?:\S+ )?([ua]\d{1,12})$"), _awaiting_review),
+    (re.compile(r"^/sualai ([ua]\d{1,12})$"), _return_open),
+)
+
+
+def _decides_a_live_item(session: Session, command: str) -> bool:
+    for pattern, live in LIVE_WHILE:
+        if match := pattern.match(command):
+            return live(session, match.group(1))
+    return False
 
 
 def _orphans(session: Session) -> int:

@@ -81,7 +81,7 @@ def test_handled_messages_keep_no_text_and_old_ones_are_pruned(officer: Chat, en
     assert pruned.journal == len(journal) and pruned.outbox > 0
     with Session(engine) as session:
         assert session.exec(select(InboundUpdate)).all() == []
-        assert session.exec(select(Outbox)).all() == []
+        assert all(row.text == "" and row.chat_id == "" for row in session.exec(select(Outbox)))  # keys kept
 
 
 def test_files_no_report_holds_are_pruned_after_a_day_but_not_those_of_an_open_form(officer: Chat,
