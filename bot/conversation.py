@@ -237,6 +237,11 @@ class Conversation:
         """A promised file, made in the export process and sent; if it cannot be, the member is told."""
         try:
             made = await exports.made(self.settings.database_url, later, self.settings.timezone)
+        except exports.ExportDied:
+            log.error("export process died twice", extra={"kind": later.kind})
+            made = Reply(lang(later.language)._(
+                "Sorry, the file could not be made: the process making it stopped, twice (it may be too large for "
+                "the server's memory). Please ask again; if it happens again, tell the administrator."))
         except Exception:  # noqa: BLE001 (said to the member, logged for the admin)
             log.exception("file not made", extra={"kind": later.kind})
             made = Reply(lang(later.language)._("Sorry, the file could not be prepared. Please ask again later."))
