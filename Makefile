@@ -30,8 +30,8 @@ test-postgres: $(STAMP)
 
 # Re-extract user-facing strings and merge them into the catalogs (see README, "Translations").
 catalogs: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -o locales/messages.pot --no-location --omit-header .
-	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -o locales/messages.pot --no-location --omit-header --no-wrap .
+	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching --omit-header --no-wrap
 
 clean:
 	rm -rf $(VENV) var

@@ -11,6 +11,7 @@ import re
 import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -47,9 +48,11 @@ from models.organisation import Role
 from reports.chart import chart
 from reports.docx import Signer, draft
 from reports.evidence import archive
-from reports.invitations import invitation_letters, invitation_workbook
+from reports.invitations import Invitation, invitation_letters, invitation_workbook
 from reports.summary import summarise
 from reports.xlsx import workbook
+
+INVITE_DAYS = 90  # an invitation is handed out within weeks; a code valid longer is a password left lying about
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,6 +74,19 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `python -m bot tasks | head`: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
         return 0
+    finally:
+        engine.dispose()
+
+
+def bounded(speak: Lang, least: int, most: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from `least` to `most`, anything else refused with the range."""
+    def number(text: str) -> int:
+        value = int(text) if text.strip().lstrip("-").isdecimal() and len(text) < 12 else None
+        if value is None or not least <= value <= most:
+            raise argparse.ArgumentTypeError(speak._("{value} is not a number from {least} to {most}", value=text,
+                                                     least=least, most=most))
+        return value
+    return number
 
 
 def _parser(speak: Lang) -> argparse.ArgumentParser:
@@ -102,7 +118,8 @@ def _parser(speak: Lang) -> argparse.ArgumentParser:
     which.add_argument("--units", metavar="CODE,CODE", help=speak._("the same, for these units"))
     invite.add_argument("--role", choices=[r.value for r in Role], default=Role.OFFICER.value,
                         help=speak._("the member's role (default: officer)"))
-    invite.add_argument("--days", type=int, default=14, help=speak._("days before the code expires (default: 14)"))
+    invite.add_argument("--days", type=bounded(speak, 1, INVITE_DAYS), default=14, metavar="N", help=speak._(
+        "days before the code expires, 1 to {most} (default: 14)", most=INVITE_DAYS))
     invite.add_argument("--reissue", action="store_true", help=speak._(
         "also units already invited or on board: their unused codes are revoked and new ones made"))
     invite.add_argument("--revoke", action="store_true", help=speak._(
@@ -246,38 +263,65 @@ def cmd_invite(args: argparse.Namespace, settings: Settings, engine: Engine, spe
 
 
 def _invite_many(args: argparse.Namespace, settings: Settings, engine: Engine, speak: Lang) -> int:
-    """Codes for many units, written to a workbook and a Word letter per unit (the codes appear nowhere else)."""
+    """Codes for many units, written to a workbook and a Word letter per unit (the codes appear nowhere else).
+    The files are written before the codes are committed: a folder that cannot be written leaves no code
+    stored (none that nobody could hand out) and revokes nothing."""
     codes = [args.unit] if args.unit else [c.strip() for c in (args.units or "").split(",") if c.strip()]
-    with session_scope(engine) as session:
-        units, unknown = units_wanted(session, args.all, args.kind, codes)
-        if unknown:
-            print(speak._("No unit has the code {code}. See: python -m bot units", code=", ".join(unknown)),
-                  file=sys.stderr)
-            return 2
-        if args.revoke:
-            revoked = sum(revoke(session, unit) for unit in units)
-            print(speak._("{n} unused invitation codes revoked.", n=revoked))
-            return 0
-        made, on_board, pending = issue(session, units, Role(args.role), args.days, telegram_username(settings),
-                                        args.reissue)
+    folder = Path(args.output_dir)
+    written: list[Path] = []
+    try:
+        with session_scope(engine) as session:
+            units, unknown = units_wanted(session, args.all, args.kind, codes)
+            if unknown:
+                print(speak._("No unit has the code {code}. See: python -m bot units", code=", ".join(unknown)),
+                      file=sys.stderr)
+                return 2
+            if args.revoke:
+                revoked = sum(revoke(session, unit) for unit in units)
+                print(speak._("{n} unused invitation codes revoked.", n=revoked))
+                return 0
+            made, on_board, pending = issue(session, units, Role(args.role), args.days, telegram_username(settings),
+                                            args.reissue)
+            if made:
+                written = _write_invitations(folder, made, settings)
+    except OSError as error:
+        for path in written:  # the codes were not stored: letters holding them would mislead
+            path.unlink(missing_ok=True)
+        print(speak._("The invitations could not be written to {folder} ({error}). No code was created and none "
+                      "revoked; choose another folder with --output-dir.", folder=folder,
+                      error=error.strerror or error), file=sys.stderr)
+        return 2
     if on_board or pending:
         print(speak._("Not invited again: {on_board} units have someone registered, {pending} an unused code still "
                       "valid (--reissue to replace them).", on_board=len(on_board), pending=len(pending)))
     if not made:
         print(speak._("No new invitation was needed."))
         return 0
-    folder = Path(args.output_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    book, letters = folder / f"ma-moi-{stamp}.xlsx", folder / f"thu-moi-{stamp}.docx"
-    book.write_bytes(invitation_workbook(made, lang("vi")))
-    letters.write_bytes(invitation_letters(made, lang("vi"), settings.zalo_bot_name))
-    for path in (book, letters):
-        owner_only(path)  # the codes work as passwords until used
+    book, letters = written
     print(speak._("{n} invitation codes created, valid {days} days:\n  {book}\n  {letters}\nThey appear nowhere "
                   "else: hand them out, then keep the files safe.", n=len(made), days=args.days, book=book,
                   letters=letters))
     return 0
+
+
+def _write_invitations(folder: Path, made: list[Invitation], settings: Settings) -> list[Path]:
+    """The workbook and the letters, each readable by its owner only from its first byte (the codes work as
+    passwords until used)."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    book, letters = folder / f"ma-moi-{stamp}.xlsx", folder / f"thu-moi-{stamp}.docx"
+    contents = {book: invitation_workbook(made, lang("vi")),
+                letters: invitation_letters(made, lang("vi"), settings.zalo_bot_name)}
+    written: list[Path] = []
+    try:
+        for path, content in contents.items():
+            owner_only(path)  # created empty with mode 600 (its folder too), then filled
+            written.append(path)
+            path.write_bytes(content)
+    except OSError:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    return written
 
 
 def progress(**options: Any) -> tqdm:  # type: ignore[type-arg]

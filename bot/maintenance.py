@@ -85,13 +85,13 @@ def cmd_backup(args: argparse.Namespace, settings: Settings, engine: Engine, spe
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     sqlite = engine.dialect.name == "sqlite"
     path = Path(args.output or f"var/backups/tdc-{stamp}.{'sqlite3' if sqlite else 'pgdump'}")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    owner_only(path)  # created readable by its owner only before a byte of the copy is written
     if sqlite:
         with sqlite3.connect(_sqlite_path(settings)) as source, sqlite3.connect(path) as target:
             source.backup(target)
     elif not _pg_tool(speak, "pg_dump", "--format=custom", f"--file={path}", _libpq_url(settings)):
+        path.unlink(missing_ok=True)
         return 2
-    owner_only(path)
     print(speak._("Backup written: {path} ({size} kB).", path=path, size=path.stat().st_size // 1024))
     return 0
 

@@ -6,11 +6,13 @@ reports and the unit's reminders go to the others."""
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from datetime import date
 from pathlib import Path
 
+import pytest
 from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
@@ -20,8 +22,10 @@ from bot.conversation import Conversation
 from bot.settings import Settings
 from handlers.notices import digest_messages
 from jobs.reminders import officers
-from models import ChannelAccount, Member, ProgressUpdate, Unit
+from models import ChannelAccount, Invite, Member, ProgressUpdate, Unit
+from models.db import utcnow
 from models.organisation import Role
+from tests.cli import cli
 from tests.conftest import NOW, Chat, add_member, invite
 from tests.fake_telegram import FakeTelegram
 from tests.fake_zalo import FakeZalo
@@ -117,3 +121,49 @@ def test_a_member_who_leaves_keeps_their_reports_and_the_others_get_the_reminder
     assert "8001" not in accounts and member_id not in reminded and len(reminded) == 1
     assert "chưa đăng ký" in leaving.say("/nhiemvu")  # a stranger now
     assert run(db_url, "members", "--remove", "99999").returncode == 2
+
+
+def test_invitation_files_are_owner_only_from_their_first_byte(db_url: str, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    modes: dict[str, int] = {}
+    write = Path.write_bytes
+
+    def watched(path: Path, content: bytes) -> int:  # the file's mode at the moment the codes go into it
+        modes[path.suffix] = stat.S_IMODE(path.stat().st_mode) if path.exists() else -1
+        return write(path, content)
+
+    monkeypatch.setattr(Path, "write_bytes", watched)
+    old = os.umask(0o022)
+    try:
+        made = cli(db_url, "invite", "--kind", "departments", "--output-dir", str(tmp_path / "new"))
+    finally:
+        os.umask(old)
+    assert made.returncode == 0, made.stderr
+    assert modes == {".xlsx": 0o600, ".docx": 0o600}
+
+
+def invites_valid(engine: Engine) -> int:
+    with Session(engine) as session:
+        return session.exec(select(func.count()).select_from(Invite).where(Invite.expires_at > utcnow())).one()
+
+
+def test_a_folder_that_cannot_be_written_creates_no_code_and_revokes_none(db_url: str, engine: Engine,
+                                                                          tmp_path: Path) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    failed = cli(db_url, "invite", "--all", "--output-dir", str(blocked / "thu-moi"))
+    assert failed.returncode == 2 and "Không tạo mã nào" in failed.stderr, failed.stderr
+    assert "Traceback" not in failed.stderr and invites_valid(engine) == 0
+    assert cli(db_url, "invite", "--kind", "communes", "--output-dir", str(tmp_path / "ok")).returncode == 0
+    handed_out = invites_valid(engine)
+    assert cli(db_url, "invite", "--all", "--reissue", "--output-dir", str(blocked / "x")).returncode == 2
+    assert invites_valid(engine) == handed_out  # the letters already handed out still work
+    again = cli(db_url, "invite", "--all", "--output-dir", str(tmp_path / "ok"))
+    assert again.returncode == 0 and "Đã tạo 17 mã mời" in again.stdout, again.stdout
+
+
+@pytest.mark.parametrize("days", ["0", "-3", "99999999", "mười"])
+def test_an_invitation_lasts_from_one_to_ninety_days(db_url: str, engine: Engine, tmp_path: Path, days: str) -> None:
+    refused = cli(db_url, "invite", "--all", "--days", days, "--output-dir", str(tmp_path))
+    assert refused.returncode == 2 and "từ 1 đến 90" in refused.stderr, refused.stderr
+    assert invites_valid(engine) == 0 and not list(tmp_path.iterdir())

@@ -26,6 +26,7 @@ from handlers.registration import normalise_code
 from models import EvidenceFile, FormState, InboundUpdate, OfferedChoice, Outbox, init_db, make_engine
 from models.db import utcnow
 from models.organisation import Role
+from tests.cli import cli
 from tests.conftest import Chat, add_member
 from tests.databases import BACKEND
 from tests.test_maintenance import run
@@ -156,3 +157,43 @@ def test_restore_refuses_while_a_bot_runs_on_the_database(db_url: str, engine: E
         refused = run(db_url, "restore", str(backup), "--yes")
     assert refused.returncode == 2 and "Bot đang chạy trên cơ sở dữ liệu này" in refused.stderr
     assert run(db_url, "restore", str(backup), "--yes").returncode == 0
+
+
+def test_a_backup_is_readable_by_its_owner_only_from_its_first_byte(db_url: str, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The copy is written into a file already private: never a moment when another account could read it."""
+    import shutil
+    import sqlite3
+
+    import bot.maintenance as maintenance
+
+    if BACKEND == "postgresql" and shutil.which("pg_dump") is None:
+        pytest.skip("pg_dump is not installed")
+
+    backup = tmp_path / "nightly" / "tdc.backup"
+    modes: list[int] = []
+
+    def seen() -> None:
+        modes.append(stat.S_IMODE(backup.stat().st_mode) if backup.exists() else -1)
+
+    class WatchedSqlite:
+        def connect(self, path: object) -> sqlite3.Connection:
+            if Path(str(path)) == backup:
+                seen()
+            return sqlite3.connect(path)  # type: ignore[arg-type]
+
+    pg_tool = maintenance._pg_tool
+
+    def watched_pg_tool(*args: str) -> bool:
+        seen()
+        return pg_tool(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(maintenance, "sqlite3", WatchedSqlite())
+    monkeypatch.setattr(maintenance, "_pg_tool", watched_pg_tool)
+    old = os.umask(0o022)
+    try:
+        made = cli(db_url, "backup", "--output", str(backup))
+    finally:
+        os.umask(old)
+    assert made.returncode == 0, made.stderr
+    assert modes == [0o600] and stat.S_IMODE(backup.stat().st_mode) == 0o600
