@@ -5,11 +5,14 @@ loop; one odd update never blocks the others."""
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot.presence import Presence, bot_running
 from bot.settings import Settings
 from models import EvidenceFile, InboundUpdate, make_engine
 from models.inbound import InboundStatus
@@ -54,3 +57,29 @@ async def test_a_nul_in_a_files_name_is_cleaned_and_the_bot_goes_on(engine: Engi
     with Session(engine) as session:
         assert session.exec(select(EvidenceFile.filename)).all() == ["bienbangpj.pdf"]
         assert InboundStatus.FAILED not in session.exec(select(InboundUpdate.status)).all()
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="the server's sessions, and their locks, are PostgreSQL's")
+def test_a_bot_holds_its_presence_again_once_the_database_is_back(db_url: str, engine: Engine) -> None:
+    """`restore` refuses while a bot runs, also after the server restarted under it (every session dropped)."""
+    with Relay(db_url) as relay:
+        through_relay = make_engine(relay.url)
+        try:
+            with Presence(through_relay, check_every=0.2):
+                assert bot_running(engine)
+                relay.cut()  # as a server restart does: the session, and the lock, gone
+                assert wait_until(lambda: not bot_running(engine), 10)
+                relay.restore()
+                assert wait_until(lambda: bot_running(engine), 10)
+            assert wait_until(lambda: not bot_running(engine), 10)  # and let go when the bot stops
+        finally:
+            through_relay.dispose()
+
+
+def wait_until(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
