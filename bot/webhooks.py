@@ -3,11 +3,13 @@ platforms and a health check.
 
     POST /telegram   Telegram updates; X-Telegram-Bot-Api-Secret-Token must equal TDC_WEBHOOK_SECRET
     POST /zalo       Zalo updates; X-Bot-Api-Secret-Token must equal TDC_WEBHOOK_SECRET
-    GET  /healthz    200 when the database answers and the scheduler runs (here or in another process of the
-                     bot, see bot/leader.py), 503 otherwise
+    GET  /healthz    200 when this process can take updates (its database answers), 503 otherwise; where the
+                     scheduler runs ("here", "elsewhere", "nowhere": bot/leader.py) is said in the body, apart,
+                     so that a load balancer does not drop every process while a new leader is chosen
 
 A call without the right secret gets 401 and is not processed; the secret is checked on the headers, before
-a byte of the body is read. A body is at most MAX_BODY (an update is a few kB); one that is not an update gets
+a byte of the body is read. Any other method, or path, is refused on its headers too (405, 404), its body never
+read. A body is at most MAX_BODY (an update is a few kB); one that is not an update gets
 400. Slow or idle connections are closed after a few seconds and at most MAX_CONNECTIONS are served at once,
 so half-sent requests cannot exhaust the process. Run it behind a reverse proxy that terminates HTTPS (README:
 "Running it"). The webhooks are registered at TDC_TELEGRAM_WEBHOOK_URL + "/telegram" and + "/zalo".
@@ -45,8 +47,33 @@ BODY_SECONDS = 20.0
 
 
 @stream_request_body
-class _Secured(RequestHandler):
+class _Guarded(RequestHandler):
+    """Decides on the headers alone: what it does not serve is refused before a byte of its body is read."""
+
+    method = "GET"
+
+    def prepare(self) -> None:
+        if self.request.method != self.method:
+            self._refuse(405)
+
+    def data_received(self, chunk: bytes) -> None:
+        """A body this handler has no use for (a GET's) is dropped as it comes."""
+
+    def _refuse(self, status: int, hang_up: bool = True) -> None:
+        self.set_status(status)
+        self.finish({"ok": False})
+        if hang_up:  # the rest of the body is not read: the connection cannot carry another request
+            self.request.connection.stream.close()  # type: ignore[union-attr]
+
+
+class _NotFound(_Guarded):
+    def prepare(self) -> None:
+        self._refuse(404)
+
+
+class _Secured(_Guarded):
     header = ""
+    method = "POST"
 
     def initialize(self, secret: str, accept: Callable[[Any], Awaitable[bool]]) -> None:
         self.secret, self.accept = secret, accept
@@ -54,7 +81,8 @@ class _Secured(RequestHandler):
 
     def prepare(self) -> None:
         """The headers are in, the body not yet: refuse a wrong secret or a body too large before reading it."""
-        if self.request.method != "POST":
+        super().prepare()
+        if self._finished:
             return
         given = self.request.headers.get(self.header, "")
         if not self.secret or not hmac.compare_digest(given.encode(), self.secret.encode()):
@@ -72,7 +100,7 @@ class _Secured(RequestHandler):
     async def post(self) -> None:
         try:
             body = json.loads(bytes(self._body))
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than any update (100,000 "[")
             body = None
         if not isinstance(body, dict) or not await self.accept(body):
             log.warning("webhook call is not an update", extra={"path": self.request.path,
@@ -80,12 +108,6 @@ class _Secured(RequestHandler):
             self._refuse(400, hang_up=False)  # the body was read whole: the connection may serve the next call
             return
         self.finish({"ok": True})
-
-    def _refuse(self, status: int, hang_up: bool = True) -> None:
-        self.set_status(status)
-        self.finish({"ok": False})
-        if hang_up:  # the rest of the body is not read: the connection cannot carry another request
-            self.request.connection.stream.close()  # type: ignore[union-attr]
 
 
 class TelegramHook(_Secured):
@@ -96,13 +118,13 @@ class ZaloHook(_Secured):
     header = ZALO_HEADER
 
 
-class Health(RequestHandler):
+class Health(_Guarded):
     def initialize(self, engine: Engine, leader: SchedulerLeader) -> None:
         self.engine, self.leader = engine, leader
 
     def get(self) -> None:
         database, scheduler = _checks(self.engine, self.leader)
-        self.set_status(200 if database and scheduler != "nowhere" else 503)
+        self.set_status(200 if database else 503)
         self.finish({"database": database, "scheduler": scheduler})
 
 
@@ -132,7 +154,7 @@ def server(engine: Engine, secret: str, telegram: TelegramInbox | None, zalo: Za
         routes.append(("/telegram", TelegramHook, {"secret": secret, "accept": accept_telegram}))
     if zalo is not None:
         routes.append(("/zalo", ZaloHook, {"secret": secret, "accept": zalo.accept}))
-    http = _BoundedServer(Web(routes), idle_connection_timeout=idle, body_timeout=min(idle, BODY_SECONDS),
+    http = _BoundedServer(Web(routes, default_handler_class=_NotFound), idle_connection_timeout=idle, body_timeout=min(idle, BODY_SECONDS),
                           max_body_size=MAX_BODY, max_header_size=16 * 1024)
     http.most = connections
     return http

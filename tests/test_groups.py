@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot.channels.zalo import to_incoming
 from bot.settings import Settings
 from models import ChannelAccount, Invite
 from models.organisation import Role
@@ -39,3 +42,17 @@ async def test_a_group_is_told_once_to_write_privately_and_learns_nothing(engine
         used = session.exec(select(Invite.used_at).order_by(Invite.id)).all()  # type: ignore[arg-type]
     assert accounts == ["4242"]  # nobody's delivery chat moved to the group
     assert used[-1] is None  # the code shown in the group was not taken
+
+
+@pytest.mark.parametrize("chat_type", [None, "GROUP", "GROUP_CHAT", "private", ""])
+def test_a_zalo_chat_is_private_only_when_it_says_so(chat_type: str | None) -> None:
+    """Only the documented PRIVATE is a one-to-one chat: a chat of any other or no type gets the group answer,
+    and the task list never goes into it."""
+    chat = {"id": "g-1"} | ({"chat_type": chat_type} if chat_type is not None else {})
+    update = {"event_name": "message.text.received",
+              "message": {"message_id": "m1", "date": 1760000000000, "text": "/nhiemvu", "chat": chat,
+                          "from": {"id": "z-1", "display_name": "Lê Văn Cường"}}}
+    incoming = to_incoming(update)
+    assert incoming is not None and incoming.private is False
+    private = to_incoming(update | {"message": update["message"] | {"chat": {"id": "z-1", "chat_type": "PRIVATE"}}})
+    assert private is not None and private.private is True

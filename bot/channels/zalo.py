@@ -11,7 +11,8 @@ lamdt1/ckvn-bot docs/zalo-bot-doc.md, lucminhduc3108/Zalo-Bot-Beta-Attendance Za
   One public client reports bare `{"event_name", "message"}` bodies too: both are read (`unwrap`).
 - `event_name`: message.text.received, message.image.received, message.sticker.received,
   message.unsupported.received. `message`: `message_id`, `date` (milliseconds), `from.id`,
-  `from.display_name`, `chat.id`, `chat.chat_type` (PRIVATE, or GROUP), `text`; an image's `photo` (its URL)
+  `from.display_name`, `chat.id`, `chat.chat_type` (PRIVATE, or GROUP: only a chat that says PRIVATE is
+  taken for one; a missing or other type gets the group answer and never becomes a delivery chat), `text`; an image's `photo` (its URL)
   and `caption` (docs: Webhook, "Message"). There is no update id: messages are journaled by `message_id`.
 - `sendMessage` (`chat_id`, `text` of 1–2,000 characters). No buttons: choices go out as numbered lines.
   `sendPhoto` takes a URL, not bytes, so files (xlsx, docx, png) are described in text instead.
@@ -43,6 +44,7 @@ from handlers.messages import Incoming, InputKind, Reply
 from locales import lang
 
 CHANNEL = "zalo"
+PRIVATE = "PRIVATE"  # the documented chat_type of a one-to-one chat
 MESSAGE_LIMIT = 2000  # a conservative limit: the public clients do not state one
 POLL_SECONDS = 30
 CAPTION_NAME = 80  # characters of an image's caption kept as the file's name
@@ -121,7 +123,7 @@ def to_incoming(update: dict[str, Any]) -> Incoming | None:
     name = sender.get("display_name") or sender.get("name") or ""
     common = dict(channel=CHANNEL, chat_id=str(chat["id"]), user_id=str(sender["id"]), name=str(name),
                   update_id=str(message.get("message_id", "")), time=when,
-                  private=str(chat.get("chat_type") or "PRIVATE").upper() != "GROUP")
+                  private=chat.get("chat_type") == PRIVATE)
     if update.get("event_name") == "message.text.received" and isinstance(message.get("text"), str):
         return Incoming(kind=InputKind.TEXT, text=message["text"], **common)
     if update.get("event_name") == "message.image.received" and photo_url(message):
