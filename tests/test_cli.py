@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -13,14 +11,14 @@ from sqlmodel import Session, select
 from models import ProgressUpdate, make_engine
 from tests.databases import Databases
 
+from tests.cli import cli
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(db_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TDC_DATABASE_URL": db_url, "TDC_TELEGRAM_TOKEN": ""}
-    env.pop("TDC_TELEGRAM_TOKEN")
-    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-                          cwd=ROOT, env=env, timeout=120)
+    """`python -m bot ARGS`, in this process (tests/cli.py)."""
+    return cli(db_url, *args, stdin=stdin)
 
 
 def test_a_new_database_is_created_and_seeded_by_the_first_command(databases: Databases) -> None:

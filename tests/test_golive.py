@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -36,9 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(db_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("TDC_")}
-    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=ROOT,
-                          env=clean | {"TDC_DATABASE_URL": db_url} | env, timeout=300)
+    """`python -m bot ARGS`, in this process (tests/cli.py)."""
+    return cli(db_url, *args, **env)
 
 
 async def test_every_unit_invited_in_one_command_and_three_on_board(db_url: str, engine: Engine, settings: Settings,

@@ -6,10 +6,8 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +20,7 @@ from sqlmodel import Session, SQLModel, select
 from bot.logs import HIDDEN, JsonLines, Redact
 from models import Member, ProgressUpdate, UpdateInForce, make_engine
 from models.migrate import head, upgrade
+from tests.cli import cli
 from tests.conftest import Chat
 from tests.databases import BACKEND, Databases
 
@@ -29,9 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TDC_")} | {"TDC_DATABASE_URL": db_url}
-    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=ROOT, env=env,
-                          timeout=120)
+    """`python -m bot ARGS`, in this process (tests/cli.py)."""
+    return cli(db_url, *args)
 
 
 def test_the_migrations_build_exactly_the_tables_the_models_declare(databases: Databases) -> None:

@@ -4,9 +4,7 @@ our own in Excel with other columns — drafted, checked, fixed by a reviewer, l
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from datetime import date, datetime
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from jobs.policy import DEFAULT_POLICY
 from models import Plan, Unit
 from models.organisation import Role
 from reports.summary import summarise
+from tests.cli import cli
 from tests.conftest import Chat, invite
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,10 +33,8 @@ CUT = "sản phẩm, hàng hóa giai đoạn"  # where the page break cut II.3's
 
 
 def run(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TDC_DATABASE_URL": db_url}
-    env.pop("TDC_TELEGRAM_TOKEN", None)
-    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=ROOT, env=env,
-                          timeout=120)
+    """`python -m bot ARGS`, in this process (tests/cli.py)."""
+    return cli(db_url, *args)
 
 
 def seed_as_word(path: Path) -> None:

@@ -6,11 +6,8 @@ own."""
 from __future__ import annotations
 
 import io
-import os
 import subprocess
-import sys
 from datetime import date, datetime
-from pathlib import Path
 
 from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
@@ -31,6 +28,7 @@ from models import AuditLog, Outbox, ProgressUpdate, Unit
 from models.organisation import Role
 from reports.summary import summarise
 from reports.xlsx import workbook
+from tests.cli import cli
 from tests.conftest import NOW, Chat, add_member, invite
 from tests.fake_telegram import FakeTelegram
 from tests.fake_zalo import FakeZalo
@@ -166,9 +164,7 @@ def test_review_from_the_command_line(engine: Engine, settings: Settings, conver
     url = engine.url.render_as_string(hide_password=False)
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "bot", "review", *args], cwd=Path(__file__).parents[1],
-                              env={**os.environ, "TDC_DATABASE_URL": url}, text=True,
-                              capture_output=True, timeout=60)
+        return cli(url, "review", *args)
 
     listed = run("list", "--year", "2025")
     assert "u1 " in listed.stdout and "21040" in listed.stdout and "1 báo cáo chờ tiếp nhận" in listed.stdout

@@ -50,8 +50,11 @@ def render(reply: Reply) -> str:
     return numbered(Reply("\n".join(lines), reply.buttons), indent="  ")
 
 
-def run_console(conversation: Conversation, user_id: str, stdin: TextIO = sys.stdin,
-                stdout: TextIO = sys.stdout) -> None:
+def run_console(conversation: Conversation, user_id: str, stdin: TextIO | None = None,
+                stdout: TextIO | None = None) -> None:
+    """Reads the terminal's (or a pipe's) lines until it ends; the streams default to the process's own at the
+    time of the call."""
+    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
     speak = lang(conversation.settings.language)
     print(speak._("Console chat. Type /help for commands; Ctrl-D to leave."), file=stdout, flush=True)
     for line in stdin:
