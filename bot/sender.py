@@ -27,6 +27,7 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select, update
 
+from bot.claims import Claim
 from handlers import menu
 from handlers.messages import Button, Reply
 from models import ChannelAccount, Outbox
@@ -95,18 +96,25 @@ class Sender:
         """Delivers what is pending: only the rows of `keys` (the courier's), or only those older than
         `settled` (the periodic retry, which leaves fresh ones to the courier of the process that wrote them)."""
         given_up = await asyncio.to_thread(self._give_up_old)
-        rows = await asyncio.to_thread(self._pending, keys, settled)
+        claim = Claim(self.engine)
+        rows = await asyncio.to_thread(claim.take, [row for row in await asyncio.to_thread(self._pending, keys, settled)
+                                                    if row.channel in self.channels])
         by_chat: dict[tuple[str, str], list[Outbox]] = defaultdict(list)
         for row in rows:
-            if row.channel in self.channels:
-                by_chat[(row.channel, row.chat_id)].append(row)
+            by_chat[(row.channel, row.chat_id)].append(row)
         report = DrainReport()
         gate = asyncio.Semaphore(self.workers)
         marks = SentMarks(self.engine)
+        renewing = asyncio.create_task(claim.keep())
         try:
             await asyncio.gather(*(self._chat(gate, messages, report, marks) for messages in by_chat.values()))
         finally:
+            renewing.cancel()
             await marks.written()
+            try:
+                await asyncio.shield(asyncio.to_thread(claim.release))
+            except Exception as error:  # noqa: BLE001 (the database away: the claim lapses after its lease)
+                log.warning("claim not released", extra={"error": type(error).__name__})
         report.left = len(rows) - report.sent - report.unreachable - report.given_up
         report.given_up += given_up
         return report
@@ -173,11 +181,25 @@ class Sender:
         with Session(self.engine, expire_on_commit=False) as session:
             blocked = select(ChannelAccount.member_id).where(col(ChannelAccount.blocked).is_(True))
             query = select(Outbox).where(Outbox.status == OutboxStatus.PENDING, col(Outbox.member_id).not_in(blocked))
-            if keys is not None:
-                query = query.where(col(Outbox.key).in_(sorted(keys)[:1000]))
             if settled is not None:
                 query = query.where(col(Outbox.created_at) < utcnow() - settled)
-            return list(session.exec(query.order_by(col(Outbox.id))))
+            if keys is None:
+                return list(session.exec(query.order_by(col(Outbox.id))))
+            ordered = sorted(keys)
+            found = [row for start in range(0, len(ordered), MARKS_PER_STATEMENT) for row in session.exec(
+                query.where(col(Outbox.key).in_(ordered[start:start + MARKS_PER_STATEMENT])))]
+            return sorted(found, key=lambda row: row.id or 0)
+
+    def still_pending(self, keys: set[str]) -> set[str]:
+        """Which of these messages are still to be sent (neither sent, given up, nor unreachable)."""
+        found: set[str] = set()
+        ordered = sorted(keys)
+        with Session(self.engine) as session:
+            for start in range(0, len(ordered), MARKS_PER_STATEMENT):
+                found.update(session.exec(select(Outbox.key).where(
+                    col(Outbox.key).in_(ordered[start:start + MARKS_PER_STATEMENT]),
+                    Outbox.status == OutboxStatus.PENDING)).all())
+        return found
 
     def _give_up_old(self) -> int:
         """Messages that kept failing for MAX_AGE are not tried again: a reminder days late helps nobody."""
@@ -262,7 +284,8 @@ class SentMarks:
             for start in range(0, len(rows), MARKS_PER_STATEMENT):
                 ids = [row.id for row in rows[start:start + MARKS_PER_STATEMENT]]
                 session.exec(update(Outbox).where(col(Outbox.id).in_(ids))  # type: ignore[call-overload]
-                             .values(status=OutboxStatus.SENT, sent_at=utcnow(), attempts=Outbox.attempts + 1))
+                             .values(status=OutboxStatus.SENT, sent_at=utcnow(), attempts=Outbox.attempts + 1,
+                                     claimed_by=None, claimed_until=None))
             menu.delivered(session, [(row.member_id, [token for token, _ in row.buttons]) for row in rows])
             session.commit()
 
@@ -270,11 +293,19 @@ class SentMarks:
 class Courier:
     """Delivers within seconds what a person's act queued — a return, an extension request, a decision, an
     acceptance — in office hours or not: the conversation wakes it once the act is committed (`wake`, safe to
-    call from the dispatcher's worker thread). Scheduled reminders keep the reminder cycle's office hours."""
+    call from the dispatcher's worker thread). What the platform refused for now is tried again on the
+    courier's own schedule (RETRY_DELAYS), at any hour, not at the office-hours retry of the reminder cycle.
+    A process that stops sends what it queued before it exits (at most FINAL_SECONDS), else leaves it
+    unclaimed for the others. Scheduled reminders keep the reminder cycle's office hours."""
 
-    def __init__(self, sender: Sender) -> None:
-        self.sender = sender
+    RETRY_DELAYS = (5.0, 15.0, 60.0, 300.0)  # seconds; then every five minutes until the sender gives it up
+    FINAL_SECONDS = 10.0
+
+    def __init__(self, sender: Sender, retry_delays: tuple[float, ...] = RETRY_DELAYS) -> None:
+        self.sender, self.retry_delays = sender, retry_delays
         self._keys: set[str] = set()
+        self._unsent: set[str] = set()
+        self._failures = 0
         self._ready = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -289,16 +320,34 @@ class Courier:
     async def run(self, stop: asyncio.Event) -> None:
         self._loop = asyncio.get_running_loop()
         while not stop.is_set():
-            waiting = asyncio.ensure_future(self._ready.wait())
-            stopping = asyncio.ensure_future(stop.wait())
-            await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            waiting.cancel()
-            stopping.cancel()
+            await self._next(stop)
             if stop.is_set():
-                return
+                break
             self._ready.clear()
-            keys, self._keys = self._keys, set()
+            await self._deliver()
+        if self._keys or self._unsent:
             try:
-                await self.sender.drain(keys=keys)
-            except Exception as error:  # noqa: BLE001 (left pending: the periodic retry sends them)
-                log.warning("notices not delivered now", extra={"error": type(error).__name__})
+                await asyncio.wait_for(self._deliver(), self.FINAL_SECONDS)
+            except (TimeoutError, asyncio.TimeoutError):
+                log.warning("notices left to the other processes", extra={"notices": len(self._keys | self._unsent)})
+
+    async def _next(self, stop: asyncio.Event) -> None:
+        """Until woken, stopped, or the time to try again what was refused."""
+        waiting = asyncio.ensure_future(self._ready.wait())
+        stopping = asyncio.ensure_future(stop.wait())
+        delay = self.retry_delays[min(self._failures, len(self.retry_delays)) - 1] if self._unsent else None
+        await asyncio.wait({waiting, stopping}, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+        stopping.cancel()
+
+    async def _deliver(self) -> None:
+        keys, self._keys, self._unsent = self._keys | self._unsent, set(), set()
+        try:
+            await self.sender.drain(keys=keys)
+        except Exception as error:  # noqa: BLE001 (tried again on the courier's schedule)
+            log.warning("notices not delivered now", extra={"error": type(error).__name__})
+        try:
+            self._unsent = await asyncio.to_thread(self.sender.still_pending, keys)
+        except Exception:  # noqa: BLE001 (the database away: all of them are tried again)
+            self._unsent = keys
+        self._failures = self._failures + 1 if self._unsent else 0

@@ -2,6 +2,10 @@
 
 A row's `key` is unique: a reminder for (member, deadline, stage) can be written once only, so a scan that
 runs twice, or a process killed in the middle of a fan-out and started again, cannot send it twice.
+
+A pending row is sent by the one sender that claimed it (`claimed_by`, until `claimed_until`): several bot
+processes, or a process's courier and its reminder cycle, never send one row twice. A claim lapses when its
+holder stops renewing it (a process killed), so another sender takes the row over (bot/sender.py).
 """
 
 from __future__ import annotations
@@ -36,3 +40,5 @@ class Outbox(SQLModel, table=True):
     last_error: str = ""
     created_at: NaiveDatetime = Field(default_factory=utcnow)
     sent_at: NaiveDatetime | None = None
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: NaiveDatetime | None = None

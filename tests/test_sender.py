@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import signal
@@ -16,10 +17,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.channels.telegram import CHANNEL, build_application, deliverer
-from bot.sender import Sender
+from bot.sender import Courier, Sender, TryLater
 from bot.settings import Settings
 from handlers.outbox import OutgoingMessage, enqueue
-from models import ChannelAccount, Outbox, session_scope
+from handlers.messages import Reply
+from models import ChannelAccount, Outbox, make_engine, session_scope
 from models.outbox import OutboxStatus
 from tests.conftest import add_member
 from tests.fake_telegram import FakeTelegram, refusal
@@ -144,3 +146,81 @@ def test_killed_in_the_middle_of_a_fan_out_and_started_again(db_url: str, engine
         assert delivered_before == 3 and reminders == {chat: 1 for chat in chats.values()}
     else:  # the three accepted before the kill may each have gone out before their mark was written
         assert sum(reminders.values()) - len(chats) <= workers - 1
+
+
+async def test_two_senders_at_once_send_each_notice_once(engine: Engine, db_url: str) -> None:
+    """A new leader's catch-up and another process's courier drain the same outbox at the same moment: each row
+    is claimed by one of them before it is sent, so every notice goes out once."""
+    chats = list(range(61_000, 61_040))
+    members = [add_member(engine, "21040", chat) for chat in chats]
+    with session_scope(engine) as session:
+        enqueue(session, [OutgoingMessage(f"test:{m}", "accepted", m, CHANNEL, str(chat), f"Đã tiếp nhận {chat}")
+                          for m, chat in zip(members, chats)])
+    delivered: Counter[str] = Counter()
+
+    async def record(chat_id: str, reply: Reply) -> None:
+        await asyncio.sleep(0.01)  # a platform's answer takes a moment: long enough for the other to try
+        delivered[chat_id] += 1
+
+    other_process = make_engine(db_url)
+    try:
+        reports = await asyncio.gather(
+            Sender(engine, {CHANNEL: record}, per_chat_interval=0).drain(),
+            Sender(other_process, {CHANNEL: record}, per_chat_interval=0).drain(keys={f"test:{m}" for m in members}))
+    finally:
+        other_process.dispose()
+    assert delivered == Counter({str(chat): 1 for chat in chats})
+    assert sum(report.sent for report in reports) == len(chats)
+    with Session(engine) as session:
+        rows = session.exec(select(Outbox)).all()
+    assert {row.status for row in rows} == {OutboxStatus.SENT} and {row.claimed_by for row in rows} == {None}
+
+
+async def test_a_notice_the_platform_refuses_for_a_while_goes_out_at_any_hour(engine: Engine) -> None:
+    """A return told to an officer at 21:00 meets a run of 429s longer than the sender's own tries: the courier
+    tries it again on its own schedule, not at the reminder cycle's office-hours retry the next morning."""
+    member = add_member(engine, "21040", 62_001)
+    refusals = 8
+    delivered: list[str] = []
+
+    async def busy_platform(chat_id: str, reply: Reply) -> None:
+        nonlocal refusals
+        if refusals:
+            refusals -= 1
+            raise TryLater("429 Too Many Requests")
+        delivered.append(reply.text)
+
+    courier = Courier(Sender(engine, {CHANNEL: busy_platform}, per_chat_interval=0, attempts=2, backoff=0.01),
+                      retry_delays=(0.1, 0.2))
+    stop = asyncio.Event()
+    running = asyncio.create_task(courier.run(stop))
+    await asyncio.sleep(0)
+    with session_scope(engine) as session:
+        enqueue(session, [OutgoingMessage("returned:1:u1", "returned", member, CHANNEL, "62001", "Sở KH&CN trả lại")])
+    courier.wake(["returned:1:u1"])
+    for _ in range(100):
+        if delivered:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await running
+    assert delivered == ["Sở KH&CN trả lại"] and refusals == 0
+
+
+async def test_a_courier_that_stops_sends_what_it_queued_before_it_exits(engine: Engine) -> None:
+    member = add_member(engine, "21040", 62_002)
+    delivered: list[str] = []
+
+    async def record(chat_id: str, reply: Reply) -> None:
+        delivered.append(reply.text)
+
+    courier = Courier(Sender(engine, {CHANNEL: record}, per_chat_interval=0))
+    stop = asyncio.Event()
+    running = asyncio.create_task(courier.run(stop))
+    await asyncio.sleep(0)
+    with session_scope(engine) as session:
+        enqueue(session, [OutgoingMessage("accepted:2:u2", "accepted", member, CHANNEL, "62002", "Đã tiếp nhận")])
+    courier.wake(["accepted:2:u2"])
+    stop.set()  # SIGTERM right after the act was committed
+    await running
+    assert delivered == ["Đã tiếp nhận"]
