@@ -1,7 +1,7 @@
 """The 20 November rush: officers send their annual report within one minute, against PostgreSQL.
 
 Part 1, end to end: the bot runs as its own process (`python -m bot run`, webhook mode) on PostgreSQL; every
-officer's annual report form is already filled up to its last question, and each sends "Lưu" (save) at a
+officer's annual report form is already filled up to its last question, and each sends "Gửi" (send) at a
 random moment of the window, as a webhook call. Measured: the time from the call to the reply reaching the
 fake Bot API server (p50, p95, max; aim: p95 under 1 s), and whether every report was stored.
 
@@ -79,14 +79,14 @@ def officers(engine: Engine, count: int) -> list[int]:
 
 
 def fill_annual_report(conversation: Conversation, chat: int) -> None:
-    """Answers the annual report form up to its last question: every task "nothing arose", no comments."""
+    """Answers the annual report form up to its last question: nothing new, no comments."""
     answer = "/baocaonam"
     for _ in range(200):
         replies = conversation.handle_sync(message(chat, answer))
         buttons = [c.label for r in replies for c in r.buttons]
-        if buttons[:1] == ["Lưu"]:
+        if buttons[:1] == ["Gửi"]:
             return
-        answer = "Không phát sinh" if "Không phát sinh" in buttons else "/boqua"
+        answer = "Không có gì mới" if "Không có gì mới" in buttons else "/boqua"
     raise RuntimeError(f"the form of {chat} did not reach its last question: {replies[-1].text[:200]}")
 
 
@@ -129,7 +129,7 @@ def webhook_update(update_id: int, chat: int, words: str) -> dict[str, Any]:
 
 
 async def rush(fake: FakeTelegram, base: str, chats: list[int], window: float) -> dict[int, float]:
-    """Each officer sends "Lưu" at a random moment of the window; returns when each call was made."""
+    """Each officer sends "Gửi" at a random moment of the window; returns when each call was made."""
     started: dict[int, float] = {}
     moments = sorted((random.uniform(0, window), chat) for chat in chats)
     origin = time.monotonic()
@@ -137,7 +137,7 @@ async def rush(fake: FakeTelegram, base: str, chats: list[int], window: float) -
         async def one(at: float, chat: int) -> None:
             await asyncio.sleep(max(0.0, origin + at - time.monotonic()))
             started[chat] = time.monotonic()
-            answer = await client.post(f"{base}/telegram", json=webhook_update(chat, chat, "Lưu"),
+            answer = await client.post(f"{base}/telegram", json=webhook_update(chat, chat, "Gửi"),
                                        headers={TELEGRAM_HEADER: SECRET})
             answer.raise_for_status()
 

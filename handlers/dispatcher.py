@@ -40,7 +40,7 @@ OWN, ALL = Permission.OWN_UNIT, Permission.READ_ALL
 _TABLE: list[tuple[tuple[str, ...], Permission, Command, bool]] = [
     (("nhiemvu", "tasks"), OWN, my_tasks.show, False),
     (("capnhat", "update"), OWN, lambda ctx, args: ENGINE.start(ctx, "progress", progress.preset(ctx, args)), True),
-    (("baocaonam", "annual"), OWN, _form(lambda ctx: annual.start(ctx, ENGINE)), True),
+    (("baocaonam", "annual"), OWN, lambda ctx, args: annual.start(ctx, ENGINE, args), True),
     (("tiep", "continue"), OWN, _form(ENGINE.resume), True),
     (("quaylai", "back"), OWN, _form(ENGINE.back), True),
     (("boqua", "skip"), OWN, _form(ENGINE.skip), True),

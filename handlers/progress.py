@@ -114,14 +114,17 @@ def save(ctx: Context, answers: Answers) -> list[Reply]:
 @dataclass(frozen=True, kw_only=True)
 class StatusStep(Choice):
     """The status, by button, number or words; or a percentage with its sign ("60%", or a number from 5 to
-    99, past the list's own numbers), which says "in progress" and how far in one message."""
+    99, past the list's own numbers), which says "in progress" and how far in one message. `percent` names the
+    step the percentage answers (the annual report has one per task)."""
+
+    percent: str = "percent"
 
     def parse(self, ctx: Context, answers: Answers, text: str) -> Any:
         typed = text.strip()
         number = typed.rstrip("% ").replace(",", ".")
         if number.replace(".", "", 1).isdecimal() and (typed.endswith("%") or 5 <= float(number) < 100):
             percent = PERCENT_STEP.parse(ctx, answers, typed)
-            return Together({self.name: Status.IN_PROGRESS, PERCENT_STEP.name: percent})
+            return Together({self.name: Status.IN_PROGRESS, self.percent: percent})
         return super().parse(ctx, answers, text)
 
 

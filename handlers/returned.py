@@ -7,10 +7,12 @@ from typing import Any
 
 from sqlmodel import select
 
+from handlers.annual import SOME_NEWS
 from handlers.assignments import unit_tasks
 from handlers.context import Context
 from handlers.forms import FormEngine
 from handlers.messages import Action, Reply
+from handlers.progress import WORKING
 from handlers.review import files_of, load, newer_than, parse_ref, unit_of, what
 from jobs.year import returned_submissions
 from models import AnnualReport, Assignment, ProgressUpdate, Task
@@ -69,20 +71,25 @@ def progress_answers(update: ProgressUpdate, figures: list[dict[str, Any]]) -> d
 
 
 def annual_answers(ctx: Context, report: AnnualReport) -> dict[str, Any]:
-    """The /baocaonam form's answers as the report gave them: each task answered again ("change"), so the
-    revision carries every answer, not only the corrected ones."""
+    """The /baocaonam form's answers as the report gave them: every task it answered is picked again with its
+    answers filled in, so the revision carries every answer, not only the corrected ones; the tasks it kept
+    stay kept."""
     sent = {u.assignment_id: u for u in ctx.session.exec(
         select(ProgressUpdate).where(ProgressUpdate.annual_report_id == report.id))}
-    answers: dict[str, Any] = {"difficulties": report.difficulties or None, "proposals": report.proposals or None}
+    answers: dict[str, Any] = {"scope": SOME_NEWS, "rest": [], "difficulties": report.difficulties or None,
+                               "proposals": report.proposals or None}
+    news = []
     for item in unit_tasks(ctx):
         update = sent.get(item.assignment_id)
         if update is None:
-            continue  # kept as it stood, or added since: asked as usual
+            continue  # kept as it stood, or added since
         prefix = f"t{item.assignment_id}"
-        if item.update is not None:
-            answers[f"{prefix}.keep"] = "change"
-        answers.update({f"{prefix}.status": update.status, f"{prefix}.result": update.result or None})
+        news.append(str(item.assignment_id))
+        answers[f"{prefix}.status"] = update.status
+        if update.status in WORKING:
+            answers[f"{prefix}.result"] = update.result or None
         if update.percent is not None:
             answers[f"{prefix}.percent"] = update.percent
         answers.update({f"{prefix}.fig.{key}": value for key, value in update.figures.items()})
+    answers["news"] = news
     return answers

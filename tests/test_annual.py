@@ -21,7 +21,7 @@ from tests.test_telegram import Officer, running_bot
 
 # What each unit says of its tasks: status by task code (1 done, 2 in progress, 4 nothing arose) and figures.
 ANSWERS = {
-    "21040": {"III.2": "1", "V.1": "2", "I.2": "1"},
+    "21040": {"V.1": "2", "I.2": "1"},  # and III.2, reported done during the year: kept
     "21211": {"III.2": "1", "V.3": "1"},
     "BAOQNG": {"I.2": "1"},
 }
@@ -36,21 +36,23 @@ async def answer_until_asked_to_confirm(officer: Officer, statuses: dict[str, st
     current = ""
     while True:
         text = officer.last[-1]["text"]
-        if "Gửi báo cáo năm này?" in text:
+        if "Gửi báo cáo năm này cho Sở KH&CN?" in text:
             return tasks
-        if "Nhiệm vụ " in text and "/" in text.split("Nhiệm vụ ", 1)[1][:6]:
+        if "\nNhiệm vụ " in f"\n{text}" and "), " in text:
             if stop_after is not None and tasks == stop_after:
                 return tasks
-            current = text.split(": ", 1)[1].split(".", 2)[0] + "." + text.split(": ", 1)[1].split(".", 2)[1]
+            current = f"\n{text}".split("\nNhiệm vụ ", 1)[1].split(" ", 1)[0]
             tasks += 1
-        if "Giữ nguyên nội dung đã báo cáo?" in text:
-            await officer.press("Giữ nguyên")
+        if "Có nhiệm vụ nào có kết quả mới không?" in text:
+            await officer.press("Chọn nhiệm vụ có kết quả mới" if statuses else "Không có gì mới")
+        elif "Nhiệm vụ nào có kết quả mới?" in text:
+            await officer.say(", ".join(statuses))
         elif "Tình hình thực hiện nhiệm vụ?" in text:
-            await officer.say(statuses.get(current, "4"))
+            await officer.say(statuses[current])
         elif "bao nhiêu phần trăm" in text:
             await officer.say("60%")
         elif "Kết quả đã thực hiện" in text:
-            await officer.say("/boqua" if statuses.get(current, "4") == "4" else f"Kết quả {current}")
+            await officer.say(f"Kết quả {current}")
         elif "Vui lòng nhập số" in text:
             key = next(k for k, label in LABELS.items() if label in text)
             await officer.say(FIGURE[key])
@@ -84,25 +86,26 @@ async def test_three_units_report_the_year_and_a_manager_consolidates(engine: En
             await officers["21040"].press("Lưu")
 
             first = await officers["21040"].say("/baocaonam")
-            assert "Nhiệm vụ 1/15: I.1. Tiếp tục tổ chức quán triệt" in first
+            assert "Báo cáo năm 2025 của UBND xã Bình Sơn: 15 nhiệm vụ." in first
+            assert "Đã báo cáo trong năm, giữ nguyên: III.2 (Đã hoàn thành" in first
             await answer_until_asked_to_confirm(officers["21040"], ANSWERS["21040"])
             summary = officers["21040"].last[-1]["text"]
-            assert "• III.2 · Trả lời: Giữ nguyên" in summary and "• I.2 · Tình trạng: Đã hoàn thành" in summary
-            receipt = await officers["21040"].press("Lưu")
-            assert "Đã nhận báo cáo năm 2025 của UBND xã Bình Sơn" in receipt and "cập nhật mới 14, giữ nguyên 1" in receipt
+            assert "1 nhiệm vụ giữ nguyên như đã báo cáo" in summary and "• I.2 · Tình trạng: Đã hoàn thành" in summary
+            receipt = await officers["21040"].press("Gửi")
+            assert "Đã nhận báo cáo năm 2025 của UBND xã Bình Sơn" in receipt and "giữ nguyên 1." in receipt
 
             await officers["BAOQNG"].say("/baocaonam")
             await answer_until_asked_to_confirm(officers["BAOQNG"], ANSWERS["BAOQNG"])
-            await officers["BAOQNG"].press("Lưu")
+            await officers["BAOQNG"].press("Gửi")
 
             await officers["21211"].say("/baocaonam")
-            answered = await answer_until_asked_to_confirm(officers["21211"], ANSWERS["21211"], stop_after=5)
-            assert answered == 5
+            answered = await answer_until_asked_to_confirm(officers["21211"], ANSWERS["21211"], stop_after=1)
+            assert answered == 1
         async with running_bot(fake, engine, settings, now=NOW + timedelta(days=1)):
             resumed = await officers["21211"].say("/tiep")
-            assert "Nhiệm vụ 6/15:" in resumed
+            assert "Nhiệm vụ V.3 (phối hợp), 2/2" in resumed
             await answer_until_asked_to_confirm(officers["21211"], ANSWERS["21211"])
-            assert "Đã nhận báo cáo năm 2025 của UBND xã Tịnh Khê" in await officers["21211"].press("Lưu")
+            assert "Đã nhận báo cáo năm 2025 của UBND xã Tịnh Khê" in await officers["21211"].press("Gửi")
 
             manager = Officer(fake, 6000)
             await manager.say(f"/start {invite(engine, 'SKHCN', Role.MANAGER)}")
@@ -152,4 +155,5 @@ def test_a_unit_without_tasks_is_told_so(conversation, engine: Engine) -> None: 
     chat = Chat(conversation, user_id="77")
     chat.say(f"/start {invite(engine, 'VPUBND')}")
     reply = chat.say("/baocaonam")
-    assert assignments and reply.startswith("Nhiệm vụ 1/")  # VP UBND cooperates on several tasks
+    assert assignments and reply.startswith("Báo cáo năm 2025 của")  # VP UBND cooperates on several tasks
+    assert "Chưa báo cáo, đơn vị phối hợp:" in reply

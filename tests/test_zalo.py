@@ -180,13 +180,15 @@ async def test_the_annual_report_over_zalo(engine: Engine, settings: Settings) -
         async with polling(fake, engine, settings):
             await phone.say(invite(engine, "BAOQNG"))
             first = await phone.say("/baocaonam")
-            assert "Nhiệm vụ 1/1: I.2." in first and first.endswith("4. Không phát sinh")
+            assert "Chưa báo cáo, đơn vị phối hợp: I.2." in first and first.endswith("2. Chọn nhiệm vụ có kết quả mới")
+            await phone.say("2")
+            assert (await phone.say("1")).endswith("4. Không phát sinh")
             await phone.say("hoan thanh")
             await phone.say("Đăng 24 tin bài về tiêu chuẩn, đo lường")
             await phone.say("24 tin/bài")
             await phone.say("/boqua")
             summary = await phone.say("Chưa có phóng viên chuyên trách")
-            assert "Gửi báo cáo năm này?\n1. Lưu" in summary
+            assert "Gửi báo cáo năm này cho Sở KH&CN?\n1. Gửi" in summary
             assert "Đã nhận báo cáo năm 2025 của Báo và Phát thanh, Truyền hình Quảng Ngãi" in await phone.say("1")
     with Session(engine) as session:
         [report] = session.exec(select(AnnualReport)).all()

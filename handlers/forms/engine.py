@@ -132,7 +132,7 @@ class FormEngine:
         # The meaning of a button is checked again against what this member may choose now.
         if value not in {o.value for o in step.options(ctx, state.answers)}:
             raise Invalid(N_("That choice is not available to you. Please use the buttons below."))
-        return value
+        return step.pressed(ctx, state.answers, value)
 
     def _file(self, ctx: Context, form: Form, state: FormState, step: Step, incoming: Incoming) -> list[Reply]:
         """A file sent: kept in the answer of a Files step, which stays open for more; refused anywhere else."""
@@ -154,10 +154,10 @@ class FormEngine:
 
     def _accept(self, ctx: Context, form: Form, state: FormState, step: Step, value: Any) -> list[Reply]:
         given = value.values if isinstance(value, Together) else {step.name: value}
-        names = [s.name for s in form.flat(ctx, {**state.answers, **given}) if s.name in given]
-        answers, following = self._advance(ctx, form, {**state.answers, **given}, after=names[-1])
+        steps = [s for s in form.flat(ctx, {**state.answers, **given}) if s.name in given]
+        answers, following = self._advance(ctx, form, {**state.answers, **given}, after=steps[-1].name)
         state.answers = answers
-        state.history = [*state.history, *names]
+        state.history = [*state.history, *(s.name for s in steps if not s.silent)]  # /quaylai asks, never a silent one
         state.step = following.name
         self._touch(state)
         return [self._prompt(ctx, form, state)]

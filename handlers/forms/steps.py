@@ -54,6 +54,7 @@ class Step:
     intro: str = ""  # shown above the question (already in the member's language): which task, what was said
     title_prefix: str = ""  # before the title in the summary, where several steps share a title
     silent: bool = False  # never asked: filled by what the member sends while the form is open (files)
+    listed: bool = True  # shown in the summary; not a record kept beside the answers
 
     def applies(self, answers: Answers) -> bool:
         return self.when is None or self.when(answers)
@@ -75,6 +76,10 @@ class Step:
 
     def show(self, ctx: Context, answers: Answers, value: Any) -> str:
         return str(value)
+
+    def pressed(self, ctx: Context, answers: Answers, value: str) -> Any:
+        """The answer a button of this step gives (its option's value)."""
+        return value
 
 
 OptionSource = Sequence[tuple[str, str]] | Callable[["Context", Answers], list[Option]]
@@ -99,6 +104,33 @@ class Choice(Step):
     def show(self, ctx: Context, answers: Answers, value: Any) -> str:
         labels = {o.value: o.label for o in self.options(ctx, answers)}
         return labels.get(value, str(value))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Picks(Choice):
+    """Several of a list at once, typed as their numbers or keys ("2, 5", "I.3 III.1", "1-3"); a button picks
+    one. The answer is the values, in the list's order."""
+
+    def parse(self, ctx: Context, answers: Answers, text: str) -> list[str]:
+        options = self.options(ctx, answers)
+        parts = [part for part in re.split(r"[,;\s]+|\bva\b|\band\b", fold(text)) if part]
+        chosen: set[str] = set()
+        for part in parts:
+            span = re.fullmatch(r"(\d{1,4})-(\d{1,4})", part)
+            if span and int(span.group(1)) <= int(span.group(2)):
+                chosen.update(pick(options, str(n)) for n in range(int(span.group(1)), int(span.group(2)) + 1))
+            else:
+                chosen.add(pick(options, part))
+        if not chosen:
+            raise Invalid(N_("Please type the numbers of the tasks, separated by commas, for example: 2, 5."))
+        return [o.value for o in options if o.value in chosen]
+
+    def pressed(self, ctx: Context, answers: Answers, value: str) -> list[str]:
+        return [value]
+
+    def show(self, ctx: Context, answers: Answers, value: Any) -> str:
+        labels = {o.value: o.label.split(" ", 1)[0] for o in self.options(ctx, answers)}
+        return ", ".join(labels.get(v, str(v)) for v in value)
 
 
 def pick(options: Sequence[Option], text: str) -> str:
@@ -399,7 +431,7 @@ class Form:
         """The answers as the member will confirm them, one line per question that applies."""
         lines = [ctx.lang._("Your answers:")]
         for step in self.flat(ctx, answers):
-            if isinstance(step, Confirm) or not step.applies(answers) or step.name not in answers:
+            if isinstance(step, Confirm) or not step.applies(answers) or step.name not in answers or not step.listed:
                 continue
             if isinstance(step, Choice) and step.only_when_several and len(step.options(ctx, answers)) < 2:
                 continue
