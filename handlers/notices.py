@@ -23,7 +23,7 @@ from jobs.reminders import PUSH_CHANNELS, DueReminder, due_on, officers, recipie
 from jobs.year import AssignmentYear, Standing, UnitRef, rows_of, units_by_id, year_of
 from jobs.schedule import RuleKind
 from locales import Lang, lang
-from models import Assignment, ChannelAccount, Member, Outbox, Plan, Task, Unit
+from models import AnnualReport, Assignment, ChannelAccount, Member, Outbox, Plan, Task, Unit
 from models.organisation import Role
 
 MAX_CODES = 12
@@ -120,8 +120,9 @@ def digest_messages(session: Session, today: date) -> list[OutgoingMessage]:
     managers = [m for members in officers(session, role=Role.MANAGER).values() for m in members]
     if not managers:
         return []
-    overdue = [row for year in (today.year - 1, today.year) for row in year_of(session, year, today)
-               if row.standing is Standing.OVERDUE]
+    years = {year: year_of(session, year, today) for year in (today.year - 1, today.year)}
+    overdue = [row for rows in years.values() for row in rows if row.standing is Standing.OVERDUE]
+    annual = annual_missing(session, years[today.year], today)
     unreachable = _unreachable(session)
     uncovered = [unit for unit, people in recipients_on(session, today).items() if not people]
     units = units_by_id(session)
@@ -129,12 +130,29 @@ def digest_messages(session: Session, today: date) -> list[OutgoingMessage]:
     board = on_board(session)
     return [OutgoingMessage(f"digest:{m.member_id}:{week.year}-W{week.week:02d}", "digest", m.member_id, m.channel,
                             m.chat_id, digest_text(lang(m.language), today, overdue, unreachable, units, uncovered,
-                                                   board), m.unit_id)
+                                                   board, annual), m.unit_id)
             for m in managers]
 
 
+ANNUAL_WINDOW = timedelta(days=30)  # the digests of the month before the annual report is due name who is missing
+MAX_NAMED = 40
+
+
+def annual_missing(session: Session, rows: list[AssignmentYear], today: date) -> tuple[date, list[UnitRef]] | None:
+    """Within ANNUAL_WINDOW of the year's annual report deadline: the day, and the units that owe the report and
+    have not sent it."""
+    due = min((d.due for row in rows for d in row.deadlines if d.kind is RuleKind.ANNUAL and d.due >= today),
+              default=None)
+    if due is None or due - today > ANNUAL_WINDOW:
+        return None
+    sent = set(session.exec(select(AnnualReport.unit_id).where(AnnualReport.period == str(today.year))).all())
+    owing = {row.unit.id: row.unit for row in rows if row.unit.id not in sent}
+    return due, sorted(owing.values(), key=lambda unit: unit.name)
+
+
 def digest_text(speak: Lang, today: date, overdue: list[AssignmentYear], unreachable: dict[int, list[str]],
-                units: dict[int, UnitRef], uncovered: list[int] | None = None, board: OnBoard | None = None) -> str:
+                units: dict[int, UnitRef], uncovered: list[int] | None = None, board: OnBoard | None = None,
+                annual: tuple[date, list[UnitRef]] | None = None) -> str:
     late: dict[int, dict[date, list[str]]] = defaultdict(lambda: defaultdict(list))
     for row in overdue:
         late[row.unit.id or 0][row.due or today].append(row.task.code)
@@ -149,6 +167,13 @@ def digest_text(speak: Lang, today: date, overdue: list[AssignmentYear], unreach
     if uncovered:
         lines.append(speak._("Units with no one reachable (every officer away, nobody covering):"))
         lines += sorted(f"• {units[unit_id].name}" for unit_id in uncovered)
+    if annual is not None and annual[1]:
+        due, owing = annual
+        lines += ["", speak._("Annual report not received yet (due {date}): {n} units.", date=speak.date(due),
+                              n=len(owing))]
+        lines += [f"• {unit.name}" for unit in owing[:MAX_NAMED]]
+        if len(owing) > MAX_NAMED:
+            lines.append(speak._("… and {n} more (see /baocao xlsx).", n=len(owing) - MAX_NAMED))
     if board is not None:  # who is on board, apart from who has not reported
         lines += ["", headline(speak, board)]
         if board.nobody:

@@ -25,7 +25,8 @@ from locales import lang
 from models import Unit
 from reports.chart import chart
 from reports.docx import Signer, draft
-from jobs.year import STANDING_LABELS, NOT_REPORTED, Standing
+from jobs.year import STANDING_LABELS, NOT_REPORTED, Standing, UnitRef, local_day
+from models.progress import REVIEW_LABELS
 from reports.summary import Consolidation, Tally, YearOverview, YearSummary, overview_of, summarise
 from reports.xlsx import workbook
 
@@ -171,6 +172,8 @@ def overview(ctx: Context, summary: YearOverview) -> str:
     lines += [ctx.lang._("Implementation in {year}, as of {date}", year=summary.year, date=ctx.lang.date(ctx.today)),
              ctx.lang._("Units reported: {reported}/{expected}", reported=summary.units_reported,
                         expected=summary.units_expected),
+             ctx.lang._("Annual reports received: {received}/{expected}", received=summary.annual_received,
+                        expected=summary.units_expected),
              ctx.lang._("Awaiting review: {n} (/duyet)", n=review.awaiting_count(ctx.session, summary.year)),
              onboarding.headline(ctx.lang, onboarding.on_board(ctx.session)) + " (/baocao chuadangky)", ""]
     by_section = summary.by_section()
@@ -216,7 +219,23 @@ def by_unit(ctx: Context, summary: YearSummary, wanted: str) -> str:
         if row.update is not None and attached.get(row.update.id):
             line += " " + ctx.lang._("({n} file(s): /baocao tep u{id})", n=attached[row.update.id], id=row.update.id)
         lines.append(line)
-    return "\n".join(lines)
+    return "\n".join([*lines, "", *annual_of(ctx, summary, unit)])
+
+
+def annual_of(ctx: Context, summary: YearSummary, unit: UnitRef) -> list[str]:
+    """Whether the unit's annual report arrived: when, its receipt, where its review stands, and what it says
+    of difficulties and proposals."""
+    found = next((report for report, of in summary.annual_reports if of.id == unit.id), None)
+    if found is None:
+        return [ctx.lang._("Annual report: not received yet.")]
+    lines = [ctx.lang._("Annual report: received {date}, receipt a{id} — {review}.",
+                        date=ctx.lang.date(local_day(found.created_at, ctx.zone)), id=found.id,
+                        review=ctx.lang._(REVIEW_LABELS[found.review_state]).lower())]
+    if found.difficulties:
+        lines.append(ctx.lang._("Difficulties: {text}", text=found.difficulties))
+    if found.proposals:
+        lines.append(ctx.lang._("Proposals: {text}", text=found.proposals))
+    return lines
 
 
 def missing(ctx: Context, summary: YearSummary) -> str:

@@ -22,7 +22,8 @@ from docx.shared import Length, Mm, Pt
 from docx.table import Table, _Cell, _Row
 
 from locales import Lang
-from jobs.year import NOT_REPORTED, STANDING_LABELS, Standing
+from jobs.year import NOT_REPORTED, STANDING_LABELS, AssignmentYear, Standing
+from models.progress import ReviewState
 from reports.summary import KIND_GROUPS, YearSummary
 
 FONT = "Times New Roman"
@@ -33,6 +34,7 @@ SHORT = {Standing.DONE_ON_TIME: "✓", Standing.DONE_LATE: "✓*", Standing.PEND
 UNREPORTED_MARK = "°"  # beside the sign: nothing was reported on it
 APPENDIX_UNITS = 300  # more than this, and the appendix counts units by kind instead of listing each
 MAX_DIFFICULTIES = 300  # lines in section II; the rest are counted
+QUOTED_RESULTS = 8  # units' results quoted under a task in section I; the rest are counted
 LANDSCAPE_TEXT = Mm(297 - 30 - 15)  # the appendix's landscape page less its margins
 TABLE_PT = 8
 UNIT_COLUMN = Mm(52)  # the longest unit's name on two lines at 8 pt; 20 task columns share the rest
@@ -172,6 +174,12 @@ def _results(document: Document, summary: YearSummary, speak: Lang) -> None:
     text_paragraph(document, speak._("{reported} of {expected} units have reported on the year {year}.",
                                  reported=len(summary.units_reported), expected=len(summary.units_expected),
                                  year=summary.year))
+    review = Counter(row.update.review_state for row in summary.rows if row.update is not None)
+    text_paragraph(document, speak._("Of the reports in force, Sở KH&CN has accepted {accepted}; {pending} await "
+                                     "review; {returned} were returned to their units and are not counted as "
+                                     "results.", accepted=review[ReviewState.ACCEPTED],
+                                     pending=review[ReviewState.PENDING], returned=review[ReviewState.RETURNED]))
+    results = _results_by_task(summary)
     counts = summary.by_task()
     figures = summary.figures()
     tasks = summary.tasks()
@@ -192,6 +200,31 @@ def _results(document: Document, summary: YearSummary, speak: Lang) -> None:
                 text_paragraph(document, speak._("- {label}: {value} {unit} ({reports} units reporting{target}).",
                                              label=figure.label, value=speak.number(round(figure.value, 1)),
                                              unit=figure.unit, reports=figure.reports, target=target))
+            _quoted(document, speak, results.get(task.id or 0, []))
+
+
+def _results_by_task(summary: YearSummary) -> dict[int, list[AssignmentYear]]:
+    """What the units reported as done under each task, for the drafter to edit rather than retype: the
+    updates in force with a result, accepted ones first; a returned one is no result."""
+    found: dict[int, list[AssignmentYear]] = {}
+    for row in summary.rows:
+        if row.update is not None and row.update.result.strip() and row.update.review_state != ReviewState.RETURNED:
+            found.setdefault(row.task.id or 0, []).append(row)
+    for rows in found.values():
+        rows.sort(key=lambda row: (row.update is None or row.update.review_state != ReviewState.ACCEPTED,
+                                   row.unit.name))
+    return found
+
+
+def _quoted(document: Document, speak: Lang, rows: list[AssignmentYear]) -> None:
+    for row in rows[:QUOTED_RESULTS]:
+        assert row.update is not None
+        accepted = row.update.review_state == ReviewState.ACCEPTED
+        text_paragraph(document, speak._("+ {unit}: {result}", unit=row.unit.name, result=row.update.result.strip())
+                       + ("" if accepted else " " + speak._("(awaiting review)")))
+    if len(rows) > QUOTED_RESULTS:
+        text_paragraph(document, speak._("+ … and {n} more units reported results (the workbook's \"Updates\" "
+                                         "sheet lists them all).", n=len(rows) - QUOTED_RESULTS), italic=True)
 
 
 def _difficulties(document: Document, summary: YearSummary, speak: Lang) -> None:

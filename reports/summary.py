@@ -17,6 +17,7 @@ from jobs.year import (SUBMISSION_FIELDS, AssignmentYear, Standing, StandingCoun
                        rows_of, submissions, year_counts, year_of)
 from locales import N_
 from models import AnnualReport, Assignment, EvidenceFile, Plan, ProgressUpdate, Task, UpdateInForce
+from models.progress import ReviewState
 
 STREAMED_ROWS = 5_000
 # How the province's units are grouped when they are too many to list one by one (the chart, the draft).
@@ -91,6 +92,7 @@ class YearOverview(Consolidation):
     units_expected: int
     units_reported: int  # sent their annual report or an update on at least one task this year
     figures: list[FigureTotal]
+    annual_received: int = 0  # units whose annual report arrived, apart from those that sent updates only
 
     def by_section(self) -> dict[tuple[int, str], Tally]:
         found: dict[tuple[int, str], Tally] = defaultdict(Tally)
@@ -144,8 +146,8 @@ class YearSummary(Consolidation):
     def figures(self) -> list[FigureTotal]:
         given: dict[tuple[int, str], tuple[float, int]] = {}
         for row in self.rows:
-            if row.update is not None and row.task.figures:  # decoded only where the task counts something
-                _add_figures(given, row.task, row.update.figures)
+            if row.update is not None and row.task.figures and row.update.review_state != ReviewState.RETURNED:
+                _add_figures(given, row.task, row.update.figures)  # decoded only where the task counts something
         return figure_totals(self.tasks(), given)
 
 
@@ -225,12 +227,14 @@ def overview_of(session: Session, year: int, today: date, zone: tzinfo = VIETNAM
     for task_id, text, times in rows_of(session, select(Assignment.task_id, figures, func.count())
                                         .join(UpdateInForce, col(UpdateInForce.assignment_id) == Assignment.id)
                                         .join(ProgressUpdate, col(ProgressUpdate.id) == UpdateInForce.progress_update_id)
-                                        .where(UpdateInForce.period == period, col(Assignment.task_id).in_(counted))
+                                        .where(UpdateInForce.period == period, col(Assignment.task_id).in_(counted),
+                                               ProgressUpdate.review_state != ReviewState.RETURNED)
                                         .group_by(Assignment.task_id, figures)):  # the same answers, counted
         _add_figures(given, counted[task_id], decoded(text), times)
     plans = [p for p in session.exec(select(Plan).order_by(col(Plan.id))) if p.id in {t.plan_id for t in tasks}]
     return YearOverview(year, today, plans, scope, counts, _count(session, expected.distinct()),
-                        _count(session, union(with_update, with_report)), figure_totals(tasks, given))
+                        _count(session, union(with_update, with_report)), figure_totals(tasks, given),
+                        _count(session, with_report.distinct()))
 
 
 def _count(session: Session, query: Any) -> int:

@@ -51,6 +51,7 @@ def workbook(summary: YearSummary, speak: Lang) -> bytes:
     _by_unit(book, summary, speak)
     _assignments(book, summary, speak)
     _updates(book, summary, speak)
+    _annual_reports(book, summary, speak)
     _missing(book, summary, speak)
     return book.close()
 
@@ -143,6 +144,18 @@ def _updates(book: Book, summary: YearSummary, speak: Lang) -> None:
 def _figures(stored: str) -> str:
     """"key=value; …" of an update's figures; the same answers recur across units, so each is worded once."""
     return "; ".join(f"{k}={v}" for k, v in sorted(decoded(stored).items()))
+
+
+def _annual_reports(book: Book, summary: YearSummary, speak: Lang) -> None:
+    """The newest annual report of each unit that sent one: when, its receipt, what it says beside the tasks."""
+    reviews = {state: speak._(label) for state, label in REVIEW_LABELS.items()}
+    rows = [[unit.code, unit.name, report.created_at.strftime("%d/%m/%Y %H:%M"), f"a{report.id}",
+             reviews.get(report.review_state, report.review_state), report.tasks_updated, report.tasks_kept,
+             report.difficulties, report.proposals]
+            for report, unit in sorted(summary.annual_reports, key=lambda pair: pair[0].created_at)]
+    _table(book, speak._("Annual reports"),
+           [speak._("Code"), speak._("Unit"), speak._("Received (UTC)"), speak._("Receipt"), speak._("Review"),
+            speak._("Tasks updated"), speak._("Tasks kept"), speak._("Difficulties"), speak._("Proposals")], rows)
 
 
 def _missing(book: Book, summary: YearSummary, speak: Lang) -> None:

@@ -153,7 +153,7 @@ def test_the_workbook_and_the_draft_hold_the_stored_figures(engine: Engine) -> N
     with Session(engine) as session:
         summary = summarise(session, 2025, TODAY)
     book = load_workbook(BytesIO(workbook(summary, lang("vi"))))
-    assert book.sheetnames == ["Tổng hợp 2025", "Theo nhiệm vụ", "Theo đơn vị", "Giao nhiệm vụ", "Các cập nhật",
+    assert book.sheetnames == ["Tổng hợp 2025", "Theo nhiệm vụ", "Theo đơn vị", "Giao nhiệm vụ", "Các cập nhật", "Báo cáo năm",
                                "Chưa báo cáo"]
     first = book["Tổng hợp 2025"]
     values = {row[0]: row[1] for row in first.iter_rows(min_row=2, values_only=True)}
