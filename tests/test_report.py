@@ -153,8 +153,8 @@ def test_the_workbook_and_the_draft_hold_the_stored_figures(engine: Engine) -> N
     with Session(engine) as session:
         summary = summarise(session, 2025, TODAY)
     book = load_workbook(BytesIO(workbook(summary, lang("vi"))))
-    assert book.sheetnames == ["Tổng hợp 2025", "Theo nhiệm vụ", "Theo đơn vị", "Giao nhiệm vụ", "Các cập nhật", "Báo cáo năm",
-                               "Chưa báo cáo"]
+    assert book.sheetnames == ["Tổng hợp 2025", "Theo nhiệm vụ", "Theo đơn vị", "Giao nhiệm vụ", "Các cập nhật",
+                               "Báo cáo năm", "Chưa báo cáo"]
     first = book["Tổng hợp 2025"]
     values = {row[0]: row[1] for row in first.iter_rows(min_row=2, values_only=True)}
     assert values["V.1 — Số cuộc thanh tra, kiểm tra"] == 14 and values["V.1 — Số tiền xử phạt"] == 45_000_000
