@@ -1,13 +1,16 @@
 """`python -m bot review list|accept|return`: Sở KH&CN's review from the command line, the same acts as /duyet
 (handlers/review.py), audited with the actor "cli".
 
-accept and return take the submission in force for a unit and a task (`--task annual`: the unit's newest
-annual report of the year).
+accept takes references as the bot writes them (`review accept u37 u38 a5`, ranges `u37-u45`), every item a
+unit has waiting (`--unit 21040 --all`), or the submission in force for a unit and a task (`--unit 21040 --task
+III.1`; `--task annual`: the unit's newest annual report of the year); all in one transaction, each by the
+rule for one (decided once). return takes one reference or a unit and a task, and a note.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from typing import Any
 
@@ -15,11 +18,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.settings import Settings
-from handlers.review import Refused, accept, describe, give_back, queue, what
+from handlers.review import Refused, accept, describe, give_back, parse_ref, queue, what
 from jobs.year import in_force
-from locales import Lang
+from locales import N_, Lang
 from models import AnnualReport, Assignment, Plan, Task, Unit, session_scope
 from models.db import utcnow
+
+RANGE = re.compile(r"^([ua])(\d{1,12})-[ua]?(\d{1,12})$")
 
 
 def add_commands(sub: Any, speak: Lang) -> None:
@@ -30,14 +35,17 @@ def add_commands(sub: Any, speak: Lang) -> None:
     listing.add_argument("--unit", metavar="CODE", help=speak._("only this unit"))
     listing.add_argument("--plan", metavar="KEY", help=speak._("only this plan's tasks, and the annual reports"))
     listing.set_defaults(func=cmd_list)
-    for name, help_text in (("accept", speak._("accept a unit's submission on a task")),
-                            ("return", speak._("return a unit's submission on a task, with a note"))):
+    for name, help_text in (("accept", speak._("accept submissions: references (u37 u38 a5, u37-u45), a unit's "
+                                               "task, or everything a unit has waiting")),
+                            ("return", speak._("return a submission, with a note"))):
         act = actions.add_parser(name, help=help_text)
-        act.add_argument("--unit", metavar="CODE", required=True, help=speak._("the unit's code (see: units)"))
-        act.add_argument("--task", metavar="CODE", required=True,
-                         help=speak._("the task, e.g. III.1, or annual for the annual report"))
+        act.add_argument("refs", nargs="*", metavar="REF", help=speak._("references as the bot writes them: u12, a5"))
+        act.add_argument("--unit", metavar="CODE", help=speak._("the unit's code (see: units)"))
+        act.add_argument("--task", metavar="CODE", help=speak._("the task, e.g. III.1, or annual for the annual report"))
         act.add_argument("--year", type=int, help=speak._("the year (default: this year)"))
-        if name == "return":
+        if name == "accept":
+            act.add_argument("--all", action="store_true", help=speak._("everything the unit has waiting"))
+        else:
             act.add_argument("--note", required=True, help=speak._("what the unit should add or correct"))
         act.set_defaults(func=cmd_act)
 
@@ -61,27 +69,65 @@ def cmd_list(args: argparse.Namespace, settings: Settings, engine: Engine, speak
 
 def cmd_act(args: argparse.Namespace, settings: Settings, engine: Engine, speak: Lang) -> int:
     year = args.year or settings.now().year
-    try:
-        with session_scope(engine) as session:
-            unit = _unit(session, args.unit, speak)
-            if unit is None:
-                return 2
-            ref = _submission(session, unit, args.task, year)
-            if ref is None:
-                print(speak._("{unit} has sent nothing on {task} in {year}.", unit=unit.name, task=args.task,
-                              year=year), file=sys.stderr)
-                return 2
-            if args.action == "accept":
-                row = accept(session, ref, None, utcnow())
-                print(speak._("Accepted: {what}.", what=what(speak, session, ref, row)))
-            else:
-                row = give_back(session, ref, args.note, None, utcnow())
-                print(speak._("Returned to the unit: {what}.", what=what(speak, session, ref, row)))
-            print(describe(speak, session, ref, row))
-    except Refused as refused:
-        print(speak._(refused.msgid, **refused.values), file=sys.stderr)
-        return 2
-    return 0
+    with session_scope(engine) as session:
+        refs = _refs(session, args, year, speak)
+        if refs is None:
+            return 2
+        done, refused = 0, []
+        for ref in refs:
+            try:
+                row = (accept(session, ref, None, utcnow(), {"via": "cli"}) if args.action == "accept" else
+                       give_back(session, ref, args.note, None, utcnow(), {"via": "cli"}))
+            except Refused as why:
+                refused.append(f"{ref}: {speak._(why.msgid, **why.values)}")
+                continue
+            done += 1
+            if len(refs) == 1:
+                said = N_("Accepted: {what}.") if args.action == "accept" else N_("Returned to the unit: {what}.")
+                print(speak._(said, what=what(speak, session, ref, row)))
+                print(describe(speak, session, ref, row))
+    if len(refs) > 1:
+        print(speak._("Accepted {n}; each unit will be told.", n=done))
+    for line in refused:
+        print(line, file=sys.stderr)
+    return 2 if refused else 0
+
+
+def _refs(session: Session, args: argparse.Namespace, year: int, speak: Lang) -> list[str] | None:
+    """The references the arguments name, each said when it names nothing; None when nothing can be done."""
+    if args.refs:
+        found = [parse_ref(ref) for ref in args.refs]
+        ranges = [ref for ref, parsed in zip(args.refs, found) if parsed is None]
+        waiting = {item.ref for item in queue(session)}
+        refs = [ref for ref in found if ref is not None]
+        for text in ranges:
+            span = RANGE.match(text.lower())
+            if span is None:
+                print(speak._("{ref} is not a reference (u12, a5) nor a range (u12-u20).", ref=text), file=sys.stderr)
+                return None
+            refs += [ref for ref in sorted(waiting, key=lambda r: int(r[1:])) if ref[0] == span.group(1)
+                     and int(span.group(2)) <= int(ref[1:]) <= int(span.group(3))]
+        if args.action == "return" and len(refs) != 1:
+            print(speak._("Return one submission at a time: each needs its own note."), file=sys.stderr)
+            return None
+        return list(dict.fromkeys(refs))
+    if not args.unit:
+        print(speak._("Name the submissions (u12 a5), or a unit with --task or --all."), file=sys.stderr)
+        return None
+    unit = _unit(session, args.unit, speak)
+    if unit is None:
+        return None
+    if getattr(args, "all", False):
+        return [item.ref for item in queue(session, year, unit.id)]
+    if not args.task:
+        print(speak._("Name the task with --task (or --all for everything the unit has waiting)."), file=sys.stderr)
+        return None
+    ref = _submission(session, unit, args.task, year)
+    if ref is None:
+        print(speak._("{unit} has sent nothing on {task} in {year}.", unit=unit.name, task=args.task, year=year),
+              file=sys.stderr)
+        return None
+    return [ref]
 
 
 def _submission(session: Session, unit: Unit, task_code: str, year: int) -> str | None:

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from handlers import help as help_
 from handlers import (absence, annual, events, evidence, extensions, groups, invites, language, menu, my_tasks, progress,
-                      registration, report, returned, review, upcoming)
+                      registration, report, returned, review, review_desk, upcoming)
 from handlers.access import Permission, can, refusal
 from handlers.context import Context
 from handlers.forms import FormEngine
@@ -48,7 +48,7 @@ _TABLE: list[tuple[tuple[str, ...], Permission, Command, bool]] = [
     (("nhacnho", "reminders"), OWN, upcoming.show, False),
     (("sukien", "event"), Permission.RECORD_EVENTS, events.handle, False),
     (("baocao", "report"), ALL, report.handle, False),
-    (("duyet", "review"), Permission.REVIEW, lambda ctx, args: review.handle(ctx, args, ENGINE), True),
+    (("duyet", "review"), Permission.REVIEW, lambda ctx, args: review_desk.handle(ctx, args, ENGINE), True),
     (("sualai", "revise"), OWN, lambda ctx, args: returned.handle(ctx, args, ENGINE), True),
     (("giahan", "extend"), OWN, lambda ctx, args: extensions.handle(ctx, args, ENGINE), True),
     (("vangmat", "away"), OWN, absence.handle, False),

@@ -106,7 +106,7 @@ def save(ctx: Context, answers: Answers) -> list[Reply]:
     audit.record(ctx.session, audit.member(ctx.member), "update.saved", f"progress_update:{update.id}",
                  task=task.code, unit=ctx.unit.code, status=update.status, channel=ctx.channel)
     # The answers were just confirmed on the screen above: not repeated.
-    return [Reply(ctx.lang._("Saved: update no. {id} on task {code} for {year}, at {time}. Sở KH&CN will review "
+    return [Reply(ctx.lang._("Saved: update u{id} on task {code} for {year}, at {time}. Sở KH&CN will review "
                              "it; you will be told.", id=update.id, code=task.code, year=update.period,
                              time=ctx.now.strftime("%H:%M ") + ctx.lang.date(ctx.today)))]
 

@@ -22,12 +22,11 @@ from sqlmodel import Session, col, select
 from handlers import audit, evidence
 from handlers.access import Permission, can, refusal
 from handlers.context import Context
-from handlers.forms import Choice, Form, FormEngine, Option, Text
+from handlers.forms import Choice, Form, Option, Text
 from handlers.forms.steps import Answers, Confirm, named_save
 from handlers.menu import offer
 from handlers.messages import Action, Reply
 from handlers.outbox import OutgoingMessage, enqueue
-from handlers.plans import plan_named
 from jobs.calendar import CALENDAR
 from jobs.policy import DEFAULT_POLICY
 from jobs.reminders import officers
@@ -137,7 +136,7 @@ def newer_than(session: Session, row: Row) -> str | None:
     return f"a{newest}" if newest else None
 
 
-def _reviewable(session: Session, ref: str) -> Row:
+def reviewable(session: Session, ref: str) -> Row:
     row = load(session, ref)
     if row is None or (isinstance(row, ProgressUpdate) and row.annual_report_id is not None):
         raise Refused(N_("There is no submission {ref} to review."), ref=ref)
@@ -202,10 +201,10 @@ def give_back(session: Session, ref: str, note: str, reviewer: Member | None, at
 
 def _take(session: Session, ref: str, state: ReviewState, reviewer: Member | None, note: str, at: datetime) -> Row:
     """The decision on a submission, taken by one conditional write: only a row still awaiting review changes.
-    Two reviewers pressing at once (two chats of one batch, two processes) both pass `_reviewable`; the
+    Two reviewers pressing at once (two chats of one batch, two processes) both pass `reviewable`; the
     database lets one write and the other finds the row decided (PostgreSQL re-reads it after the first
     commits; SQLite lets one writer at a time) and is told who decided what, and when."""
-    row = _reviewable(session, ref)
+    row = reviewable(session, ref)
     table = type(row)
     taken = session.execute(
         update(table).where(col(table.id) == row.id, col(table.review_state) == ReviewState.PENDING)
@@ -213,7 +212,7 @@ def _take(session: Session, ref: str, state: ReviewState, reviewer: Member | Non
                 reviewed_at=at).execution_options(synchronize_session=False)).rowcount
     session.refresh(row)
     if taken != 1:
-        _reviewable(session, ref)  # decided meanwhile: raises with who decided it
+        reviewable(session, ref)  # decided meanwhile: raises with who decided it
         raise Refused(N_("There is no submission {ref} to review."), ref=ref)
     return row
 
@@ -238,12 +237,12 @@ def unit_of(session: Session, row: Row) -> Unit:
 
 
 def what(speak: Lang, session: Session, ref: str, row: Row) -> str:
-    """"update no. 12 on task III.1" / "the 2026 annual report (no. 5)"."""
+    """"update u12 on task III.1" / "the 2026 annual report (a5)": every item named as the desk names it."""
     if isinstance(row, AnnualReport):
-        return speak._("the {year} annual report (no. {id})", year=row.period, id=row.id)
+        return speak._("the {year} annual report (a{id})", year=row.period, id=row.id)
     assignment = session.get(Assignment, row.assignment_id)
     task = session.get(Task, assignment.task_id) if assignment else None
-    return speak._("update no. {id} on task {code}", id=row.id, code=task.code if task else "?")
+    return speak._("update u{id} on task {code}", id=row.id, code=task.code if task else "?")
 
 
 def _tell_unit(session: Session, ref: str, row: Row, note: str, today: date) -> None:
@@ -329,33 +328,6 @@ def _answer(speak: Lang, session: Session, update: Row, with_task: bool) -> str:
 
 # -- the conversation -------------------------------------------------------------------------------------
 
-def handle(ctx: Context, args: str, engine: FormEngine) -> list[Reply]:
-    """/duyet · /duyet u12 · /duyet nhan u12 · /duyet tralai u12 [note] · /duyet sau u12; any of them after a
-    plan's key (/duyet ke-hoach-12-2026 …) keeps to that plan's queue."""
-    plan, args = plan_named(ctx.session, args)
-    scope = Scope(plan.id if plan else None, f"{plan.key} " if plan else "")
-    words = args.split(maxsplit=2)
-    verb = fold(words[0]) if words else ""
-    if verb in ("nhan", "tiepnhan", "accept") and len(words) > 1 and (ref := parse_ref(words[1])):
-        return _act(ctx, lambda: accept(ctx.session, ref, ctx.member, ctx.recorded_at, ctx.decided_through()), N_("Accepted: {what}."), ref,
-                    scope)
-    if verb in ("tralai", "return") and len(words) > 1 and (ref := parse_ref(words[1])):
-        if len(words) > 2:
-            return _act(ctx, lambda: give_back(ctx.session, ref, words[2], ctx.member, ctx.recorded_at,
-                                                        ctx.decided_through()),
-                        N_("Returned to the unit: {what}."), ref, scope)
-        try:
-            _reviewable(ctx.session, ref)
-        except Refused as refused:
-            return [Reply(ctx.lang._(refused.msgid, **refused.values))]
-        return engine.start(ctx, "return", {"submission": ref})
-    if verb in ("sau", "next") and len(words) > 1 and (ref := parse_ref(words[1])):
-        return show_next(ctx, scope, after=ref)
-    if verb and (ref := parse_ref(verb)):
-        return show(ctx, ref, scope)
-    return show_next(ctx, scope)
-
-
 @dataclass(frozen=True)
 class Scope:
     """The queue a reviewer is going through: every plan's, or one plan's (its key leads each button's command)."""
@@ -364,7 +336,7 @@ class Scope:
     prefix: str = ""
 
 
-def _act(ctx: Context, action: Callable[[], Row], done: str, ref: str, scope: Scope = Scope()) -> list[Reply]:
+def act(ctx: Context, action: Callable[[], Row], done: str, ref: str, scope: Scope = Scope()) -> list[Reply]:
     try:
         row = action()
     except Refused as refused:
@@ -414,7 +386,7 @@ def _return(ctx: Context, answers: Answers) -> list[Reply]:
     if not can(ctx.member, Permission.REVIEW):  # the role may have changed while the form was open
         return refusal(ctx, Permission.REVIEW)
     ref = answers["submission"]
-    return _act(ctx, lambda: give_back(ctx.session, ref, answers["note"], ctx.member, ctx.recorded_at,
+    return act(ctx, lambda: give_back(ctx.session, ref, answers["note"], ctx.member, ctx.recorded_at,
                                               ctx.decided_through()),
                 N_("Returned to the unit: {what}."), ref)
 

@@ -77,7 +77,7 @@ def test_invite_then_the_whole_flow_in_the_console(db_url: str) -> None:
     chat = run(db_url, "console", stdin=script)
     assert chat.returncode == 0, chat.stderr
     assert re.search(r"Bạn cập nhật nhiệm vụ nào\?\n.*\n.*\n  1\. I\.\d \S+", chat.stdout)  # choices as numbered lines
-    assert "Đã lưu: cập nhật số 1 cho nhiệm vụ" in chat.stdout
+    assert "Đã lưu: cập nhật u1 cho nhiệm vụ" in chat.stdout
     with Session(make_engine(db_url)) as session:
         [update] = session.exec(select(ProgressUpdate)).all()
     assert (update.status, update.percent, update.result, update.channel) == (

@@ -47,7 +47,7 @@ def test_an_officer_registers_sees_tasks_and_reports_progress(conversation: Conv
     assert "• Tiến độ: 50%" in summary and "• Số tiền xử phạt: 15.000.000 đồng" in summary
     assert chat.buttons() == ["Lưu", "Sửa một câu trả lời", "Hủy"]
     saved = chat.say("co")
-    assert "Đã lưu: cập nhật số 1 cho nhiệm vụ V.1 năm 2025" in saved
+    assert "Đã lưu: cập nhật u1 cho nhiệm vụ V.1 năm 2025" in saved
 
     [update] = updates(engine)
     assert (update.status, update.percent, update.period) == ("in_progress", 50, "2025")

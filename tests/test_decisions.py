@@ -71,7 +71,7 @@ def test_an_officer_at_the_status_step_keeps_their_form_when_a_colleagues_update
     colleague = member_of(conversation, engine, "21040", "502")
     for answer in ("/capnhat I.2", "1", "Đã tuyên truyền", "3", "/boqua"):
         colleague.say(answer)
-    assert "Đã lưu: cập nhật số 1" in colleague.say("1")
+    assert "Đã lưu: cập nhật u1" in colleague.say("1")
     assert "Tình hình thực hiện nhiệm vụ?" in officer.say("/capnhat I.1")
     manager = manager_of(conversation, engine)
     assert "Đã trả lại đơn vị" in manager.say("/duyet tralai u1 Ghi rõ số tin bài")  # a notice to both, queued

@@ -53,7 +53,7 @@ async def test_an_update_with_a_photo_and_a_pdf_reaches_the_reviewer(engine: Eng
             summary = await officer.document(PDF, "bien-ban-hop.pdf")
             assert "Đã nhận bien-ban-hop.pdf (đã có 2 tệp)." in summary
             assert "• Tài liệu kèm theo: 2 tệp: anh.jpg, bien-ban-hop.pdf" in summary and "bien-ban-hop.pdf" in summary
-            assert "Đã lưu: cập nhật số 1" in await officer.press("Lưu")
+            assert "Đã lưu: cập nhật u1" in await officer.press("Lưu")
 
             shown = await manager.say("/duyet")
             assert "Tài liệu kèm theo: anh.jpg (10 KB), bien-ban-hop.pdf" in shown and "bien-ban-hop.pdf (1 KB)" in shown
@@ -71,9 +71,9 @@ async def test_an_update_with_a_photo_and_a_pdf_reaches_the_reviewer(engine: Eng
             await officer.say("ket qua")  # the answer to change, by its words
             revised = await officer.say("Đã đăng 3 tin bài, 1.200 lượt truy cập")
             assert "• Kết quả: Đã đăng 3 tin bài, 1.200 lượt truy cập" in revised and "2 tệp" in revised
-            assert "Đã lưu: cập nhật số 2" in await officer.press("Lưu")
+            assert "Đã lưu: cập nhật u2" in await officer.press("Lưu")
             assert "Bản sửa của u1" in await manager.say("/duyet")
-            assert "Đã tiếp nhận: cập nhật số 2 về nhiệm vụ I.2." in await manager.press("Tiếp nhận")
+            assert "Đã tiếp nhận: cập nhật u2 về nhiệm vụ I.2." in await manager.press("Tiếp nhận")
             unit = await manager.say("/baocao binh son")
             assert "• I.2: Đã hoàn thành đúng hạn — Sở KH&CN đã tiếp nhận (2 tệp: /baocao tep u2)" in unit
 

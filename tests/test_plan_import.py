@@ -183,11 +183,11 @@ def test_a_unit_in_two_plans_is_reminded_of_both_reports_both_and_each_plan_coun
     for answer in ("Đã ban hành kế hoạch", "/boqua"):
         officer.say(answer)
     assert "• Kế hoạch: 12/KH-UBND" in officer.last[0].text
-    assert "Đã lưu: cập nhật số 1 cho nhiệm vụ I.2" in officer.say("1")
+    assert "Đã lưu: cập nhật u1 cho nhiệm vụ I.2" in officer.say("1")
     manager = Chat(officer.conversation, user_id="82")
     manager.say(f"/start {invite(engine, 'SKHCN', Role.MANAGER)}")
     queued = manager.say("/duyet ke-hoach-12-2026")
-    assert queued.startswith("Chờ tiếp nhận: 1.") and "cập nhật số 1 về nhiệm vụ I.2" in queued
+    assert queued.startswith("Chờ tiếp nhận: 1.") and "cập nhật u1 về nhiệm vụ I.2" in queued
     assert "Đã tiếp nhận" in manager.press("Tiếp nhận") and "Không có báo cáo nào chờ tiếp nhận." in manager.last[-1].text
     listed = run(db_url, "report", "--year", "2026", "--plan", "ke-hoach-12-2026", "--output",
                  str(tmp_path / "kh12.xlsx"))

@@ -56,16 +56,16 @@ async def test_a_returned_update_is_revised_and_accepted_over_telegram(engine: E
             await officer.say("80")  # the share of provincial officials trained
             await officer.say("70")
             await officer.say("/boqua")
-            assert "Đã lưu: cập nhật số 1" in await officer.press("Lưu")
+            assert "Đã lưu: cập nhật u1" in await officer.press("Lưu")
 
             queue = await manager.say("/duyet")
-            assert queue.startswith("Chờ tiếp nhận: 1.\n\nUBND xã Bình Sơn — cập nhật số 1 về nhiệm vụ III.1")
+            assert queue.startswith("Chờ tiếp nhận: 1.\n\nUBND xã Bình Sơn — cập nhật u1 về nhiệm vụ III.1")
             assert "Tình trạng: Đang thực hiện (60%)" in queue and "Kết quả: Đã tập huấn 2 lớp" in queue
             assert manager.buttons() == ["Tiếp nhận", "Trả lại", "Để sau"]
             assert "Đơn vị cần bổ sung, chỉnh sửa gì?" in await manager.press("Trả lại")
             assert "• Ghi chú: Đề nghị bổ sung số lớp" in await manager.say("Đề nghị bổ sung số lớp")
             returned = await manager.press("Trả lại")  # the confirmation names the act
-            assert "Đã trả lại đơn vị: cập nhật số 1 về nhiệm vụ III.1." in returned
+            assert "Đã trả lại đơn vị: cập nhật u1 về nhiệm vụ III.1." in returned
             assert "Không có báo cáo nào chờ tiếp nhận." in returned
             again = await manager.say("/duyet tralai u1 lần nữa")  # returning twice is answered clearly
             assert again.startswith("Báo cáo u1 đã bị ") and again.endswith(" trả lại ngày 15/10/2025; đơn vị đang sửa.")
@@ -73,7 +73,7 @@ async def test_a_returned_update_is_revised_and_accepted_over_telegram(engine: E
             before = len(fake.messages_to(OFFICER))
             await deliver_outbox(engine, application)
             [note] = fake.messages_to(OFFICER)[before:]
-            assert "Sở KH&CN trả lại cập nhật số 1 về nhiệm vụ III.1 của UBND xã Bình Sơn, đề nghị: \"Đề nghị bổ " \
+            assert "Sở KH&CN trả lại cập nhật u1 về nhiệm vụ III.1 của UBND xã Bình Sơn, đề nghị: \"Đề nghị bổ " \
                    "sung số lớp\"" in note["text"]
             assert fake.buttons(note) == ["Sửa và gửi lại"]
             reopened = await officer.press("Sửa và gửi lại")
@@ -84,13 +84,13 @@ async def test_a_returned_update_is_revised_and_accepted_over_telegram(engine: E
             assert "Câu trả lời hiện tại: Đã tập huấn 2 lớp" in back_at_result
             confirm = await officer.say("Đã tập huấn 3 lớp cho 120 người")  # three messages: back at the summary
             assert "• Kết quả: Đã tập huấn 3 lớp cho 120 người" in confirm and "• Tiến độ: 60%" in confirm
-            assert "Đã lưu: cập nhật số 2" in await officer.press("Lưu")
+            assert "Đã lưu: cập nhật u2" in await officer.press("Lưu")
 
             again = await manager.say("/duyet")
-            assert "cập nhật số 2 về nhiệm vụ III.1" in again and "Bản sửa của u1, đã bị trả lại." in again
+            assert "cập nhật u2 về nhiệm vụ III.1" in again and "Bản sửa của u1, đã bị trả lại." in again
             assert "Báo cáo u1 đã có bản mới thay thế: đơn vị đã gửi u2." in await manager.say("/duyet nhan u1")
             accepted = await manager.press("Tiếp nhận")
-            assert "Đã tiếp nhận: cập nhật số 2 về nhiệm vụ III.1." in accepted
+            assert "Đã tiếp nhận: cập nhật u2 về nhiệm vụ III.1." in accepted
             assert "Báo cáo u2 đã được Nguyễn Văn An tiếp nhận ngày 15/10/2025." in await manager.say("/duyet nhan u2")
             overview = await manager.say("/baocao")
             assert "Chờ tiếp nhận: 0 (/duyet)" in overview
@@ -140,7 +140,7 @@ async def test_a_return_reaches_a_zalo_officer_who_revises_by_number(engine: Eng
             await phone.say("1")
             await phone.say("/boqua")
             await phone.say("/boqua")
-            assert "Đã lưu: cập nhật số 1" in await phone.say("1")
+            assert "Đã lưu: cập nhật u1" in await phone.say("1")
             assert "Đã trả lại đơn vị" in manager.say("/duyet tralai u1 Thiếu số mẫu đã khảo sát")
             await Sender(engine, {ZALO: zalo_deliverer(client)}, per_chat_interval=0).drain()
             note = fake.messages_to("zalo-officer")[-1]
@@ -151,7 +151,7 @@ async def test_a_return_reaches_a_zalo_officer_who_revises_by_number(engine: Eng
             at_samples = await phone.say("so mau")  # the number of samples, skipped before, picked by its words
             assert at_samples.startswith("Số mẫu") and "Câu trả lời hiện tại" not in at_samples
             assert "• Số mẫu sản phẩm, hàng hóa được khảo sát: 12 mẫu" in await phone.say("12")
-            assert "Đã lưu: cập nhật số 2" in await phone.say("1")
+            assert "Đã lưu: cập nhật u2" in await phone.say("1")
     assert "Bản sửa của u1" in manager.say("/duyet")
 
 
@@ -171,7 +171,7 @@ def test_review_from_the_command_line(engine: Engine, settings: Settings, conver
     nothing = run("accept", "--unit", "21040", "--task", "III.1", "--year", "2025")
     assert nothing.returncode == 2 and "chưa gửi báo cáo nào về III.1 năm 2025" in nothing.stderr
     returned = run("return", "--unit", "21040", "--task", "I.2", "--year", "2025", "--note", "Ghi rõ số tin bài")
-    assert returned.returncode == 0 and "Đã trả lại đơn vị: cập nhật số 1 về nhiệm vụ I.2." in returned.stdout
+    assert returned.returncode == 0 and "Đã trả lại đơn vị: cập nhật u1 về nhiệm vụ I.2." in returned.stdout
     twice = run("return", "--unit", "21040", "--task", "I.2", "--year", "2025", "--note", "Lần nữa")
     assert twice.returncode == 2 and "đã bị python -m bot review trả lại ngày" in twice.stderr
     with Session(engine) as session:
@@ -269,6 +269,6 @@ def test_an_update_superseded_before_review_leaves_the_queue(conversation, engin
     manager = Chat(conversation, user_id="92")
     manager.say(f"/start {invite(engine, 'SKHCN', Role.MANAGER)}")
     shown = manager.say("/duyet")
-    assert shown.startswith("Chờ tiếp nhận: 1.") and "cập nhật số 2 về nhiệm vụ I.2" in shown
+    assert shown.startswith("Chờ tiếp nhận: 1.") and "cập nhật u2 về nhiệm vụ I.2" in shown
     assert "Chờ tiếp nhận: 1 (/duyet)" in manager.say("/baocao")  # counted as the queue lists: u1 left it
     assert "Báo cáo u1 đã có bản mới thay thế: đơn vị đã gửi u2." in manager.say("/duyet nhan u1")

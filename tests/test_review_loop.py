@@ -79,7 +79,7 @@ async def test_return_revise_accept_two_extensions_and_an_absence(engine: Engine
                 await officer.say(answer)
             received = await officer._exchange(lambda: fake.send_picture(A, PHOTO, caption="Ảnh lớp tập huấn"))
             assert "Đã nhận Ảnh lớp tập huấn.jpg" in received
-            assert "Đã lưu: cập nhật số 1" in await officer.press("Lưu")
+            assert "Đã lưu: cập nhật u1" in await officer.press("Lưu")
             assert "chờ Sở KH&CN tiếp nhận" in await officer.say("/nhiemvu")
 
             # Returned: "." is no reason; the confirmation names the act; the unit hears of it in seconds.
@@ -89,7 +89,7 @@ async def test_return_revise_accept_two_extensions_and_an_absence(engine: Engine
             await manager.say("Đề nghị bổ sung số lớp")
             assert manager.buttons() == ["Trả lại", "Sửa một câu trả lời", "Hủy"]
             before_a, before_b = len(fake.messages_to(A)), len(fake.messages_to(B))
-            assert "Đã trả lại đơn vị: cập nhật số 1 về nhiệm vụ III.1." in await manager.press("Trả lại")
+            assert "Đã trả lại đơn vị: cập nhật u1 về nhiệm vụ III.1." in await manager.press("Trả lại")
             returned, waited = await notice(fake, A, before_a)
             assert waited < SECONDS and "Đề nghị bổ sung số lớp" in returned["text"]
             assert "Đề nghị bổ sung số lớp" in (await notice(fake, B, before_b))[0]["text"]
@@ -104,7 +104,7 @@ async def test_return_revise_accept_two_extensions_and_an_absence(engine: Engine
             await officer.press("Sửa một câu trả lời")
             assert "Câu trả lời hiện tại: Đã tập huấn 2 lớp" in await officer.press("Kết quả: Đã tập huấn 2 lớp")
             assert "• Kết quả: Đã tập huấn 3 lớp" in await officer.say("Đã tập huấn 3 lớp")
-            assert "Đã lưu: cập nhật số 2" in await officer.press("Lưu")
+            assert "Đã lưu: cập nhật u2" in await officer.press("Lưu")
 
             # Accepted: the unit is told, in seconds.
             assert "Bản sửa của u1" in await manager.say("/duyet")
@@ -112,7 +112,7 @@ async def test_return_revise_accept_two_extensions_and_an_absence(engine: Engine
             await manager.press("Tiếp nhận")
             accepted, waited = await notice(fake, A, before_a)
             assert waited < SECONDS
-            assert accepted["text"] == "Sở KH&CN đã tiếp nhận cập nhật số 2 về nhiệm vụ III.1 của UBND xã Bình Sơn."
+            assert accepted["text"] == "Sở KH&CN đã tiếp nhận cập nhật u2 về nhiệm vụ III.1 của UBND xã Bình Sơn."
             assert "Sở KH&CN đã tiếp nhận" in await officer.say("/nhiemvu")
 
             # Two extension requests; a Sunday is said to be one.

@@ -106,7 +106,7 @@ async def test_invite_start_tasks_and_a_progress_update_over_telegram(
         summary = await officer.say("/boqua")
         assert "• Tiến độ: 50%" in summary and officer.buttons() == ["Lưu", "Sửa một câu trả lời", "Hủy"]
         saved = await officer.press("Lưu")
-        assert "Đã lưu: cập nhật số 1 cho nhiệm vụ III.2 năm 2025" in saved
+        assert "Đã lưu: cập nhật u1 cho nhiệm vụ III.2 năm 2025" in saved
 
     with Session(engine) as session:
         [update] = session.exec(select(ProgressUpdate)).all()

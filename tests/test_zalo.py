@@ -64,7 +64,7 @@ async def test_an_officer_registers_and_reports_over_zalo_with_numbers_and_words
             await phone.say("30")
             summary = await phone.say("/boqua")
             assert summary.endswith("1. Lưu\n2. Sửa một câu trả lời\n3. Hủy")
-            assert "Đã lưu: cập nhật số 1 cho nhiệm vụ III.2" in await phone.say("luu")
+            assert "Đã lưu: cập nhật u1 cho nhiệm vụ III.2" in await phone.say("luu")
     with Session(engine) as session:
         [update] = session.exec(select(ProgressUpdate)).all()
     assert (update.status, update.percent, update.figures, update.channel) == ("in_progress", 50,

@@ -115,7 +115,7 @@ async def a_commune_officer_and_a_manager(fake: FakeZalo, engine: Engine, send: 
     assert "• Tình trạng: Đang thực hiện\n• Tiến độ: 60%" in summary
     assert summary.endswith("1. Lưu\n2. Sửa một câu trả lời\n3. Hủy")
     saved = await officer.say("1")
-    assert saved.startswith("Đã lưu: cập nhật số 1") and "Tiến độ" not in saved  # the summary is not repeated
+    assert saved.startswith("Đã lưu: cập nhật u1") and "Tiến độ" not in saved  # the summary is not repeated
     counts["update messages sent"], counts["update messages received"] = officer.sent, officer.received
 
     await officer.say("/capnhat III.2")  # and by words, with a captioned photo
@@ -124,7 +124,7 @@ async def a_commune_officer_and_a_manager(fake: FakeZalo, engine: Engine, send: 
     await officer.say("35")
     await officer.say("bo qua")
     assert "Đã nhận Ảnh lớp học.jpg" in await officer.photo(PHOTO, "Ảnh lớp học")
-    assert "Đã lưu: cập nhật số 2" in await officer.say("luu")
+    assert "Đã lưu: cập nhật u2" in await officer.say("luu")
 
     assert "2. English" in await officer.say("/ngonngu")
     assert "From now on I will write to you in English." in await officer.say("2")
@@ -134,8 +134,10 @@ async def a_commune_officer_and_a_manager(fake: FakeZalo, engine: Engine, send: 
     assert "\n1. Chưa báo cáo" in await manager.say("/baocao")
     assert "đơn vị chưa báo cáo" in await manager.say("1")
     queue = await manager.say("/duyet")
-    assert "Phạm Thị Dung" in queue and "1. Tiếp nhận" in queue  # the sender's display_name
-    assert "Đã tiếp nhận: cập nhật số 1 về nhiệm vụ II.3." in await manager.say("1")
+    assert "Chờ tiếp nhận: 2" in queue and "\n1. u1 · UBND xã Bình Sơn · II.3" in queue  # a page, numbered
+    item = await manager.say("1")
+    assert "Phạm Thị Dung" in item and "1. Tiếp nhận" in item  # the sender's display_name
+    assert "Đã tiếp nhận: cập nhật u1 về nhiệm vụ II.3." in await manager.say("1")
     return counts
 
 

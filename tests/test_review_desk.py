@@ -1,0 +1,115 @@
+"""Sở KH&CN's desk: twenty communes' updates wait; a manager pages through them fifteen at a time, narrows them
+to a unit, a task or a kind of unit (a word that names nothing is told so, never the whole queue), accepts a
+page, a list of references and a range — each after a confirmation that says how many and which — and is told
+in one line what was accepted and why the rest was not; a return is typed in one message."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from bot.conversation import Conversation
+from models import AuditLog, ProgressUpdate, Unit
+from models.organisation import Role
+from models.progress import ReviewState
+from tests.cli import cli
+from tests.conftest import Chat
+from tests.test_decisions import member_of
+from tests.test_report import report
+
+COMMUNES = 20
+
+
+def twenty_communes_report(engine: Engine) -> list[str]:
+    """I.2 done by twenty communes (Bình Sơn first), a day apart: u1 … u20, oldest first."""
+    with Session(engine) as session:
+        codes = ["21040", *(code for code in session.exec(select(Unit.code).where(Unit.kind == "commune")
+                                                          .order_by(col(Unit.code))).all() if code != "21040")]
+    for day, code in enumerate(codes[:COMMUNES]):
+        report(engine, code, "I.2", "done", datetime(2025, 9, 1) + timedelta(days=day))
+    return codes[:COMMUNES]
+
+
+def states(engine: Engine) -> dict[int, str]:
+    with Session(engine) as session:
+        return dict(session.exec(select(ProgressUpdate.id, ProgressUpdate.review_state)).all())
+
+
+def test_the_queue_in_pages_and_narrowed_never_the_whole_queue_for_a_word_that_names_nothing(
+        conversation: Conversation, engine: Engine) -> None:
+    twenty_communes_report(engine)
+    manager = member_of(conversation, engine, "SKHCN", "601", Role.MANAGER)
+    first = manager.say("/duyet")
+    assert first.startswith("Chờ tiếp nhận: 20, cũ nhất trước. Trang 1/2.")
+    items = [label for label in manager.buttons() if label.startswith("u")]
+    assert len(items) == 15 and items[0].startswith("u1 · UBND xã Bình Sơn · I.2 · Đã hoàn thành · 01/09")
+    assert manager.buttons()[15:] == ["Tiếp nhận cả trang (15)", "Trang sau"]
+    second = manager.press("Trang sau")
+    assert second.startswith("Chờ tiếp nhận: 20, cũ nhất trước. Trang 2/2.") and len(manager.buttons()) == 6
+    assert manager.say("/duyet moinhat").startswith("Chờ tiếp nhận: 20, mới nhất trước.")
+    assert manager.buttons()[0].startswith("u20 ")
+
+    one_unit = manager.say("/duyet binh son")
+    assert "UBND xã Bình Sơn — cập nhật u1 về nhiệm vụ I.2" in one_unit  # one item: opened at once
+    assert manager.say("/duyet I.2").startswith("Chờ tiếp nhận — I.2: 20")
+    assert manager.say("/duyet xa").startswith("Chờ tiếp nhận — xa: 20")
+    assert manager.say("/duyet so") == 'Không có báo cáo nào của "so" đang chờ tiếp nhận.'
+    nothing = manager.say("/duyet Công nghệ thông tin")
+    assert nothing.startswith('Không có đơn vị, nhiệm vụ hay loại đơn vị nào khớp với "Công nghệ thông tin"')
+    assert states(engine) == {n: ReviewState.PENDING for n in range(1, COMMUNES + 1)}
+
+
+def test_a_page_references_and_a_range_are_accepted_after_a_confirmation(conversation: Conversation,
+                                                                         engine: Engine) -> None:
+    twenty_communes_report(engine)
+    manager = member_of(conversation, engine, "SKHCN", "601", Role.MANAGER)
+    asked = manager.say("/duyet nhan u16 u17 u18 u99")
+    assert asked.startswith("Tiếp nhận 3 mục này?\nKhông ở trạng thái chờ tiếp nhận, bỏ qua: u99.")
+    assert "• u16 · " in asked and "• u18 · " in asked and manager.buttons() == ["Tiếp nhận 3 mục", "Hủy"]
+    assert states(engine)[16] == ReviewState.PENDING  # nothing decided before the confirmation
+    assert manager.press("Tiếp nhận 3 mục") == "Đã tiếp nhận 3 mục; từng đơn vị sẽ được thông báo."
+
+    manager.say("/duyet")
+    asked = manager.press("Tiếp nhận cả trang (15)")
+    assert asked.startswith("Tiếp nhận 15 mục này?")
+    other = member_of(conversation, engine, "SKHCN", "602", Role.MANAGER)
+    other.say("/duyet nhan u1")  # decided meanwhile by a colleague
+    done = manager.press("Tiếp nhận 15 mục")
+    assert done.startswith("Đã tiếp nhận 14 mục; từng đơn vị sẽ được thông báo.\nKhông tiếp nhận 1 mục:\n• u1: ")
+    assert "Báo cáo u1 đã được Trần Thị Bình tiếp nhận ngày 15/10/2025." in done
+
+    assert "Đã trả lại đơn vị: cập nhật u19" in manager.say("/duyet tralai u19 Ghi rõ số tin bài đã đăng")
+    asked = manager.say("/duyet nhan u19-u20")
+    assert asked.startswith("Tiếp nhận 1 mục này?") and "u20" in asked and "u19 ·" not in asked
+    manager.press("Hủy")
+    assert states(engine)[20] == ReviewState.PENDING
+    with Session(engine) as session:
+        bulk = session.exec(select(AuditLog).where(AuditLog.action == "review.accepted")).all()
+    assert len(bulk) == 18 and sum(1 for entry in bulk if entry.detail.get("bulk")) == 17
+
+
+def test_every_item_of_a_filter_is_accepted_after_saying_which(conversation: Conversation, engine: Engine) -> None:
+    codes = twenty_communes_report(engine)
+    manager: Chat = member_of(conversation, engine, "SKHCN", "601", Role.MANAGER)
+    asked = manager.say("/duyet nhan I.2")
+    assert asked.startswith("Tiếp nhận 20 mục này?") and "… và 5 mục khác: u16 u17 u18 u19 u20" in asked
+    assert manager.press("Tiếp nhận 20 mục").startswith("Đã tiếp nhận 20 mục")
+    assert manager.say("/duyet") == "Không có báo cáo nào chờ tiếp nhận."
+    assert len(codes) == COMMUNES
+
+
+def test_the_command_line_accepts_references_a_range_and_a_units_whole_queue(engine: Engine, db_url: str) -> None:
+    twenty_communes_report(engine)
+    many = cli(db_url, "review", "accept", "u1", "u2", "u5-u9", "u1")
+    assert many.returncode == 0 and "Đã tiếp nhận 7 mục" in many.stdout, many.stderr
+    again = cli(db_url, "review", "accept", "u2", "u3")
+    assert again.returncode == 2 and "Đã tiếp nhận 1 mục" in again.stdout and "u2: Báo cáo u2 đã được" in again.stderr
+    report(engine, "21040", "I.1", "done", datetime(2025, 10, 1))
+    whole = cli(db_url, "review", "accept", "--unit", "21040", "--all", "--year", "2025")
+    assert whole.returncode == 0 and "Đã tiếp nhận: cập nhật u21 về nhiệm vụ I.1." in whole.stdout
+    refused = cli(db_url, "review", "return", "u10", "u11", "--note", "Bổ sung số liệu")
+    assert refused.returncode == 2 and "Mỗi lần một báo cáo" in refused.stderr
+    assert cli(db_url, "review", "accept", "x12").returncode == 2
+    assert sum(state == ReviewState.ACCEPTED for state in states(engine).values()) == 9
