@@ -28,12 +28,20 @@ CHUNK = 500
 HOST = socket.gethostname()[:40]
 
 
+_PROCESS: dict[int, str] = {}
+
+
+def this_process() -> str:
+    """This process, as a holder is named: its machine, its pid, and a token that a pid reused never shares."""
+    return _PROCESS.setdefault(os.getpid(), f"{HOST}:{os.getpid()}:{secrets.token_hex(4)}")
+
+
 class Claim:
     """One sender's hold on the rows it is about to send (a drain's)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.holder = f"{HOST}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.holder = f"{this_process()}:{secrets.token_hex(2)}"
 
     def take(self, rows: list[Outbox]) -> list[Outbox]:
         """The rows this claim got, in the order given: those another sender holds are left to it."""
@@ -43,7 +51,7 @@ class Claim:
                 ids = [row.id for row in rows[start:start + CHUNK]]
                 now = utcnow()
                 gone = [holder for holder in session.exec(select(Outbox.claimed_by).distinct().where(
-                    col(Outbox.id).in_(ids), col(Outbox.claimed_by).is_not(None))).all() if _gone(holder)]
+                    col(Outbox.id).in_(ids), col(Outbox.claimed_by).is_not(None))).all() if gone(holder)]
                 session.exec(update(Outbox).where(  # type: ignore[call-overload]
                     col(Outbox.id).in_(ids), Outbox.status == OutboxStatus.PENDING,
                     or_(col(Outbox.claimed_until).is_(None), col(Outbox.claimed_until) < now,
@@ -79,7 +87,7 @@ class Claim:
             session.commit()
 
 
-def _gone(holder: str | None) -> bool:
+def gone(holder: str | None) -> bool:
     """Whether a claim's holder was a process of this machine that no longer runs."""
     host, _, rest = (holder or "").partition(":")
     pid = rest.partition(":")[0]

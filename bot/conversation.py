@@ -170,10 +170,13 @@ class Conversation:
 
     async def recover(self, settled: timedelta | None = None) -> int:
         """What a crash left: pending updates are processed, replies kept from going out are sent. On start
-        everything is taken; while running (`settled`) only what is older than that, so as not to resend
-        what is still on its way. Returns how many were seen to."""
+        everything that no live process holds is taken; while running (`settled`) only what is older than that,
+        so as not to resend what is still on its way. Returns how many were seen to."""
         before = utcnow() - settled if settled is not None else None
-        left = await asyncio.to_thread(journal.unfinished, self.engine, before)
+        # On start, what another live process stored lately is its own to answer (it may be retrying a reply
+        # the platform asked it to hold back): only what a dead one left, or what nobody answered in SETTLED.
+        live_since = utcnow() - SETTLED if settled is None else None
+        left = await asyncio.to_thread(journal.unfinished, self.engine, before, live_since)
         answered = [entry_id for entry_id, status, _, _ in left if status == InboundStatus.DONE]
         stale = await asyncio.to_thread(journal.older_than, self.engine, answered, utcnow() - GIVE_UP)
         if stale:

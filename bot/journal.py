@@ -12,6 +12,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from bot.claims import gone, this_process
 from handlers.messages import Button, Incoming, InputKind, Reply
 from models import InboundUpdate
 from models.db import upsert_insert, utcnow
@@ -28,7 +29,7 @@ def record(engine: Engine, incoming: Incoming) -> int | None:
     update_id = incoming.update_id or uuid.uuid4().hex  # console and tests: every line is new
     values = dict(channel=incoming.channel, update_id=update_id, chat_id=incoming.chat_id,
                   incoming=to_json(incoming), status=InboundStatus.PENDING, replies=[], error="",
-                  received_at=utcnow())
+                  received_at=utcnow(), handled_by=this_process())
     statement = upsert_insert(engine, InboundUpdate).values(**values).on_conflict_do_nothing(
         index_elements=["channel", "update_id"])
     with engine.begin() as connection:  # one statement, on the hot path of every update
@@ -82,17 +83,22 @@ def give_up(engine: Engine, entry_ids: list[int]) -> None:
                            .values(status=InboundStatus.FAILED, replies=[], error="reply not delivered in time"))
 
 
-def unfinished(engine: Engine, received_before: datetime | None = None) -> list[tuple[int, str, str, str]]:
+def unfinished(engine: Engine, received_before: datetime | None = None,
+               live_since: datetime | None = None) -> list[tuple[int, str, str, str]]:
     """(id, status, channel, chat id) of what a crash left: pending updates and done ones whose replies were
-    not sent. `received_before` (naive UTC) leaves out what may still be in flight."""
-    query = (select(InboundUpdate.id, InboundUpdate.status, InboundUpdate.channel, InboundUpdate.chat_id)
+    not sent. `received_before` (naive UTC) leaves out what may still be in flight; `live_since` leaves out what
+    another live process stored since then and is still answering (a process that starts beside others)."""
+    query = (select(InboundUpdate.id, InboundUpdate.status, InboundUpdate.channel, InboundUpdate.chat_id,
+                    InboundUpdate.handled_by, InboundUpdate.received_at)
              .where(col(InboundUpdate.status).in_([InboundStatus.PENDING, InboundStatus.DONE]))
              .order_by(col(InboundUpdate.id)))
     if received_before is not None:
         query = query.where(col(InboundUpdate.received_at) < received_before)
     with Session(engine) as session:
         rows = session.exec(query).all()
-    return [(int(i or 0), str(s), str(c), str(chat)) for i, s, c, chat in rows]
+    me = this_process()
+    return [(int(i or 0), str(s), str(c), str(chat)) for i, s, c, chat, holder, received in rows
+            if live_since is None or holder in (None, me) or received < live_since or gone(holder)]
 
 
 def stored_replies(engine: Engine, entry_id: int) -> list[Reply]:

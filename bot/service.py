@@ -5,7 +5,9 @@
 
 Either way, on start the bot first processes what a crash left in the inbound journal, then serves, and
 every minute sends replies that a platform outage kept back; the reminder scheduler runs wherever
-bot/leader.py's lock is held. SIGTERM and SIGINT stop it cleanly.
+bot/leader.py's lock is held. SIGTERM and SIGINT stop it cleanly: from that moment the webhooks answer 503 before
+storing anything (the platform retries; another process takes the update) and /healthz answers 503, while
+what was stored is answered and what the courier holds is sent before the process exits.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ async def serve(engine: Engine, settings: Settings) -> None:
     work = [leader.run(stop), conversation.keep_recovering(stop), courier.run(stop)]
     http = None
     if settings.telegram_webhook_url:
-        http = await _webhooks(engine, settings, inbox, poller, zalo, leader)
+        http = await _webhooks(engine, settings, inbox, poller, zalo, leader, stop)
         work.append(stop.wait())
     else:
         work += [inbox.poll(stop)] if inbox else []
@@ -79,7 +81,7 @@ async def serve(engine: Engine, settings: Settings) -> None:
 
 
 async def _webhooks(engine: Engine, settings: Settings, inbox: TelegramInbox | None, poller: ZaloPoller | None,
-                    zalo: ZaloClient | None, leader: SchedulerLeader) -> Any:
+                    zalo: ZaloClient | None, leader: SchedulerLeader, stopping: asyncio.Event) -> Any:
     from bot.webhooks import server
 
     assert settings.telegram_webhook_url and settings.webhook_secret
@@ -88,7 +90,7 @@ async def _webhooks(engine: Engine, settings: Settings, inbox: TelegramInbox | N
         await inbox.bot.set_webhook(f"{base}/telegram", secret_token=secret, allowed_updates=["message", "callback_query"])
     if zalo is not None:
         await zalo.call("setWebhook", url=f"{base}/zalo", secret_token=secret)
-    http = server(engine, secret, inbox, poller, leader)
+    http = server(engine, secret, inbox, poller, leader, stopping=stopping)
     host, _, port = settings.listen.rpartition(":")
     http.listen(int(port), host or None)
     return http

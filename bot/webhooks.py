@@ -3,7 +3,8 @@ platforms and a health check.
 
     POST /telegram   Telegram updates; X-Telegram-Bot-Api-Secret-Token must equal TDC_WEBHOOK_SECRET
     POST /zalo       Zalo updates; X-Bot-Api-Secret-Token must equal TDC_WEBHOOK_SECRET
-    GET  /healthz    200 when this process can take updates (its database answers), 503 otherwise; where the
+    GET  /healthz    200 when this process can take updates (its database answers, it is not stopping), 503
+                     otherwise; where the
                      scheduler runs ("here", "elsewhere", "nowhere": bot/leader.py) is said in the body, apart,
                      so that a load balancer does not drop every process while a new leader is chosen
 
@@ -17,6 +18,7 @@ so half-sent requests cannot exhaust the process. Run it behind a reverse proxy 
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -75,14 +77,19 @@ class _Secured(_Guarded):
     header = ""
     method = "POST"
 
-    def initialize(self, secret: str, accept: Callable[[Any], Awaitable[bool]]) -> None:
-        self.secret, self.accept = secret, accept
+    def initialize(self, secret: str, accept: Callable[[Any], Awaitable[bool]], stopping: asyncio.Event) -> None:
+        self.secret, self.accept, self.stopping = secret, accept, stopping
         self._body = bytearray()
 
     def prepare(self) -> None:
-        """The headers are in, the body not yet: refuse a wrong secret or a body too large before reading it."""
+        """The headers are in, the body not yet: refuse a wrong secret or a body too large before reading it,
+        and any update while this process stops (503, nothing stored: the platform retries, another process
+        takes it)."""
         super().prepare()
         if self._finished:
+            return
+        if self.stopping.is_set():
+            self._refuse(503)
             return
         given = self.request.headers.get(self.header, "")
         if not self.secret or not hmac.compare_digest(given.encode(), self.secret.encode()):
@@ -119,13 +126,14 @@ class ZaloHook(_Secured):
 
 
 class Health(_Guarded):
-    def initialize(self, engine: Engine, leader: SchedulerLeader) -> None:
-        self.engine, self.leader = engine, leader
+    def initialize(self, engine: Engine, leader: SchedulerLeader, stopping: asyncio.Event) -> None:
+        self.engine, self.leader, self.stopping = engine, leader, stopping
 
     def get(self) -> None:
         database, scheduler = _checks(self.engine, self.leader)
-        self.set_status(200 if database else 503)
-        self.finish({"database": database, "scheduler": scheduler})
+        stopping = self.stopping.is_set()
+        self.set_status(200 if database and not stopping else 503)
+        self.finish({"database": database, "scheduler": scheduler, "stopping": stopping})
 
 
 def _checks(engine: Engine, leader: SchedulerLeader) -> tuple[bool, str]:
@@ -138,8 +146,11 @@ def _checks(engine: Engine, leader: SchedulerLeader) -> tuple[bool, str]:
 
 
 def server(engine: Engine, secret: str, telegram: TelegramInbox | None, zalo: ZaloPoller | None,
-           leader: SchedulerLeader, idle: float = IDLE_SECONDS, connections: int = MAX_CONNECTIONS) -> HTTPServer:
-    routes: list[Any] = [("/healthz", Health, {"engine": engine, "leader": leader})]
+           leader: SchedulerLeader, idle: float = IDLE_SECONDS, connections: int = MAX_CONNECTIONS,
+           stopping: asyncio.Event | None = None) -> HTTPServer:
+    """`stopping`, once set, turns updates away (503) and health to 503, while what was stored is finished."""
+    stopping = stopping or asyncio.Event()
+    routes: list[Any] = [("/healthz", Health, {"engine": engine, "leader": leader, "stopping": stopping})]
     if telegram is not None:
         async def accept_telegram(data: dict[str, Any]) -> bool:
             if not isinstance(data.get("update_id"), int):
@@ -151,9 +162,10 @@ def server(engine: Engine, secret: str, telegram: TelegramInbox | None, zalo: Za
             await telegram.accept(update)  # stored before the 200 goes back
             return True
 
-        routes.append(("/telegram", TelegramHook, {"secret": secret, "accept": accept_telegram}))
+        routes.append(("/telegram", TelegramHook, {"secret": secret, "accept": accept_telegram,
+                                                   "stopping": stopping}))
     if zalo is not None:
-        routes.append(("/zalo", ZaloHook, {"secret": secret, "accept": zalo.accept}))
+        routes.append(("/zalo", ZaloHook, {"secret": secret, "accept": zalo.accept, "stopping": stopping}))
     http = _BoundedServer(Web(routes, default_handler_class=_NotFound), idle_connection_timeout=idle, body_timeout=min(idle, BODY_SECONDS),
                           max_body_size=MAX_BODY, max_header_size=16 * 1024)
     http.most = connections

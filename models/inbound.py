@@ -39,3 +39,4 @@ class InboundUpdate(SQLModel, table=True):
     error: str = ""
     received_at: NaiveDatetime = Field(default_factory=utcnow)
     processed_at: NaiveDatetime | None = None
+    handled_by: str | None = Field(default=None, max_length=64)  # the process that stored it, and answers it

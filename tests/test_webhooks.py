@@ -61,7 +61,8 @@ async def test_secrets_are_checked_and_good_calls_are_answered(engine: Engine, s
             "Asia/Ho_Chi_Minh"))
         async with application:
             inbox = TelegramInbox(application.bot, conversation)
-            http = server(engine, SECRET, inbox, ZaloPoller(zalo, conversation), leader)
+            stopping = asyncio.Event()
+            http = server(engine, SECRET, inbox, ZaloPoller(zalo, conversation), leader, stopping=stopping)
             sockets = bind_sockets(0, "127.0.0.1")
             http.add_sockets(sockets)
             base = f"http://127.0.0.1:{sockets[0].getsockname()[1]}"
@@ -103,10 +104,19 @@ async def test_secrets_are_checked_and_good_calls_are_answered(engine: Engine, s
                                            ("zalo", "c", "answered")]
 
                 health = await client.get(f"{base}/healthz")  # this process takes updates, leader or not
-                assert health.status_code == 200 and health.json() == {"database": True, "scheduler": "nowhere"}
+                assert health.status_code == 200 and health.json() == {"database": True, "scheduler": "nowhere",
+                                                                       "stopping": False}
                 assert leader.try_lead()
                 health = await client.get(f"{base}/healthz")
-                assert health.status_code == 200 and health.json() == {"database": True, "scheduler": "here"}
+                assert health.status_code == 200 and health.json() == {"database": True, "scheduler": "here",
+                                                                       "stopping": False}
+
+                stopping.set()  # SIGTERM: updates are turned away before they are stored, health says so
+                turned_away = await client.post(f"{base}/telegram", json=telegram_update(3, "/nhiemvu"),
+                                                headers={TELEGRAM_HEADER: SECRET})
+                assert turned_away.status_code == 503 and len(journal(engine)) == 3
+                health = await client.get(f"{base}/healthz")
+                assert health.status_code == 503 and health.json()["stopping"] is True
             http.stop()
             leader.release()
         await zalo.close()

@@ -1,4 +1,5 @@
-"""A pending outbox row is claimed by one sender before it is sent: who holds it, and until when"""
+"""A pending outbox row is claimed by one sender before it is sent (who holds it, until when); an inbound update
+names the process that stored it, so a process that starts recovers only what no live process holds"""
 
 from __future__ import annotations
 
@@ -16,9 +17,13 @@ def upgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.add_column(sa.Column('claimed_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
         batch_op.add_column(sa.Column('claimed_until', sa.DateTime(), nullable=True))
+    with op.batch_alter_table('inbound_update', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('handled_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('inbound_update', schema=None) as batch_op:
+        batch_op.drop_column('handled_by')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_column('claimed_until')
         batch_op.drop_column('claimed_by')
