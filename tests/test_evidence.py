@@ -48,7 +48,7 @@ async def test_an_update_with_a_photo_and_a_pdf_reaches_the_reviewer(engine: Eng
             await officer.say("Đã đăng 3 tin bài trên trang thông tin điện tử xã")
             await officer.say("3")
             asked = await officer.say("/boqua")
-            assert "Tài liệu kèm theo: có thể gửi ảnh hoặc tệp (PDF, Word, Excel) trước khi lưu" in asked
+            assert "Tài liệu kèm theo: có thể gửi ảnh hoặc tệp (PDF, Word, Excel) trước khi xác nhận" in asked
             assert "Đã nhận tệp thứ 1" in await officer.picture(PHOTO)
             summary = await officer.document(PDF, "bien-ban-hop.pdf")
             assert "Đã nhận bien-ban-hop.pdf (đã có 2 tệp)." in summary
