@@ -1,4 +1,4 @@
-"""`python -m bot review list|accept|return`: Sở KH&CN's review from the command line, the same acts as /duyet
+"""`python -m bot review list|accept|return|export|import`: Sở KH&CN's review from the command line, the same acts as /duyet
 (handlers/review.py), audited with the actor "cli".
 
 accept takes references as the bot writes them (`review accept u37 u38 a5`, ranges `u37-u45`), every item a
@@ -12,17 +12,21 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.settings import Settings
+from handlers.forms.steps import Invalid
 from handlers.review import Refused, accept, describe, give_back, parse_ref, queue, what
+from handlers.review_file import apply, read, rows_for
 from jobs.year import in_force
 from locales import N_, Lang
 from models import AnnualReport, Assignment, Plan, Task, Unit, session_scope
-from models.db import utcnow
+from models.db import owner_only, utcnow
+from reports.review_book import review_workbook
 
 RANGE = re.compile(r"^([ua])(\d{1,12})-[ua]?(\d{1,12})$")
 
@@ -48,6 +52,14 @@ def add_commands(sub: Any, speak: Lang) -> None:
         else:
             act.add_argument("--note", required=True, help=speak._("what the unit should add or correct"))
         act.set_defaults(func=cmd_act)
+    export = actions.add_parser("export", help=speak._("what awaits review, as a workbook to fill in Excel"))
+    export.add_argument("--output", metavar="PATH", help=speak._("where to write it (default: var/exports/)"))
+    export.set_defaults(func=cmd_export)
+    imported = actions.add_parser("import", help=speak._("apply a filled review workbook: says what it would do; "
+                                                         "--yes does it"))
+    imported.add_argument("path", metavar="FILE", help=speak._("the workbook made by review export or /duyet xlsx"))
+    imported.add_argument("--yes", action="store_true", help=speak._("apply the decisions"))
+    imported.set_defaults(func=cmd_import)
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings, engine: Engine, speak: Lang) -> int:
@@ -91,6 +103,35 @@ def cmd_act(args: argparse.Namespace, settings: Settings, engine: Engine, speak:
     for line in refused:
         print(line, file=sys.stderr)
     return 2 if refused else 0
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings, engine: Engine, speak: Lang) -> int:
+    with Session(engine) as session:
+        rows = rows_for(session, speak, settings.zone)
+    path = Path(args.output or f"var/exports/duyet-bao-cao-{settings.now():%Y%m%d}.xlsx")
+    owner_only(path)
+    path.write_bytes(review_workbook(rows, speak))
+    print(speak._("{n} submissions awaiting review written to {path}.", n=len(rows), path=path))
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings, engine: Engine, speak: Lang) -> int:
+    path = Path(args.path)
+    if not path.is_file():
+        print(speak._("No file at {path}.", path=path), file=sys.stderr)
+        return 2
+    with session_scope(engine) as session:
+        try:
+            plan = read(session, path.read_bytes(), speak)
+        except Invalid as refused:
+            print(speak._(refused.msgid, **refused.values), file=sys.stderr)
+            return 2
+        print(plan.text(speak))
+        if not args.yes:
+            print(speak._("Nothing was applied; add --yes to apply it."))
+            return 0
+        print(apply(session, plan, None, utcnow(), speak))
+    return 0
 
 
 def _refs(session: Session, args: argparse.Namespace, year: int, speak: Lang) -> list[str] | None:

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from handlers import help as help_
 from handlers import (absence, annual, events, evidence, extensions, groups, invites, language, menu, my_tasks, progress,
-                      registration, report, returned, review, review_desk, upcoming)
+                      registration, report, returned, review, review_desk, review_file, upcoming)
 from handlers.access import Permission, can, refusal
 from handlers.context import Context
 from handlers.forms import FormEngine
@@ -26,7 +26,8 @@ from models.db import utcnow
 from reports.docx import Signer
 
 SEEN_PRECISION = timedelta(minutes=1)  # how fresh "last seen" (which channel a member used last) is kept
-ENGINE = FormEngine(progress.PROGRESS, annual.ANNUAL, review.RETURN, extensions.EXTENSION, extensions.REFUSAL)
+ENGINE = FormEngine(progress.PROGRESS, annual.ANNUAL, review.RETURN, extensions.EXTENSION, extensions.REFUSAL,
+                    review_file.REVIEW_FILE)
 
 Command = Callable[[Context, str], list[Reply]]
 

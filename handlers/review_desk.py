@@ -7,6 +7,7 @@ named as the bot writes it everywhere: u12 (an update), a5 (an annual report).
     /duyet binh son · SKHCN    one unit (name or code)             /duyet III.2 · /duyet xa · /duyet so
     /duyet nhan u37 u38 u39    accept several (confirmed first)    /duyet nhan binh son (every item it lists)
     /duyet tralai u12 NOTE     return one, with its note
+    /duyet xlsx                the queue as a workbook to fill   /duyet nhapfile   send it back (handlers/review_file.py)
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlmodel import col, select
 from handlers.context import Context
 from handlers.forms import FormEngine
 from handlers.messages import Action, Reply
+from handlers import review_file
 from handlers.plans import plan_named
 from handlers.review import (Pending, Refused, Scope, act, reviewable, accept, give_back, parse_ref, queue, show,
                              show_next)
@@ -53,6 +55,10 @@ def handle(ctx: Context, args: str, engine: FormEngine) -> list[Reply]:
             return act(ctx, lambda: accept(ctx.session, ref, ctx.member, ctx.recorded_at, ctx.decided_through()),
                        N_("Accepted: {what}."), ref, scope)
         return confirm_accepting(ctx, scope.prefix, scope.plan_id, rest)
+    if verb in ("xlsx", "excel") and not rest:
+        return review_file.export(ctx)
+    if verb in ("nhapfile", "nhap", "import") and not rest:
+        return engine.start(ctx, "review_file")
     if verb == "nhanngay" and rest:
         return accept_many(ctx, rest)
     if verb in ("huy", "cancel"):

@@ -221,7 +221,7 @@ class FormEngine:
             parts.append(step.intro)
         if isinstance(step, Confirm):
             parts.append(form.summary(ctx, state.answers))
-            if any(isinstance(s, Files) and s.silent for s in form.flat(ctx, state.answers)):
+            if form.evidence_hint and any(isinstance(s, Files) and s.silent for s in form.flat(ctx, state.answers)):
                 parts.append(ctx.lang._("Evidence: you may send photos or files (PDF, Word, Excel) before saving, "
                                         "up to 10."))
         elif state.answers.get(step.name) is not None:  # back at an answered question: say what stands

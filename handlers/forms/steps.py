@@ -410,6 +410,7 @@ class Form:
     steps: Sequence[Step | StepGroup]
     on_submit: Callable[["Context", Answers], list["Reply"]]
     confirm: Confirm = field(default_factory=Confirm)
+    evidence_hint: bool = True  # the confirmation says photos and files may be sent (its Files step is evidence)
 
     def flat(self, ctx: Context, answers: Answers) -> list[Step]:
         """The steps as they stand for these answers: groups expanded, the confirm step last.
