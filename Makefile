@@ -15,9 +15,12 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/python -m bot run
 
-# The whole suite twice: on SQLite files, then on a throwaway PostgreSQL server (.ci/postgres starts it,
-# installing Debian's postgresql first if needed). PYTEST_ARGS passes options through: PYTEST_ARGS="-x -k zalo".
-test: test-sqlite test-postgres
+# The whole suite twice, on SQLite files and on a throwaway PostgreSQL server (.ci/postgres starts it,
+# installing Debian's postgresql first if needed), the two runs side by side: most of a test's time is spent
+# waiting on sockets and subprocesses, so two runs share two cores well. Each run's output is printed whole
+# when it ends. PYTEST_ARGS passes options through: PYTEST_ARGS="-x -k zalo".
+test: $(STAMP)
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
