@@ -50,12 +50,12 @@ class Claim:
             for start in range(0, len(rows), CHUNK):
                 ids = [row.id for row in rows[start:start + CHUNK]]
                 now = utcnow()
-                gone = [holder for holder in session.exec(select(Outbox.claimed_by).distinct().where(
+                dead = [holder for holder in session.exec(select(Outbox.claimed_by).distinct().where(
                     col(Outbox.id).in_(ids), col(Outbox.claimed_by).is_not(None))).all() if gone(holder)]
                 session.exec(update(Outbox).where(  # type: ignore[call-overload]
                     col(Outbox.id).in_(ids), Outbox.status == OutboxStatus.PENDING,
                     or_(col(Outbox.claimed_until).is_(None), col(Outbox.claimed_until) < now,
-                        col(Outbox.claimed_by).in_(gone)))
+                        col(Outbox.claimed_by).in_(dead)))
                     .values(claimed_by=self.holder, claimed_until=now + LEASE))
                 session.commit()
                 got.update(session.exec(select(Outbox.id).where(col(Outbox.id).in_(ids),

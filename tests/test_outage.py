@@ -9,10 +9,11 @@ import time
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.presence import Presence, bot_running
+from bot.presence import PRESENCE_KEY, Presence, bot_running
 from bot.settings import Settings
 from models import EvidenceFile, InboundUpdate, make_engine
 from models.inbound import InboundStatus
@@ -60,26 +61,31 @@ async def test_a_nul_in_a_files_name_is_cleaned_and_the_bot_goes_on(engine: Engi
 
 
 @pytest.mark.skipif(BACKEND != "postgresql", reason="the server's sessions, and their locks, are PostgreSQL's")
-def test_a_bot_holds_its_presence_again_once_the_database_is_back(db_url: str, engine: Engine) -> None:
-    """`restore` refuses while a bot runs, also after the server restarted under it (every session dropped)."""
-    with Relay(db_url) as relay:
-        through_relay = make_engine(relay.url)
-        try:
-            with Presence(through_relay, check_every=0.2):
-                assert bot_running(engine)
-                relay.cut()  # as a server restart does: the session, and the lock, gone
-                assert wait_until(lambda: not bot_running(engine), 10)
-                relay.restore()
-                assert wait_until(lambda: bot_running(engine), 10)
-            assert wait_until(lambda: not bot_running(engine), 10)  # and let go when the bot stops
-        finally:
-            through_relay.dispose()
+def test_a_bot_holds_its_presence_again_once_the_database_is_back(engine: Engine) -> None:
+    """`restore` refuses while a bot runs, also after the server restarted under it: every session is ended (as
+    pg_terminate_backend ends this one), and the bot takes the lock again on a new one."""
+    bot = make_engine(engine.url.render_as_string(hide_password=False))
+    try:
+        with Presence(bot, check_every=0.2):
+            first = wait_for_holder(engine, lambda pid: pid is not None)
+            with engine.connect() as connection:
+                connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+            again = wait_for_holder(engine, lambda pid: pid not in (None, first))
+            assert again is not None and bot_running(engine)
+        assert wait_for_holder(engine, lambda pid: pid is None) is None  # let go when the bot stops
+    finally:
+        bot.dispose()
 
 
-def wait_until(condition: Callable[[], bool], seconds: float) -> bool:
+def wait_for_holder(engine: Engine, condition: Callable[[int | None], bool], seconds: float = 10) -> int | None:
+    """The server process holding the presence lock once `condition` holds of it (or the last seen)."""
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
+    while True:
+        with engine.connect() as connection:
+            pid = connection.execute(text(
+                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = :low "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"),
+                {"low": PRESENCE_KEY & 0xFFFF_FFFF}).scalar()
+        if condition(pid) or time.monotonic() > deadline:
+            return pid
         time.sleep(0.1)
-    return condition()
