@@ -10,7 +10,7 @@ from jobs.policy import DEFAULT_POLICY
 from jobs.schedule import RuleKind
 from jobs.year import AssignmentYear, Submission, local_day, unit_year
 from locales import Lang
-from models import Plan
+from models import Assignment, Plan, Task
 from models.progress import STATUS_LABELS, ReviewState, Status
 
 
@@ -29,10 +29,15 @@ def know_unit_year(ctx: Context, items: list[AssignmentYear], plans: list[Plan])
 
 
 def unit_plans(ctx: Context) -> list[Plan]:
-    """The plans the member's unit has tasks in this year, in the order they were loaded."""
-    ids = {item.task.plan_id for item in unit_tasks(ctx)}
-    return ctx.remember(("unit_plans", ctx.today.year), lambda: list(ctx.session.exec(
-        select(Plan).where(col(Plan.id).in_(ids)).order_by(col(Plan.id)))))
+    """The plans the member's unit has tasks in this year, in the order they were loaded. A unit assigned in one
+    plan only (nearly every unit) is answered from its assignments, without standing its whole year: the
+    question "which plan?" is asked only when there are several, and every form step asks it."""
+    def read() -> list[Plan]:
+        assigned = set(ctx.session.exec(select(Task.plan_id).join(Assignment, col(Assignment.task_id) == Task.id)
+                                        .where(Assignment.unit_id == ctx.unit.id).distinct()).all())
+        ids = assigned if len(assigned) <= 1 else {item.task.plan_id for item in unit_tasks(ctx)}
+        return list(ctx.session.exec(select(Plan).where(col(Plan.id).in_(ids)).order_by(col(Plan.id))))
+    return ctx.remember(("unit_plans", ctx.today.year), read)
 
 
 def describe_status(lang: Lang, item: AssignmentYear) -> str:

@@ -63,6 +63,12 @@ class TaskStep(Choice):
         parts.append(ctx.lang._("Type the number at the start of a line, or the task's code (for example I.2)."))
         return "\n".join(parts)
 
+    def show(self, ctx: Context, answers: Answers, value: Any) -> str:
+        """The chosen task as its option reads, from the task alone: the summary does not stand the unit's year."""
+        task = task_of(ctx, {**answers, "task": value})
+        label = f"{task.code} {task.content}"
+        return label if len(label) <= BUTTON_LABEL else label[:BUTTON_LABEL - 1].rstrip() + "…"
+
 
 def preset(ctx: Context, args: str) -> Answers:
     """`/capnhat III.1` opens the form on that task, if it is one of the unit's; a code that two of the unit's
