@@ -6,18 +6,23 @@ in one line what was accepted and why the rest was not; a return is typed in one
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from io import BytesIO
 
+from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.conversation import Conversation
-from models import AuditLog, ProgressUpdate, Unit
+from bot.settings import Settings
+from models import Assignment, AuditLog, ProgressUpdate, Task, Unit
 from models.organisation import Role
 from models.progress import ReviewState
 from tests.cli import cli
-from tests.conftest import Chat
+from tests.conftest import Chat, invite
+from tests.fake_telegram import FakeTelegram
 from tests.test_decisions import member_of
 from tests.test_report import report
+from tests.test_telegram import Officer, running_bot
 
 COMMUNES = 20
 
@@ -113,3 +118,52 @@ def test_the_command_line_accepts_references_a_range_and_a_units_whole_queue(eng
     assert refused.returncode == 2 and "Mỗi lần một báo cáo" in refused.stderr
     assert cli(db_url, "review", "accept", "x12").returncode == 2
     assert sum(state == ReviewState.ACCEPTED for state in states(engine).values()) == 9
+
+
+async def test_the_province_at_the_desk_over_telegram(engine: Engine, settings: Settings) -> None:
+    """113 units have each sent an update; a manager of Sở KH&CN, over the Telegram stand-in, sees the whole
+    queue in 8 messages, accepts 30 in 2, and applies 30 more acceptances and 5 returns from a workbook in 4."""
+    with Session(engine) as session:
+        first_task = {unit: code for unit, code in session.exec(
+            select(Unit.code, Task.code).join(Assignment, col(Assignment.unit_id) == Unit.id)
+            .join(Task, col(Task.id) == Assignment.task_id).order_by(col(Assignment.id)))}
+    for day, (unit, task) in enumerate(first_task.items()):
+        report(engine, unit, task, "done", datetime(2025, 9, 1) + timedelta(minutes=day))
+    assert len(first_task) == 113
+    with FakeTelegram() as fake:
+        async with running_bot(fake, engine, settings):
+            manager = Officer(fake, 7001, quiet=0.15)
+            await manager.say(f"/start {invite(engine, 'SKHCN', Role.MANAGER)}")
+            sent = 0
+            seen = set()
+            text = await manager.say("/duyet")
+            sent += 1
+            while True:
+                seen.update(label.split(" ")[0] for label in manager.buttons() if label[:1] == "u")
+                if "Trang sau" not in manager.buttons():
+                    break
+                text = await manager.press("Trang sau")
+                sent += 1
+            assert len(seen) == 113 and sent <= 8 and text.startswith("Chờ tiếp nhận: 113, cũ nhất trước. Trang 8/8.")
+
+            asked = await manager.say("/duyet nhan u1-u30")
+            assert asked.startswith("Tiếp nhận 30 mục này?")
+            assert (await manager.press("Tiếp nhận 30 mục")).startswith("Đã tiếp nhận 30 mục")
+
+            await manager.say("/duyet xlsx")
+            [document] = [d for d in fake.documents if d["chat_id"] == 7001]
+            book = load_workbook(BytesIO(document["content"]))
+            sheet = book["Duyệt báo cáo"]
+            for row in range(2, 37):  # u31 … u65: 30 accepted, the last 5 returned with a note
+                returning = row > 31
+                sheet.cell(row, 9, "Trả lại" if returning else "Tiếp nhận")
+                sheet.cell(row, 10, "Bổ sung số liệu cụ thể" if returning else None)
+            out = BytesIO()
+            book.save(out)
+            await manager.say("/duyet nhapfile")
+            plan = await manager.document(out.getvalue(), "duyet.xlsx")
+            assert "Theo bảng: 30 báo cáo sẽ được tiếp nhận, 5 báo cáo sẽ bị trả lại" in plan
+            assert (await manager.press("Áp dụng")).startswith("Đã áp dụng: tiếp nhận 30, trả lại 5")
+    accepted = sum(state == ReviewState.ACCEPTED for state in states(engine).values())
+    returned = sum(state == ReviewState.RETURNED for state in states(engine).values())
+    assert (accepted, returned) == (60, 5)
