@@ -10,13 +10,15 @@ from datetime import date, tzinfo
 from typing import Any
 
 from sqlalchemy import Text, cast, func, union
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from jobs.calendar import VIETNAM
 from jobs.year import (SUBMISSION_FIELDS, AssignmentYear, Standing, StandingCount, Submission, UnitRef, decoded,
                        rows_of, submissions, year_counts, year_of)
 from locales import N_
-from models import AnnualReport, Assignment, EvidenceFile, Plan, ProgressUpdate, Task, UpdateInForce
+from models import (AnnualReport, Assignment, EvidenceFile, Extension, Member, Plan, ProgressUpdate, Task, Unit,
+                    UpdateInForce)
 from models.progress import ReviewState
 
 STREAMED_ROWS = 5_000
@@ -110,6 +112,8 @@ class YearSummary(Consolidation):
     # Every update of the year, superseded ones too, streamed from the database: read it once.
     updates: Iterable[tuple[Submission, UnitRef, Task, str]]
     annual_reports: list[tuple[AnnualReport, UnitRef]] = field(default_factory=list)  # the newest of each unit
+    # Every extension request of the year: (request, unit name, task code, who asked, who decided), for the files.
+    extensions: list[tuple[Extension, str, str, str, str | None]] = field(default_factory=list)
     files: dict[int, list[str]] = field(default_factory=dict)  # update id → its evidence, "name (sha256…)"
 
     @property
@@ -205,7 +209,21 @@ def summarise(session: Session, year: int, today: date, zone: tzinfo = VIETNAM,
                 .join(ProgressUpdate, col(ProgressUpdate.id) == EvidenceFile.progress_update_id)
                 .where(ProgressUpdate.period == str(year)).order_by(col(EvidenceFile.id))):
             files.setdefault(update_id or 0, []).append(f"{name} (SHA-256 {digest[:12]}…)")
-    return YearSummary(year, today, plans, scope, rows, updates, list(annual.values()), files)
+    return YearSummary(year, today, plans, scope, rows, updates, annual_reports=list(annual.values()), files=files,
+                       extensions=_extensions(session, str(year), expected) if history else [])
+
+
+def _extensions(session: Session, period: str, units: set[int]) -> list[tuple[Extension, str, str, str, str | None]]:
+    """The year's extension requests of the units consolidated, with who asked and who decided."""
+    asker, decider = aliased(Member), aliased(Member)
+    query = (select(Extension, Assignment.unit_id, Unit.name, Task.code, asker.display_name, decider.display_name)
+             .join(Assignment, col(Assignment.id) == Extension.assignment_id)
+             .join(Unit, col(Unit.id) == Assignment.unit_id).join(Task, col(Task.id) == Assignment.task_id)
+             .join(asker, asker.id == Extension.asked_by_member_id)
+             .outerjoin(decider, decider.id == Extension.decided_by_member_id)
+             .where(Extension.period == period).order_by(col(Extension.id)))
+    return [(request, unit, task, asked, decided)
+            for request, unit_id, unit, task, asked, decided in session.exec(query) if unit_id in units]
 
 
 def overview_of(session: Session, year: int, today: date, zone: tzinfo = VIETNAM,

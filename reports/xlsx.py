@@ -52,6 +52,7 @@ def workbook(summary: YearSummary, speak: Lang) -> bytes:
     _assignments(book, summary, speak)
     _updates(book, summary, speak)
     _annual_reports(book, summary, speak)
+    _extensions(book, summary, speak)
     _missing(book, summary, speak)
     return book.close()
 
@@ -129,7 +130,7 @@ def _updates(book: Book, summary: YearSummary, speak: Lang) -> None:
     reviews = {state: speak._(label) for state, label in REVIEW_LABELS.items()}
     rows = ([update.id, update.created_at.strftime("%d/%m/%Y %H:%M"), unit.name, task.code,
              statuses.get(update.status, update.status), update.percent, update.result,
-             _figures(update.figures_json), update.difficulties, who, update.channel,
+             _figures(update.figures_json, task.id or 0, _labels(task)), update.difficulties, who, update.channel,
              reviews.get(update.review_state, update.review_state), update.reviewer,
              update.review_note, "; ".join(summary.files.get(update.id, ()))]
             for update, unit, task, who in summary.updates)
@@ -140,10 +141,31 @@ def _updates(book: Book, summary: YearSummary, speak: Lang) -> None:
             speak._("Reviewer's note"), speak._("Documents attached")], rows)
 
 
+def _labels(task: Any) -> tuple[tuple[str, str, str], ...]:
+    """(key, label, unit) of each figure the task declares."""
+    return tuple((f["key"], f["label"], f.get("unit", "")) for f in task.figures)
+
+
 @lru_cache(maxsize=4096)
-def _figures(stored: str) -> str:
-    """"key=value; …" of an update's figures; the same answers recur across units, so each is worded once."""
-    return "; ".join(f"{k}={v}" for k, v in sorted(decoded(stored).items()))
+def _figures(stored: str, task_id: int, labels: tuple[tuple[str, str, str], ...]) -> str:
+    """"Tỷ lệ … : 40 %; …": an update's figures by the labels the plan gives them; the same answers recur across
+    units, so each is worded once per task."""
+    named = {key: (label, unit) for key, label, unit in labels}
+    return "; ".join(f"{named.get(k, (k, ''))[0]}: {v} {named.get(k, ('', ''))[1]}".rstrip()
+                     for k, v in sorted(decoded(stored).items()))
+
+
+def _extensions(book: Book, summary: YearSummary, speak: Lang) -> None:
+    """Every extension request of the year: asked by whom and when, until when, why, and Sở KH&CN's answer."""
+    states = {"asked": speak._("Waiting"), "approved": speak._("Approved"), "refused": speak._("Refused")}
+    rows = [[f"#{e.id}", unit, task, asked_by, e.asked_at.strftime("%d/%m/%Y %H:%M"), e.until.strftime("%d/%m/%Y"),
+             e.reason, states.get(e.state, e.state), decided_by or "",
+             e.decided_at.strftime("%d/%m/%Y %H:%M") if e.decided_at else "", e.note]
+            for e, unit, task, asked_by, decided_by in summary.extensions]
+    _table(book, speak._("Extensions"),
+           [speak._("No."), speak._("Unit"), speak._("Task"), speak._("Asked by"), speak._("Asked (UTC)"),
+            speak._("New deadline"), speak._("Reason"), speak._("Answer"), speak._("Decided by"),
+            speak._("Decided (UTC)"), speak._("Note")], rows)
 
 
 def _annual_reports(book: Book, summary: YearSummary, speak: Lang) -> None:

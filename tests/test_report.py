@@ -154,7 +154,7 @@ def test_the_workbook_and_the_draft_hold_the_stored_figures(engine: Engine) -> N
         summary = summarise(session, 2025, TODAY)
     book = load_workbook(BytesIO(workbook(summary, lang("vi"))))
     assert book.sheetnames == ["Tổng hợp 2025", "Theo nhiệm vụ", "Theo đơn vị", "Giao nhiệm vụ", "Các cập nhật",
-                               "Báo cáo năm", "Chưa báo cáo"]
+                               "Báo cáo năm", "Gia hạn", "Chưa báo cáo"]
     first = book["Tổng hợp 2025"]
     values = {row[0]: row[1] for row in first.iter_rows(min_row=2, values_only=True)}
     assert values["V.1 — Số cuộc thanh tra, kiểm tra"] == 14 and values["V.1 — Số tiền xử phạt"] == 45_000_000
@@ -163,6 +163,8 @@ def test_the_workbook_and_the_draft_hold_the_stored_figures(engine: Engine) -> N
     assert updates.freeze_panes == "A2" and updates.auto_filter.ref.startswith("A1:")
     assert [c.value for c in updates[1]][:5] == ["Số", "Thời điểm (UTC)", "Đơn vị", "Nhiệm vụ", "Tình trạng"]
     assert len(list(updates.iter_rows(min_row=2))) == 2
+    figures = " | ".join(row[7] for row in updates.iter_rows(min_row=2, values_only=True))
+    assert "Số cuộc thanh tra, kiểm tra: 12 cuộc" in figures and "inspections" not in figures  # labels, not keys
     assert book["Chưa báo cáo"].max_row == 112
 
     document = Document(BytesIO(draft(summary, lang("vi"))))
