@@ -55,7 +55,7 @@ def _order(year: Year, item: AssignmentYear) -> int:
     return next(n for n, other in enumerate(everything) if other.assignment_id == item.assignment_id)
 
 
-def year_of(ctx: Context) -> Year:
+def as_it_opens(ctx: Context) -> Year:
     items = unit_tasks(ctx)
     waiting = [i for i in items if i.waits_for_event]
     reported = [i for i in items if not i.waits_for_event and i.update is not None
@@ -168,7 +168,7 @@ class AnnualSteps(StepGroup):
     """The opening question, the pick of tasks with news, and the questions on each task picked."""
 
     def expand(self, ctx: Context, answers: Answers) -> list[Step]:
-        year = ctx.remember("annual_year", lambda: year_of(ctx))
+        year = ctx.remember("annual_year", lambda: as_it_opens(ctx))
         steps: list[Step] = [
             ScopeStep(name="scope", prompt=N_("Anything new?"), title=N_("The other tasks"), year=year,
                       intro=overview(ctx, year), choices=((NOTHING_NEW, N_("Nothing new")),

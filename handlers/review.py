@@ -1,11 +1,13 @@
-"""/duyet (/review): Sở KH&CN's managers go through what units sent — progress updates and annual reports —
-oldest first, grouped by unit, one at a time, and accept it (tiếp nhận) or return it with a note (trả lại).
+"""The review of what units sent — progress updates and annual reports — by Sở KH&CN's managers: the queue
+(oldest first, grouped by unit), one submission shown with its answers, and the two decisions, accept (tiếp
+nhận) or return with a note (trả lại), each taken by one conditional write so that it is taken once. The desk
+that pages through the queue and decides several at once is handlers/review_desk.py; the workbook round trip
+handlers/review_file.py; `python -m bot review` runs the same functions.
 
 A return reaches every member of the unit, with one button (a number on Zalo) that reopens the same form
 filled with what was sent (handlers/returned.py); the revised one comes back to the queue marked as such.
-`accept` and `give_back` are also what `python -m bot review` runs.
 
-A submission is named by a short reference: "u12" for progress update no. 12, "a5" for annual report no. 5.
+A submission is named by a short reference, everywhere: "u12" for progress update 12, "a5" for annual report 5.
 """
 
 from __future__ import annotations
