@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from bot.settings import Settings
 from handlers.forms.steps import Invalid
-from handlers.review import Refused, accept, describe, give_back, parse_ref, queue, what
+from handlers.review import Refused, accept, describe, give_back, in_lock_order, parse_ref, queue, what
 from handlers.review_file import apply, read, rows_for
 from jobs.year import in_force
 from locales import N_, Lang
@@ -151,7 +151,7 @@ def _refs(session: Session, args: argparse.Namespace, year: int, speak: Lang) ->
         if args.action == "return" and len(refs) != 1:
             print(speak._("Return one submission at a time: each needs its own note."), file=sys.stderr)
             return None
-        return list(dict.fromkeys(refs))
+        return in_lock_order(refs)
     if not args.unit:
         print(speak._("Name the submissions (u12 a5), or a unit with --task or --all."), file=sys.stderr)
         return None
@@ -159,7 +159,7 @@ def _refs(session: Session, args: argparse.Namespace, year: int, speak: Lang) ->
     if unit is None:
         return None
     if getattr(args, "all", False):
-        return [item.ref for item in queue(session, year, unit.id)]
+        return in_lock_order(item.ref for item in queue(session, year, unit.id))
     if not args.task:
         print(speak._("Name the task with --task (or --all for everything the unit has waiting)."), file=sys.stderr)
         return None

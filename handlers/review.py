@@ -13,7 +13,7 @@ A submission is named by a short reference, everywhere: "u12" for progress updat
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -199,6 +199,12 @@ def give_back(session: Session, ref: str, note: str, reviewer: Member | None, at
                  note_length=len(note), **(how or {}))
     _tell_unit(session, ref, row, note, local_day(at))
     return row
+
+
+def in_lock_order(refs: Iterable[str]) -> list[str]:
+    """References once each, in the order every bulk decision takes their rows: two managers deciding
+    overlapping sets at once then wait on each other, never deadlock."""
+    return sorted(set(refs), key=lambda ref: (ref[0], int(ref[1:])))
 
 
 def _take(session: Session, ref: str, state: ReviewState, reviewer: Member | None, note: str, at: datetime) -> Row:

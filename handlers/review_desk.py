@@ -22,8 +22,8 @@ from handlers.forms import FormEngine
 from handlers.messages import Action, Reply
 from handlers import review_file
 from handlers.plans import plan_named
-from handlers.review import (Pending, Refused, Scope, act, reviewable, accept, give_back, parse_ref, queue, show,
-                             show_next)
+from handlers.review import (Pending, Refused, Scope, accept, act, give_back, in_lock_order, parse_ref, queue,
+                             reviewable, show, show_next)
 from jobs.text import fold
 from jobs.year import local_day
 from locales import N_
@@ -240,7 +240,7 @@ def accept_many(ctx: Context, refs: list[str]) -> list[Reply]:
     """The confirmed acceptances, each by the rule for one (decided once); one line of result, and why each
     that was not accepted was not."""
     done, refused = 0, []
-    for ref in dict.fromkeys(fold(r) for r in refs if _REF.match(fold(r))):
+    for ref in in_lock_order(fold(r) for r in refs if _REF.match(fold(r))):
         try:
             accept(ctx.session, ref, ctx.member, ctx.recorded_at, {**ctx.decided_through(), "bulk": "1"})
             done += 1

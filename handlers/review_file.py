@@ -26,7 +26,8 @@ from handlers.evidence import XLSX, discard
 from handlers.forms import Files, Form
 from handlers.forms.steps import Answers, Confirm, Invalid, named_save
 from handlers.messages import Attachment, Reply
-from handlers.review import Refused, accept, give_back, load, newer_than, parse_ref, queue, reviewable
+from handlers.review import (Refused, accept, give_back, in_lock_order, load, newer_than, parse_ref, queue,
+                             reviewable)
 from jobs.text import fold
 from jobs.year import local_day
 from locales import N_, Lang
@@ -176,24 +177,24 @@ def _unusable(session: Session, speak: Lang, ref: str | None, meaning: str | Non
 
 
 def apply(session: Session, plan: Plan, member: Any, at: datetime, speak: Lang) -> str:
-    """Each decision by the rule for one; what could not be done, said."""
-    done, failed = 0, []
+    """Each decision by the rule for one, in the rows' lock order (`in_lock_order`); what could not be done,
+    said."""
+    notes = dict(plan.give_back)
+    counts = {ACCEPT: 0, RETURN: 0}
+    failed = []
     how = {"via": "xlsx"}
-    for ref in plan.accept:
+    for ref in in_lock_order([*plan.accept, *notes]):
         try:
-            accept(session, ref, member, at, how)
-            done += 1
-        except Refused as refused:
-            failed.append(f"{ref}: {speak._(refused.msgid, **refused.values)}")
-    returned = 0
-    for ref, note in plan.give_back:
-        try:
-            give_back(session, ref, note, member, at, how)
-            returned += 1
+            if ref in notes:
+                give_back(session, ref, notes[ref], member, at, how)
+                counts[RETURN] += 1
+            else:
+                accept(session, ref, member, at, how)
+                counts[ACCEPT] += 1
         except Refused as refused:
             failed.append(f"{ref}: {speak._(refused.msgid, **refused.values)}")
     lines = [speak._("Applied: {accepted} accepted, {returned} returned; each unit will be told.",
-                     accepted=done, returned=returned)]
+                     accepted=counts[ACCEPT], returned=counts[RETURN])]
     lines += [f"• {line}" for line in failed]
     return "\n".join(lines)
 

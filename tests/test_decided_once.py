@@ -173,3 +173,22 @@ def test_approve_against_refuse_records_one_decision_and_tells_the_officer_what_
         assert len(told) == 1
         assert ("không đồng ý" not in told[0]) == (request.state == ExtensionState.APPROVED), told
         assert sum(any(words in text for words in TOLD_WHO) for text in said) == 1, said
+
+
+def test_two_managers_accepting_overlapping_pages_at_once_take_each_item_once(desk: tuple[Chat, Chat, Chat],
+                                                                              engine: Engine) -> None:
+    officer, first, second = desk
+    numbers = []
+    for task in ("I.2", "III.2", "I.1"):
+        officer.say(f"/capnhat {task}")
+        for answer in ("4", "/boqua", "/boqua"):  # nothing arose: no result asked
+            officer.say(answer)
+        officer.say("1")
+    with Session(engine) as session:
+        numbers = list(session.exec(select(ProgressUpdate.id).order_by(col(ProgressUpdate.id))).all())
+    refs = [f"u{n}" for n in numbers]
+    said = at_once(lambda: first.say(f"/duyet nhanngay {' '.join(refs)}"),
+                   lambda: second.say(f"/duyet nhanngay {' '.join(reversed(refs))}"))
+    decided = [decisions_on(engine, f"progress_update:{n}") for n in numbers]
+    assert decided == [["review.accepted"]] * len(numbers), said
+    assert sum(int(text.split("Đã tiếp nhận ")[1].split(" ")[0]) for text in said) == len(numbers)
