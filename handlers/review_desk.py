@@ -5,6 +5,7 @@ named as the bot writes it everywhere: u12 (an update), a5 (an annual report).
 
     /duyet                     the first page, oldest first        /duyet trang 2 · /duyet moinhat
     /duyet binh son · SKHCN    one unit (name or code)             /duyet III.2 · /duyet xa · /duyet so
+    /duyet moi                 what arrived since the last look
     /duyet nhan u37 u38 u39    accept several (confirmed first)    /duyet nhan binh son (every item it lists)
     /duyet tralai u12 NOTE     return one, with its note
     /duyet xlsx                the queue as a workbook to fill   /duyet nhapfile   send it back (handlers/review_file.py)
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import col, select
 
@@ -39,6 +41,7 @@ KINDS = {"so": ("department", "agency"), "soban": ("department", "agency"), "sob
          "xa": ("commune",), "phuong": ("ward",), "dackhu": ("special_zone",),
          "xaphuong": ("commune", "ward", "special_zone")}
 NEWEST = {"moinhat", "moi nhat", "newest"}
+NEW_SINCE = {"moi", "new"}
 
 
 def handle(ctx: Context, args: str, engine: FormEngine) -> list[Reply]:
@@ -97,10 +100,12 @@ class Filter:
     unit_ids: frozenset[int] | None = None
     task_codes: frozenset[str] | None = None
     newest_first: bool = False
+    since: datetime | None = None  # "moi": what arrived since the manager last looked at the desk
 
     def keeps(self, item: Pending) -> bool:
         return ((self.unit_ids is None or item.unit.id in self.unit_ids)
-                and (self.task_codes is None or fold(item.what) in self.task_codes))
+                and (self.task_codes is None or fold(item.what) in self.task_codes)
+                and (self.since is None or item.sent_at > self.since))
 
 
 def read_filter(ctx: Context, words: str) -> Filter | None:
@@ -109,6 +114,8 @@ def read_filter(ctx: Context, words: str) -> Filter | None:
     newest = any(typed.endswith(word) for word in NEWEST)
     for word in NEWEST:
         typed = typed.removesuffix(word).strip()
+    if typed in NEW_SINCE:  # since the last look; a manager who never looked sees everything
+        return Filter(words, newest_first=newest, since=ctx.member.review_seen_at or datetime.min)
     if not typed:
         return Filter(words, newest_first=newest)
     if typed.replace(" ", "") in KINDS:
@@ -135,7 +142,11 @@ def page(ctx: Context, prefix: str, plan_id: int | None, wanted: Filter, number:
     """One page of the queue as numbered lines (buttons on Telegram), with how to go on; the item itself when
     it is the only one."""
     items = waiting(ctx, plan_id, wanted)
+    ctx.member.review_seen_at = ctx.recorded_at  # what arrives from now on is "new" at the next look
+    ctx.session.add(ctx.member)
     if not items:
+        if wanted.since is not None:
+            return [Reply(ctx.lang._("Nothing new awaits review since you last looked."))]
         if wanted.words.strip():
             return [Reply(ctx.lang._("Nothing awaits review for \"{words}\".", words=wanted.words.strip()[:50]))]
         return [Reply(ctx.lang._("Nothing awaits review."))]

@@ -44,6 +44,7 @@ class Member(SQLModel, table=True):
     language: str = Field(default="vi", max_length=8)
     display_name: str = ""
     created_at: NaiveDatetime = Field(default_factory=utcnow)
+    review_seen_at: NaiveDatetime | None = None  # a manager's last look at the review desk: "/duyet moi" is since
 
 
 class ChannelAccount(SQLModel, table=True):

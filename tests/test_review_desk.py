@@ -9,12 +9,14 @@ from datetime import datetime, timedelta
 from io import BytesIO
 
 from openpyxl import load_workbook
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.conversation import Conversation
 from bot.settings import Settings
-from models import Assignment, AuditLog, ProgressUpdate, Task, Unit
+from models import Assignment, AuditLog, Member, ProgressUpdate, Task, Unit
+from models.db import utcnow
 from models.organisation import Role
 from models.progress import ReviewState
 from tests.cli import cli
@@ -167,3 +169,15 @@ async def test_the_province_at_the_desk_over_telegram(engine: Engine, settings: 
     accepted = sum(state == ReviewState.ACCEPTED for state in states(engine).values())
     returned = sum(state == ReviewState.RETURNED for state in states(engine).values())
     assert (accepted, returned) == (60, 5)
+
+
+def test_what_arrived_since_the_last_look(conversation: Conversation, engine: Engine) -> None:
+    twenty_communes_report(engine)
+    manager = member_of(conversation, engine, "SKHCN", "601", Role.MANAGER)
+    assert manager.say("/duyet moi").startswith("Chờ tiếp nhận — moi: 20")  # never looked: everything is new
+    assert manager.say("/duyet moi") == "Không có báo cáo mới nào chờ tiếp nhận kể từ lần xem trước."
+    with Session(engine) as session:  # looked at an hour ago; one update came in since
+        session.exec(update(Member).values(review_seen_at=utcnow() - timedelta(hours=1)))  # type: ignore[call-overload]
+        session.commit()
+    report(engine, "21040", "I.1", "done", utcnow())
+    assert "UBND xã Bình Sơn — cập nhật u21 về nhiệm vụ I.1" in manager.say("/duyet moi")
