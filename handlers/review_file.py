@@ -44,28 +44,43 @@ MOST_ROWS = 20_000
 # -- the workbook out ----------------------------------------------------------------------------------------
 
 def rows_for(session: Session, speak: Lang, zone: Any) -> list[ReviewRow]:
-    """Every submission awaiting review, as the workbook lists it (figures by their labels)."""
+    """Every submission awaiting review, as the workbook lists it (figures by their labels): the queue, then its
+    updates with their tasks and its annual reports, each read in one go, never a query per row."""
+    waiting = queue(session)
+    update_ids = [int(item.ref[1:]) for item in waiting if item.ref[0] == "u"]
+    report_ids = [int(item.ref[1:]) for item in waiting if item.ref[0] == "a"]
+    updates = {f"u{row.id}": (row, task) for row, task in session.exec(
+        select(ProgressUpdate, Task).join(Assignment, col(Assignment.id) == ProgressUpdate.assignment_id)
+        .join(Task, col(Task.id) == Assignment.task_id).where(col(ProgressUpdate.id).in_(update_ids)))}
+    reports = {f"a{row.id}": row for row in session.exec(
+        select(AnnualReport).where(col(AnnualReport.id).in_(report_ids)))}
     found = []
-    for item in queue(session):
-        row = load(session, item.ref)
+    for item in waiting:
         sent = local_day(item.sent_at, zone).strftime("%d/%m/%Y")
-        if isinstance(row, ProgressUpdate):
-            task = session.exec(select(Task).join(Assignment, col(Assignment.task_id) == Task.id)
-                                .where(Assignment.id == row.assignment_id)).one()
-            labels = {f["key"]: (f["label"], f.get("unit", "")) for f in task.figures}
-            figures = "; ".join(f"{labels.get(k, (k, ''))[0]}: {speak.number(v)} {labels.get(k, ('', ''))[1]}".strip()
-                                for k, v in sorted(row.figures.items()))
-            status = speak._(STATUS_LABELS.get(row.status, row.status))
-            if row.percent is not None:
-                status += f" ({speak.number(row.percent)}%)"
-            found.append(ReviewRow(item.ref, item.unit.name, task.code, status, row.result, figures, sent,
-                                   item.resubmission))
-        elif isinstance(row, AnnualReport):
-            said = speak._("{updated} tasks updated, {kept} kept", updated=row.tasks_updated, kept=row.tasks_kept)
+        if item.ref in updates:
+            update, task = updates[item.ref]
+            found.append(ReviewRow(item.ref, item.unit.name, task.code, _status(speak, update), update.result,
+                                   _figures(speak, task, update), sent, item.resubmission))
+        elif item.ref in reports:
+            report = reports[item.ref]
+            said = speak._("{updated} tasks updated, {kept} kept", updated=report.tasks_updated,
+                           kept=report.tasks_kept)
             found.append(ReviewRow(item.ref, item.unit.name, speak._("annual report"), said,
-                                   "; ".join(t for t in (row.difficulties, row.proposals) if t), "", sent,
+                                   "; ".join(t for t in (report.difficulties, report.proposals) if t), "", sent,
                                    item.resubmission))
     return found
+
+
+def _status(speak: Lang, update: ProgressUpdate) -> str:
+    status = speak._(STATUS_LABELS.get(update.status, update.status))
+    return status + (f" ({speak.number(update.percent)}%)" if update.percent is not None else "")
+
+
+def _figures(speak: Lang, task: Task, update: ProgressUpdate) -> str:
+    """"Số tin, bài…: 12 tin/bài": the figures by the labels the plan gives them."""
+    labels = {f["key"]: (f["label"], f.get("unit", "")) for f in task.figures}
+    return "; ".join(f"{labels.get(k, (k, ''))[0]}: {speak.number(v)} {labels.get(k, ('', ''))[1]}".strip()
+                     for k, v in sorted(update.figures.items()))
 
 
 def export(ctx: Context) -> list[Reply]:
