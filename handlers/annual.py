@@ -79,7 +79,7 @@ def overview(ctx: Context, year: Year) -> str:
                      n=len(year.reported) + len(year.waiting) + len(year.rest))]
     if year.reported:
         lines.append(speak._("• Reported during the year, kept as they stand: {tasks}.", tasks="; ".join(
-            f"{item.task.code} ({describe_status(speak, item).split(' — ')[0]})" for item in year.reported)))
+            f"{item.task.code} ({item.text(speak)})" for item in year.reported)))
     if year.waiting:
         lines.append(speak._("• Waiting for an event, nothing to report: {codes}.", codes=_codes(year.waiting)))
     leads = [item for item in year.rest if item.is_lead]
