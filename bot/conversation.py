@@ -93,7 +93,7 @@ class Conversation:
                 incoming = journal.incoming_of(entry)
                 replies = dispatch(session, incoming, self.clock(), self.settings.language, self.settings.zone,
                                    Signer(self.settings.signer_title, self.settings.signer_name))
-                journal.finish(entry, InboundStatus.DONE, replies)
+                journal.finish(session, entry, InboundStatus.DONE, replies)
                 notices = queued(session)
             if notices and self.on_queued is not None:
                 self.on_queued(notices)  # committed: the courier may deliver them now
@@ -107,7 +107,7 @@ class Conversation:
             with session_scope(self.engine) as session:
                 entry = journal.claim(session, entry_id)
                 if entry is not None:
-                    journal.finish(entry, InboundStatus.FAILED, apology, describe_error(error))
+                    journal.finish(session, entry, InboundStatus.FAILED, apology, describe_error(error))
             return apology
 
     async def store(self, incoming: Incoming) -> int | None:

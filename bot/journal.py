@@ -4,11 +4,11 @@ acknowledged, claim it for processing once, keep its replies until they are sent
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -37,18 +37,33 @@ def record(engine: Engine, incoming: Incoming) -> int | None:
     return int(row[0]) if row else None
 
 
-def claim(session: Session, entry_id: int) -> InboundUpdate | None:
-    """The row, locked until the transaction ends (PostgreSQL), if it still waits to be processed."""
-    entry = session.exec(select(InboundUpdate).where(InboundUpdate.id == entry_id).with_for_update()).first()
-    return entry if entry is not None and entry.status == InboundStatus.PENDING else None
+@dataclass(frozen=True)
+class Claimed:
+    """A stored update taken for processing: its journal id and what arrived."""
+
+    entry_id: int
+    incoming: dict[str, Any]
 
 
-def finish(entry: InboundUpdate, status: InboundStatus, replies: list[Reply], error: str = "") -> None:
+# Read and written on every update, in the transaction that handles it: statements built once, rows not made
+# into ORM objects (bench/inbound.py).
+_CLAIM = select(InboundUpdate.incoming).where(
+    col(InboundUpdate.id) == bindparam("entry"), col(InboundUpdate.status) == InboundStatus.PENDING).with_for_update()
+_FINISH = update(InboundUpdate).where(col(InboundUpdate.id) == bindparam("entry"))
+
+
+def claim(session: Session, entry_id: int) -> Claimed | None:
+    """The update, its row locked until the transaction ends (PostgreSQL), if it still waits to be processed."""
+    row = session.connection().execute(_CLAIM, {"entry": entry_id}).first()
+    return Claimed(entry_id, row[0]) if row is not None else None
+
+
+def finish(session: Session, entry: Claimed, status: InboundStatus, replies: list[Reply], error: str = "") -> None:
     """Handled: what the person typed or sent is no longer needed (its effects are stored where they belong)
     and is dropped, invitation codes among it; the replies stay until they are sent."""
-    entry.status, entry.replies = status, [reply_to_json(r) for r in replies]
-    entry.incoming = scrubbed(entry.incoming)
-    entry.error, entry.processed_at = error[:ERROR_LENGTH], utcnow()
+    session.connection().execute(_FINISH, {
+        "entry": entry.entry_id, "status": status, "replies": [reply_to_json(r) for r in replies],
+        "incoming": scrubbed(entry.incoming), "error": error[:ERROR_LENGTH], "processed_at": utcnow()})
 
 
 def scrubbed(incoming: dict[str, Any]) -> dict[str, Any]:
@@ -109,7 +124,7 @@ def stored_replies(engine: Engine, entry_id: int) -> list[Reply]:
         return [reply_from_json(r) for r in entry.replies]
 
 
-def incoming_of(entry: InboundUpdate) -> Incoming:
+def incoming_of(entry: Claimed) -> Incoming:
     data = dict(entry.incoming)
     data["time"] = datetime.fromisoformat(data["time"])
     data["kind"] = InputKind(data["kind"])

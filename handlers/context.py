@@ -57,3 +57,8 @@ class Context:
         if key not in self._memo:
             self._memo[key] = compute()
         return self._memo[key]  # type: ignore[no-any-return]
+
+    def know(self, key: Hashable, value: Any) -> None:
+        """What was read or written already (the dispatcher reads the member's open form and menu together
+        with the member; the form engine replaces the form it deletes): `remember` returns it from now on."""
+        self._memo[key] = value

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta, tzinfo
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from handlers import help as help_
@@ -18,10 +19,11 @@ from handlers import (absence, annual, events, evidence, extensions, groups, inv
 from handlers.access import Permission, can, refusal
 from handlers.context import Context
 from handlers.forms import FormEngine
+from handlers.forms.engine import FORM_STATE
 from handlers.messages import Incoming, InputKind, Reply
 from jobs.calendar import VIETNAM
 from locales import lang
-from models import ChannelAccount, FormState, Member, Unit
+from models import ChannelAccount, FormState, MenuState, Member, Unit
 from models.db import utcnow
 from reports.docx import Signer
 
@@ -30,6 +32,15 @@ ENGINE = FormEngine(progress.PROGRESS, annual.ANNUAL, review.RETURN, extensions.
                     review_file.REVIEW_FILE)
 
 Command = Callable[[Context, str], list[Reply]]
+# Who writes, with their unit, open form and menu: one read. The account is locked until the transaction ends:
+# webhook workers sharing PostgreSQL take one chat's messages one at a time. Built once (bench/inbound.py).
+_WRITER = (select(ChannelAccount, Member, Unit, FormState, MenuState)
+           .join(Member, col(Member.id) == ChannelAccount.member_id)
+           .join(Unit, col(Unit.id) == Member.unit_id)
+           .outerjoin(FormState, col(FormState.member_id) == Member.id)
+           .outerjoin(MenuState, col(MenuState.member_id) == Member.id)
+           .where(ChannelAccount.channel == bindparam("channel"), ChannelAccount.external_id == bindparam("user"))
+           .with_for_update(of=ChannelAccount))
 
 
 def _form(action: Callable[[Context], list[Reply]]) -> Command:
@@ -67,21 +78,16 @@ def dispatch(session: Session, incoming: Incoming, now: datetime, default_langua
     """The replies to one incoming message. `now` is the province's local time."""
     if not incoming.private:
         return groups.answer(session, incoming, lang(default_language))
-    # The account is locked until the transaction ends: webhook workers sharing PostgreSQL take one chat's
-    # messages one at a time.
-    found = session.exec(select(ChannelAccount, Member, Unit)
-                         .join(Member, col(Member.id) == ChannelAccount.member_id)
-                         .join(Unit, col(Unit.id) == Member.unit_id)
-                         .where(ChannelAccount.channel == incoming.channel,
-                                ChannelAccount.external_id == incoming.user_id)
-                         .with_for_update(of=ChannelAccount)).first()
+    found = session.exec(_WRITER, params={"channel": incoming.channel, "user": incoming.user_id}).first()
     if found is None:
         return registration.answer_stranger(session, incoming, lang(default_language), now, zone)
-    account, member, unit = found
+    account, member, unit, form_state, menu_state = found
     if account.chat_id != incoming.chat_id or account.last_seen_at < utcnow() - SEEN_PRECISION or account.blocked:
         # not a write on every message; one who writes again has unblocked the bot
         account.chat_id, account.last_seen_at, account.blocked = incoming.chat_id, utcnow(), False
     ctx = Context(session, member, unit, lang(member.language), now, incoming.channel, zone, signer=signer)
+    ctx.know(FORM_STATE, form_state)
+    ctx.know(menu.MENU_STATE, menu_state)
     state = ENGINE.state(ctx)
     if incoming.kind is InputKind.CHOICE and (picked := menu.command_for(ctx, incoming.choice)):
         incoming = replace(incoming, kind=InputKind.TEXT, text=picked.command, choice="")

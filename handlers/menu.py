@@ -118,7 +118,10 @@ def _register(session: Session, member_id: int, actions: tuple[Action, ...], tex
     return tokens
 
 
+MENU_STATE = "menu_state"  # in the message's context (Context.remember); the dispatcher reads it with the member
+
+
 def _state(ctx: Context) -> MenuState | None:
     """Read once per message, whatever asks (a press, a typed answer, the replies' buttons)."""
-    return ctx.remember("menu_state", lambda: ctx.session.exec(
+    return ctx.remember(MENU_STATE, lambda: ctx.session.exec(
         select(MenuState).where(MenuState.member_id == ctx.member.id)).first())

@@ -13,10 +13,12 @@ from models import Event, Plan, Task
 EventRecord = tuple[date, int]  # (day the event happened, days allowed after it)
 
 
+_EVENTS = select(Event.task_id, Event.occurred_on, Event.days_allowed).order_by(col(Event.created_at), col(Event.id))
+
+
 def recorded_events(session: Session) -> dict[int, EventRecord]:
     """The latest recorded event of each task."""
-    rows = session.exec(select(Event).order_by(col(Event.created_at), col(Event.id))).all()
-    return {e.task_id: (e.occurred_on, e.days_allowed) for e in rows}
+    return {task_id: (occurred_on, days) for task_id, occurred_on, days in session.exec(_EVENTS).all()}
 
 
 def plan_deadlines(rules: list[Rule], year: int, issued_on: date | None, event: EventRecord | None,

@@ -33,7 +33,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from sqlalchemy import DateTime, Text, and_, case, cast, func, literal, null
+from sqlalchemy import DateTime, Text, and_, bindparam, case, cast, func, literal, null
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -188,13 +188,23 @@ def event_triggered(task: Task) -> bool:
     return any(rule.kind is RuleKind.EVENT for rule in rules_of(task))
 
 
+# The statements every form step's reads run are built once: building one (and keying the compiled cache on
+# it) cost more than running it, and most of a step's time (bench/inbound.py).
+_TASKS = select(Task, Plan).join(Plan, col(Plan.id) == Task.plan_id).order_by(col(Task.plan_id), col(Task.position))
+_UNITS = select(Unit.id, Unit.code, Unit.name, Unit.kind, cast(Unit.aliases, Text))
+_UNITS_GIVEN = _UNITS.where(col(Unit.id).in_(bindparam("units", expanding=True)))
+_ASSIGNED = select(Assignment.id, Assignment.unit_id, Assignment.task_id, Assignment.role).where(
+    col(Assignment.task_id).in_(bindparam("tasks", expanding=True)))
+_ASSIGNED_TO = _ASSIGNED.where(col(Assignment.unit_id).in_(bindparam("units", expanding=True)))
+_EXTENSIONS = select(Extension.assignment_id, Extension.until).where(
+    Extension.period == bindparam("period"), Extension.state == ExtensionState.APPROVED)
+
+
 def task_years(session: Session, year: int) -> dict[int, TaskYear]:
     """Every task's year, active or not, by task id."""
     events = recorded_events(session)
     found: dict[int, TaskYear] = {}
-    rows = session.exec(select(Task, Plan).join(Plan, col(Plan.id) == Task.plan_id)
-                        .order_by(col(Task.plan_id), col(Task.position))).all()
-    for task, plan in rows:
+    for task, plan in session.exec(_TASKS).all():
         event = events.get(task.id or 0)
         deadlines = task_deadlines(task, plan, year, event)
         annual_due = annual_report_due(year, plan.annual_report_month, plan.annual_report_day)
@@ -253,9 +263,8 @@ def year_of(session: Session, year: int, today: date, unit_ids: set[int] | None 
     tasks = {task_id: t for task_id, t in task_years(session, year).items()
              if t.active and (plan_ids is None or t.task.plan_id in plan_ids)}
     units = units_by_id(session, unit_ids)
-    rows = rows_of(session, select(Assignment.id, Assignment.unit_id, Assignment.task_id, Assignment.role)
-                   .where(col(Assignment.task_id).in_(tasks),
-                          True if unit_ids is None else col(Assignment.unit_id).in_(unit_ids)))
+    rows = rows_of(session, _ASSIGNED if unit_ids is None else _ASSIGNED_TO,
+                   {"tasks": list(tasks), "units": list(unit_ids or ())})
     in_force = updates_in_force(session, str(year), unit_ids)
     extensions = approved_extensions(session, str(year))
     order = {task_id: n for n, task_id in enumerate(tasks)}
@@ -278,16 +287,15 @@ def year_of(session: Session, year: int, today: date, unit_ids: set[int] | None 
 
 def units_by_id(session: Session, unit_ids: set[int] | None = None) -> dict[int, UnitRef]:
     """The given units (every unit: None) as the year's views name them."""
-    return {row[0]: UnitRef._make(row) for row in rows_of(session, select(
-        Unit.id, Unit.code, Unit.name, Unit.kind, cast(Unit.aliases, Text)).where(
-        True if unit_ids is None else col(Unit.id).in_(unit_ids)))}
+    return {row[0]: UnitRef._make(row) for row in rows_of(
+        session, _UNITS if unit_ids is None else _UNITS_GIVEN, {"units": list(unit_ids or ())})}
 
 
-def rows_of(session: Session, query: Any) -> list[Any]:
+def rows_of(session: Session, query: Any, params: dict[str, Any] | None = None) -> list[Any]:
     """Plain rows of a column query, past the ORM's per-row work (half the time of a national year's reads);
     what the session holds unsaved is flushed first, as the ORM would."""
     session.flush()
-    return list(session.connection().execute(query).all())
+    return list(session.connection().execute(query, params or {}).all())
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,8 +348,7 @@ def year_counts(session: Session, year: int, today: date, zone: tzinfo = VIETNAM
 
 def approved_extensions(session: Session, period: str) -> dict[int, date]:
     """The latest date each assignment was granted for the period."""
-    rows = session.exec(select(Extension.assignment_id, Extension.until).where(
-        Extension.period == period, Extension.state == ExtensionState.APPROVED)).all()
+    rows = rows_of(session, _EXTENSIONS, {"period": period})
     found: dict[int, date] = {}
     for assignment_id, until in rows:
         found[assignment_id] = max(until, found.get(assignment_id, until))
@@ -366,16 +373,17 @@ def submissions(*extra: Any) -> Any:
 
 
 SUBMISSION_FIELDS = 14
+_IN_FORCE = (submissions().join(UpdateInForce, col(UpdateInForce.progress_update_id) == ProgressUpdate.id)
+             .where(UpdateInForce.period == bindparam("period")))
+_IN_FORCE_OF_UNITS = _IN_FORCE.join(Assignment, col(Assignment.id) == UpdateInForce.assignment_id).where(
+    col(Assignment.unit_id).in_(bindparam("units", expanding=True)))
 
 
 def updates_in_force(session: Session, period: str, unit_ids: set[int] | None = None) -> dict[int, Submission]:
     """The update in force of each assignment in the period, by assignment id: one join, no ranking."""
-    query = (submissions().join(UpdateInForce, col(UpdateInForce.progress_update_id) == ProgressUpdate.id)
-             .where(UpdateInForce.period == period))
-    if unit_ids is not None:
-        query = query.join(Assignment, col(Assignment.id) == UpdateInForce.assignment_id).where(
-            col(Assignment.unit_id).in_(unit_ids))
-    return {row[1]: Submission._make(row) for row in rows_of(session, query)}
+    query = _IN_FORCE if unit_ids is None else _IN_FORCE_OF_UNITS
+    return {row[1]: Submission._make(row)
+            for row in rows_of(session, query, {"period": period, "units": list(unit_ids or ())})}
 
 
 def save_update(session: Session, update: ProgressUpdate) -> ProgressUpdate:

@@ -101,7 +101,7 @@ async def test_a_long_reply_whose_second_part_failed_resends_only_that_part(engi
             with session_scope(engine) as session:  # processed: its reply is this long one
                 row = journal.claim(session, entry)
                 assert row is not None
-                journal.finish(row, InboundStatus.DONE, [Reply(long_text)])
+                journal.finish(session, row, InboundStatus.DONE, [Reply(long_text)])
             with pytest.raises(TryLater):  # the platform still fails after the quick retries
                 await conversation._send(entry, "telegram", "7003", [Reply(long_text)])
             failing["on"] = False

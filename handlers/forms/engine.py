@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import select
 
 from handlers.context import Context
@@ -33,18 +34,23 @@ FILE_REFUSALS = {  # why a channel did not keep a file (Incoming.file_error)
 }
 
 
+FORM_STATE = "form_state"  # the member's open form, in the message's context (Context.remember)
+_STATE = select(FormState).where(FormState.member_id == bindparam("member"))
+
+
 class FormEngine:
     def __init__(self, *forms: Form) -> None:
         self.forms = {form.name: form for form in forms}
 
     def state(self, ctx: Context) -> FormState | None:
-        return ctx.session.exec(select(FormState).where(FormState.member_id == ctx.member.id)).first()
+        """The member's open form, read once per message (the dispatcher reads it with the member)."""
+        return ctx.remember(FORM_STATE, lambda: ctx.session.exec(_STATE, params={"member": ctx.member.id}).first())
 
     def start(self, ctx: Context, name: str, answers: Answers | None = None) -> list[Reply]:
         """Open a form (replacing any the member left open); `answers` pre-fills steps, e.g. the task."""
         old = self.state(ctx)
         if old is not None:
-            ctx.session.delete(old)
+            self._close(ctx, old)
             ctx.session.flush()
         form = self.forms[name]
         answered = [step.name for step in form.flat(ctx, answers or {})  # in the form's order; never a silent one
@@ -52,6 +58,7 @@ class FormEngine:
         answers, first = self._advance(ctx, form, dict(answers or {}), after=None)
         state = FormState(member_id=ctx.member.id, form=name, step=first.name, answers=answers, history=answered)
         ctx.session.add(state)
+        ctx.know(FORM_STATE, state)
         return [self._prompt(ctx, form, state)]
 
     def resume(self, ctx: Context) -> list[Reply]:
@@ -64,7 +71,7 @@ class FormEngine:
         state = self.state(ctx)
         if state is None:
             return [Reply(ctx.lang._("There is nothing to cancel."))]
-        ctx.session.delete(state)
+        self._close(ctx, state)
         return [Reply(ctx.lang._("Cancelled. Nothing was saved."))]
 
     def back(self, ctx: Context) -> list[Reply]:
@@ -173,7 +180,7 @@ class FormEngine:
         if value == "cancel":
             return self.cancel(ctx)
         answers = self._final_answers(ctx, form, state.answers)
-        ctx.session.delete(state)
+        self._close(ctx, state)
         return form.on_submit(ctx, answers)
 
     def _final_answers(self, ctx: Context, form: Form, answers: Answers) -> Answers:
@@ -236,6 +243,11 @@ class FormEngine:
         self._touch(state)
         buttons = tuple(Button(token, option.label) for token, option in zip(tokens, options))
         return Reply("\n\n".join(parts), buttons)
+
+    @staticmethod
+    def _close(ctx: Context, state: FormState) -> None:
+        ctx.session.delete(state)
+        ctx.know(FORM_STATE, None)
 
     @staticmethod
     def _touch(state: FormState) -> None:
