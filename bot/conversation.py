@@ -128,6 +128,22 @@ class Conversation:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, LONGEST_WAIT)
 
+    async def store_many(self, incomings: list[Incoming]) -> list[int | None]:
+        """A batch the platform delivered together, stored in one transaction (waiting while the database is
+        away); if the database refuses the batch, each update is stored on its own, so one odd update never
+        keeps the others out."""
+        delay = 0.5
+        while incomings:
+            try:
+                return await asyncio.to_thread(journal.record_many, self.engine, incomings)
+            except SQLAlchemyError as error:
+                if not away(error):
+                    return [await self.store(incoming) for incoming in incomings]
+                log.warning("database away: waiting to store updates", extra={"retry_in": delay})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, LONGEST_WAIT)
+        return []
+
     async def receive(self, incoming: Incoming) -> None:
         """Store and answer; messages of one chat are taken in the order they arrive."""
         async with self._lock(f"{incoming.channel}:{incoming.chat_id}"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, update
@@ -15,7 +16,7 @@ from sqlmodel import Session, col, select
 from bot.claims import gone, this_process
 from handlers.messages import Button, Incoming, InputKind, Reply
 from models import InboundUpdate
-from models.db import upsert_insert, utcnow
+from models.db import upsert_insert_for, utcnow
 from models.inbound import InboundStatus
 
 ERROR_LENGTH = 2000
@@ -25,16 +26,31 @@ KEPT = ("channel", "chat_id", "user_id", "update_id", "time", "kind")  # of an I
 def record(engine: Engine, incoming: Incoming) -> int | None:
     """Stores the update, cleaned and bounded (`Incoming.cleaned`); returns its journal id, or None when this
     update was recorded before (redelivered)."""
+    return record_many(engine, [incoming])[0]
+
+
+def record_many(engine: Engine, incomings: list[Incoming]) -> list[int | None]:
+    """`record` for a batch a platform delivered together (Telegram's getUpdates), in one transaction: all are
+    stored or none."""
+    statement = _recording(engine.dialect.name)
+    with engine.begin() as connection:  # on the hot path of every update
+        rows = [connection.execute(statement, _values(incoming)).first() for incoming in incomings]
+    return [int(row[0]) if row else None for row in rows]
+
+
+def _values(incoming: Incoming) -> dict[str, Any]:
     incoming = incoming.cleaned()
     update_id = incoming.update_id or uuid.uuid4().hex  # console and tests: every line is new
-    values = dict(channel=incoming.channel, update_id=update_id, chat_id=incoming.chat_id,
-                  incoming=to_json(incoming), status=InboundStatus.PENDING, replies=[], error="",
-                  received_at=utcnow(), handled_by=this_process())
-    statement = upsert_insert(engine, InboundUpdate).values(**values).on_conflict_do_nothing(
-        index_elements=["channel", "update_id"])
-    with engine.begin() as connection:  # one statement, on the hot path of every update
-        row = connection.execute(statement.returning(col(InboundUpdate.id))).first()
-    return int(row[0]) if row else None
+    return dict(channel=incoming.channel, update_id=update_id, chat_id=incoming.chat_id,
+                incoming=to_json(incoming), status=InboundStatus.PENDING, replies=[], error="",
+                received_at=utcnow(), handled_by=this_process())
+
+
+@lru_cache(maxsize=2)
+def _recording(dialect: str) -> Any:
+    """The journal's INSERT … ON CONFLICT DO NOTHING RETURNING id, built once per database kind."""
+    return (upsert_insert_for(dialect, InboundUpdate).on_conflict_do_nothing(index_elements=["channel", "update_id"])
+            .returning(col(InboundUpdate.id)))
 
 
 @dataclass(frozen=True)
@@ -71,11 +87,14 @@ def scrubbed(incoming: dict[str, Any]) -> dict[str, Any]:
     return {key: incoming.get(key) for key in KEPT}
 
 
+_ANSWERED = update(InboundUpdate).where(
+    col(InboundUpdate.id) == bindparam("entry"), col(InboundUpdate.status) == InboundStatus.DONE).values(
+    status=InboundStatus.ANSWERED, replies=[])
+
+
 def mark_answered(engine: Engine, entry_id: int) -> None:
     with engine.begin() as connection:  # one statement, on the hot path of every update
-        connection.execute(update(InboundUpdate).where(
-            col(InboundUpdate.id) == entry_id, col(InboundUpdate.status) == InboundStatus.DONE)
-            .values(status=InboundStatus.ANSWERED, replies=[]))
+        connection.execute(_ANSWERED, {"entry": entry_id})
 
 
 def keep_unsent(engine: Engine, entry_id: int, replies: list[Reply]) -> None:

@@ -159,7 +159,7 @@ def server(engine: Engine, secret: str, telegram: TelegramInbox | None, zalo: Za
                 update = Update.de_json(data, telegram.bot)
             except (TypeError, ValueError, KeyError, AttributeError):
                 return False
-            await telegram.accept(update)  # stored before the 200 goes back
+            await telegram.accept([update])  # stored before the 200 goes back
             return True
 
         routes.append(("/telegram", TelegramHook, {"secret": secret, "accept": accept_telegram,

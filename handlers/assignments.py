@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 
 from handlers.context import Context
 from jobs.calendar import CALENDAR
 from jobs.policy import DEFAULT_POLICY
 from jobs.schedule import RuleKind
-from jobs.year import AssignmentYear, Submission, local_day, unit_year
+from jobs.year import Assigned, AssignmentYear, Submission, local_day, unit_assignments, unit_year
 from locales import Lang
 from models import Assignment, Plan, Task
 from models.progress import STATUS_LABELS, ReviewState, Status
@@ -19,6 +20,16 @@ def unit_tasks(ctx: Context) -> list[AssignmentYear]:
     year = ctx.today.year
     return ctx.remember(("unit_year", year),
                         lambda: unit_year(ctx.session, ctx.unit.id or 0, year, ctx.today, ctx.zone))
+
+
+def unit_assigned(ctx: Context) -> list[Assigned]:
+    """The unit's active assignments this year, without standings (a list to pick a task from): the year itself
+    when this message has read it already, else the lighter read."""
+    year = ctx.today.year
+    stood: list[AssignmentYear] | None = ctx.recall(("unit_year", year))
+    if stood is not None:
+        return [Assigned(item.assignment_id, item.task, item.role) for item in stood]
+    return ctx.remember(("unit_assigned", year), lambda: unit_assignments(ctx.session, ctx.unit.id or 0, year))
 
 
 def know_unit_year(ctx: Context, items: list[AssignmentYear], plans: list[Plan]) -> None:
@@ -33,11 +44,17 @@ def unit_plans(ctx: Context) -> list[Plan]:
     plan only (nearly every unit) is answered from its assignments, without standing its whole year: the
     question "which plan?" is asked only when there are several, and every form step asks it."""
     def read() -> list[Plan]:
-        assigned = set(ctx.session.exec(select(Task.plan_id).join(Assignment, col(Assignment.task_id) == Task.id)
-                                        .where(Assignment.unit_id == ctx.unit.id).distinct()).all())
-        ids = assigned if len(assigned) <= 1 else {item.task.plan_id for item in unit_tasks(ctx)}
-        return list(ctx.session.exec(select(Plan).where(col(Plan.id).in_(ids)).order_by(col(Plan.id))))
+        with ctx.session.no_autoflush:  # the form's step, changed and unsaved, is no part of it: written once, later
+            assigned = set(ctx.session.exec(_PLANS_ASSIGNED, params={"unit": ctx.unit.id}).all())
+            ids = assigned if len(assigned) <= 1 else {item.task.plan_id for item in unit_assigned(ctx)}
+            return list(ctx.session.exec(_PLANS, params={"plans": list(ids)}))
     return ctx.remember(("unit_plans", ctx.today.year), read)
+
+
+# Asked at every /capnhat: built once (bench/inbound.py).
+_PLANS_ASSIGNED = select(Task.plan_id).join(Assignment, col(Assignment.task_id) == Task.id).where(
+    col(Assignment.unit_id) == bindparam("unit")).distinct()
+_PLANS = select(Plan).where(col(Plan.id).in_(bindparam("plans", expanding=True))).order_by(col(Plan.id))
 
 
 def describe_status(lang: Lang, item: AssignmentYear) -> str:

@@ -58,6 +58,10 @@ class Context:
             self._memo[key] = compute()
         return self._memo[key]  # type: ignore[no-any-return]
 
+    def recall(self, key: Hashable) -> Any:
+        """What `remember` holds under the key, or None: computes nothing."""
+        return self._memo.get(key)
+
     def know(self, key: Hashable, value: Any) -> None:
         """What was read or written already (the dispatcher reads the member's open form and menu together
         with the member; the form engine replaces the form it deletes): `remember` returns it from now on."""

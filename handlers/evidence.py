@@ -123,6 +123,8 @@ def attach(session: Session, file_ids: list[int], member_id: int, progress_updat
            annual_report_id: int | None = None) -> None:
     """Ties the form's files to the saved submission. A file that came with a returned version (the revision
     was filled with them) is copied, so each version keeps its own files."""
+    if not file_ids:
+        return  # most reports come without files: nothing to read
     for row in session.exec(select(EvidenceFile).where(col(EvidenceFile.id).in_(file_ids))):
         if row.progress_update_id or row.annual_report_id:
             row = EvidenceFile(member_id=member_id, filename=row.filename, mime_type=row.mime_type, size=row.size,

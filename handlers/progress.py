@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import bindparam
+from sqlmodel import col, select
+
 from handlers import audit
-from handlers.assignments import unit_plans, unit_tasks
+from handlers.assignments import unit_assigned, unit_plans
 from handlers.context import Context
 from handlers.evidence import attach
 from handlers.forms import Choice, Figures, Files, Form, Option, Percent, Text
@@ -37,7 +40,7 @@ def plan_options(ctx: Context, answers: Answers) -> list[Option]:
 def task_options(ctx: Context, answers: Answers) -> list[Option]:
     """Only this member's unit's tasks of this year, in the plan chosen: the list a press is checked against."""
     options = []
-    for item in unit_tasks(ctx):
+    for item in unit_assigned(ctx):
         if "plan" in answers and str(item.task.plan_id) != answers["plan"]:
             continue
         label = f"{item.task.code} {item.task.content}"
@@ -54,7 +57,7 @@ class TaskStep(Choice):
 
     def ask(self, ctx: Context, answers: Answers) -> str:
         chosen = {option.value for option in self.options(ctx, answers)}
-        leads = sum(1 for item in unit_tasks(ctx) if str(item.assignment_id) in chosen and item.is_lead)
+        leads = sum(1 for item in unit_assigned(ctx) if str(item.assignment_id) in chosen and item.is_lead)
         cooperating = len(chosen) - leads
         parts = [ctx.lang._(self.prompt)]
         if leads and cooperating:
@@ -74,7 +77,7 @@ def preset(ctx: Context, args: str) -> Answers:
     """`/capnhat III.1` opens the form on that task, if it is one of the unit's; a code that two of the unit's
     plans share, or none, leaves the form to ask (the plan first, when there are several)."""
     wanted = fold(args)
-    matches = [item for item in unit_tasks(ctx) if wanted and wanted == fold(item.task.code)]
+    matches = [item for item in unit_assigned(ctx) if wanted and wanted == fold(item.task.code)]
     if len(matches) != 1:
         return {}
     return {"plan": str(matches[0].task.plan_id), "task": str(matches[0].assignment_id)}
@@ -84,11 +87,14 @@ def task_of(ctx: Context, answers: Answers) -> Task:
     return ctx.remember(("task", answers["task"]), lambda: _load_task(ctx, int(answers["task"])))
 
 
+# Read at nearly every step of the form (its figures make its steps): one statement, built once.
+_TASK = select(Task).join(Assignment, col(Assignment.task_id) == Task.id).where(
+    col(Assignment.id) == bindparam("assignment"), col(Assignment.unit_id) == bindparam("unit"))
+
+
 def _load_task(ctx: Context, assignment_id: int) -> Task:
-    assignment = ctx.session.get(Assignment, assignment_id)
-    assert assignment is not None and assignment.unit_id == ctx.unit.id
-    task = ctx.session.get(Task, assignment.task_id)
-    assert task is not None
+    task = ctx.session.exec(_TASK, params={"assignment": assignment_id, "unit": ctx.unit.id}).first()
+    assert task is not None  # the form's answers come from this unit's own list
     return task
 
 

@@ -33,12 +33,12 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from sqlalchemy import DateTime, Text, and_, bindparam, case, cast, func, literal, null
+from sqlalchemy import JSON, DateTime, Text, and_, bindparam, case, cast, func, literal, null
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from jobs.calendar import LAST_DAY, VIETNAM
-from jobs.deadlines import recorded_events, task_deadlines
+from jobs.deadlines import EventRecord, recorded_events, task_deadlines
 from jobs.schedule import Deadline, Rule, RuleKind, annual_report_due
 from locales import N_, Lang
 from models import AnnualReport, Assignment, Extension, Member, Plan, ProgressUpdate, Task, Unit, UpdateInForce
@@ -190,7 +190,6 @@ def event_triggered(task: Task) -> bool:
 
 # The statements every form step's reads run are built once: building one (and keying the compiled cache on
 # it) cost more than running it, and most of a step's time (bench/inbound.py).
-_TASKS = select(Task, Plan).join(Plan, col(Plan.id) == Task.plan_id).order_by(col(Task.plan_id), col(Task.position))
 _UNITS = select(Unit.id, Unit.code, Unit.name, Unit.kind, cast(Unit.aliases, Text))
 _UNITS_GIVEN = _UNITS.where(col(Unit.id).in_(bindparam("units", expanding=True)))
 _ASSIGNED = select(Assignment.id, Assignment.unit_id, Assignment.task_id, Assignment.role).where(
@@ -201,19 +200,45 @@ _EXTENSIONS = select(Extension.assignment_id, Extension.until).where(
 
 
 def task_years(session: Session, year: int) -> dict[int, TaskYear]:
-    """Every task's year, active or not, by task id."""
+    """Every task's year, active or not, by task id.
+
+    Read at every /capnhat and every view of a unit's year, and the same for every unit: the tasks and plans are
+    read as plain rows, and each distinct row (with its event and year) is made into a `Task` and stood once
+    per process (`_stood`). A plan edited, re-imported or an event recorded reads as a different row, so
+    nothing is kept past a change."""
     events = recorded_events(session)
-    found: dict[int, TaskYear] = {}
-    for task, plan in session.exec(_TASKS).all():
-        event = events.get(task.id or 0)
-        deadlines = task_deadlines(task, plan, year, event)
-        annual_due = annual_report_due(year, plan.annual_report_month, plan.annual_report_day)
-        waiting = event is None and event_triggered(task) and annual_due >= (plan.issued_on or date.min)
-        dated = tuple(d for d in deadlines if d.kind is not RuleKind.ANNUAL)
-        active = bool(deadlines) or waiting
-        found[task.id or 0] = TaskYear(task, dated, Deadline(annual_due, RuleKind.ANNUAL) if active else None,
-                                       waiting)
-    return found
+    return {row[0]: _stood(row, events.get(row[0]), year) for row in rows_of(session, _TASK_ROWS)}
+
+
+def _as_text(columns: Iterable[Any]) -> list[Any]:
+    """A table's columns with its JSON ones as their text: a row that can be a key."""
+    return [cast(c, Text).label(c.name) if isinstance(c.type, JSON) else c for c in columns]
+
+
+_TASK_COLUMNS = [c.name for c in Task.__table__.columns]  # type: ignore[attr-defined]
+_PLAN_COLUMNS = [c.name for c in Plan.__table__.columns]  # type: ignore[attr-defined]
+_TASK_ROWS = (select(*_as_text(Task.__table__.columns), *_as_text(Plan.__table__.columns))  # type: ignore[attr-defined]
+              .join(Plan, col(Plan.id) == Task.plan_id).order_by(col(Task.plan_id), col(Task.position)))
+
+
+@lru_cache(maxsize=4096)
+def _stood(row: tuple[Any, ...], event: EventRecord | None, year: int) -> TaskYear:
+    """A task's year from its row (and its plan's): made once per distinct row, event and year. The `Task` is
+    not attached to any session, and is shared: read it, never change it."""
+    task = Task(**_decoded_fields(Task, _TASK_COLUMNS, row[:len(_TASK_COLUMNS)]))
+    plan = Plan(**_decoded_fields(Plan, _PLAN_COLUMNS, row[len(_TASK_COLUMNS):]))
+    deadlines = task_deadlines(task, plan, year, event)
+    annual_due = annual_report_due(year, plan.annual_report_month, plan.annual_report_day)
+    waiting = event is None and event_triggered(task) and annual_due >= (plan.issued_on or date.min)
+    dated = tuple(d for d in deadlines if d.kind is not RuleKind.ANNUAL)
+    active = bool(deadlines) or waiting
+    return TaskYear(task, dated, Deadline(annual_due, RuleKind.ANNUAL) if active else None, waiting)
+
+
+def _decoded_fields(model: Any, names: list[str], values: tuple[Any, ...]) -> dict[str, Any]:
+    table = model.__table__
+    return {name: json.loads(value) if isinstance(table.columns[name].type, JSON) and value is not None else value
+            for name, value in zip(names, values)}
 
 
 def extended(deadlines: tuple[Deadline, ...], until: date | None) -> tuple[Deadline, ...]:
@@ -283,6 +308,29 @@ def year_of(session: Session, year: int, today: date, unit_ids: set[int] | None 
                                     task_year.waits_for_event, update,
                                     standing(update, due, task_year.waits_for_event, today, zone), until))
     return found
+
+
+class Assigned(NamedTuple):
+    """A unit's active task of the year, without its standing: what a list of tasks to pick from needs."""
+
+    assignment_id: int
+    task: Task
+    role: str
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role == AssignmentRole.LEAD
+
+
+def unit_assignments(session: Session, unit_id: int, year: int) -> list[Assigned]:
+    """The unit's active assignments in unit_year's order (lead tasks first, each group in the plans' order),
+    without reading updates, extensions or standings: the progress form's task list, read at every /capnhat."""
+    tasks = {task_id: t for task_id, t in task_years(session, year).items() if t.active}
+    order = {task_id: n for n, task_id in enumerate(tasks)}
+    rows = rows_of(session, _ASSIGNED_TO, {"tasks": list(tasks), "units": [unit_id]})
+    found = [Assigned(assignment_id, tasks[task_id].task, role)
+             for assignment_id, _, task_id, role in sorted(rows, key=lambda r: order[r[2]])]
+    return sorted(found, key=lambda a: not a.is_lead)
 
 
 def units_by_id(session: Session, unit_ids: set[int] | None = None) -> dict[int, UnitRef]:

@@ -81,29 +81,32 @@ class TelegramInbox:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 60)
                 continue
-            for update in updates:
-                try:
-                    await self.accept(update)  # waits while the database is away (Conversation.store)
-                except Exception:  # noqa: BLE001 (one odd update never stops the bot; the others go on)
-                    log.exception("update skipped", extra={"update": update.update_id})
-                offset = update.update_id + 1  # acknowledged by the next call, once the batch is stored
+            if updates:
+                await self.accept(updates)  # waits while the database is away (Conversation.store_many)
+                offset = updates[-1].update_id + 1  # acknowledged by the next call, once the batch is stored
 
-    async def accept(self, update: Update) -> None:
-        """Stores the update (a redelivery is ignored), then answers it in the background."""
-        incoming = to_incoming(update)
-        if incoming is None:
-            return
-        if incoming.kind is InputKind.FILE and update.message is not None:
-            incoming = await self._fetch(update.message, incoming)
-        entry_id = await self.conversation.store(incoming)
-        if update.callback_query is not None:
+    async def accept(self, updates: list[Update]) -> None:
+        """Stores the updates together (a redelivery is ignored), then answers each in the background, in order."""
+        taken: list[tuple[Update, Incoming]] = []
+        for update in updates:
             try:
-                await update.callback_query.answer()
-            except TelegramError:
-                pass  # only the button's spinner: the answer itself still goes out
-        if entry_id is not None:
-            self.conversation.answer_later(entry_id, CHANNEL, incoming.chat_id)
-
+                incoming = to_incoming(update)
+                if incoming is not None and incoming.kind is InputKind.FILE and update.message is not None:
+                    incoming = await self._fetch(update.message, incoming)
+            except Exception:  # noqa: BLE001 (one odd update never stops the bot; the others go on)
+                log.exception("update skipped", extra={"update": update.update_id})
+                continue
+            if incoming is not None:
+                taken.append((update, incoming))
+        entry_ids = await self.conversation.store_many([incoming for _, incoming in taken])
+        for (update, incoming), entry_id in zip(taken, entry_ids):
+            if update.callback_query is not None:
+                try:
+                    await update.callback_query.answer()
+                except TelegramError:
+                    pass  # only the button's spinner: the answer itself still goes out
+            if entry_id is not None:
+                self.conversation.answer_later(entry_id, CHANNEL, incoming.chat_id)
 
     async def _fetch(self, message: Message, incoming: Incoming) -> Incoming:
         """Downloads a photo or document and stores it as evidence (or says why not), before it is journaled,
