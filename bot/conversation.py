@@ -24,7 +24,9 @@ import asyncio
 import logging
 import weakref
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
@@ -43,6 +45,7 @@ from models.inbound import InboundStatus
 from reports.docx import Signer
 
 log = logging.getLogger("tdc.conversation")
+T = TypeVar("T")
 Send = Callable[[str, Reply], Awaitable[None]]  # (chat id, reply): how a channel delivers one reply
 SETTLED = timedelta(minutes=2)  # an update older than this that is not answered is not on its way any more
 DATABASE_AWAY = (OperationalError, InterfaceError, DisconnectionError)  # the server is down or restarting
@@ -65,6 +68,11 @@ class Conversation:
         self.channels: dict[str, Send] = {}
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._background: set[asyncio.Task[None]] = set()
+        # The journal's and the handlers' database work, off the event loop, on threads of its own (see
+        # Settings.handler_threads); other work keeps the loop's default executor.
+        self._pool = ThreadPoolExecutor(settings.handler_threads, thread_name_prefix="tdc-handler")
+        self._to_mark: list[tuple[int, asyncio.Future[None]]] = []  # answered, waiting for their mark (_mark)
+        self._marking: asyncio.Task[None] | None = None
         # Told the outbox keys a message's handling queued, once committed (bot/sender.py's Courier); called
         # from the worker thread.
         self.on_queued: Callable[[list[str]], None] | None = None
@@ -116,7 +124,7 @@ class Conversation:
         delay, refused = 0.5, 0
         while True:
             try:
-                return await asyncio.to_thread(journal.record, self.engine, incoming)
+                return await self._work(journal.record, self.engine, incoming)
             except SQLAlchemyError as error:
                 if not away(error):
                     refused += 1
@@ -135,7 +143,7 @@ class Conversation:
         delay = 0.5
         while incomings:
             try:
-                return await asyncio.to_thread(journal.record_many, self.engine, incomings)
+                return await self._work(journal.record_many, self.engine, incomings)
             except SQLAlchemyError as error:
                 if not away(error):
                     return [await self.store(incoming) for incoming in incomings]
@@ -174,7 +182,7 @@ class Conversation:
         delay = 0.5
         while True:
             try:
-                replies = await asyncio.to_thread(self.process, entry_id)
+                replies = await self._work(self.process, entry_id)
                 break
             except SQLAlchemyError as error:
                 if not away(error):
@@ -192,11 +200,11 @@ class Conversation:
         # On start, what another live process stored lately is its own to answer (it may be retrying a reply
         # the platform asked it to hold back): only what a dead one left, or what nobody answered in SETTLED.
         live_since = utcnow() - SETTLED if settled is None else None
-        left = await asyncio.to_thread(journal.unfinished, self.engine, before, live_since)
+        left = await self._work(journal.unfinished, self.engine, before, live_since)
         answered = [entry_id for entry_id, status, _, _ in left if status == InboundStatus.DONE]
-        stale = await asyncio.to_thread(journal.older_than, self.engine, answered, utcnow() - GIVE_UP)
+        stale = await self._work(journal.older_than, self.engine, answered, utcnow() - GIVE_UP)
         if stale:
-            await asyncio.to_thread(journal.give_up, self.engine, stale)
+            await self._work(journal.give_up, self.engine, stale)
             log.warning("replies given up", extra={"updates": len(stale)})
             left = [row for row in left if row[0] not in stale]
         done = 0
@@ -207,7 +215,7 @@ class Conversation:
                 if status == InboundStatus.PENDING:
                     await self.answer(entry_id, channel, chat_id)
                 else:
-                    replies = await asyncio.to_thread(journal.stored_replies, self.engine, entry_id)
+                    replies = await self._work(journal.stored_replies, self.engine, entry_id)
                     await self._send(entry_id, channel, chat_id, replies)
                 done += 1
             except Exception as error:  # noqa: BLE001 (the platform is away: the next round tries again)
@@ -242,12 +250,12 @@ class Conversation:
             if isinstance(error, (Unreachable, Undeliverable)):
                 log.warning("reply not deliverable", extra={"entry": entry_id, "error": str(error)[:200]})
                 if isinstance(error, Unreachable):
-                    await asyncio.to_thread(mark_blocked, self.engine, channel, chat_id)
+                    await self._work(mark_blocked, self.engine, channel, chat_id)
                 break
             if unsent != replies:  # a part went out: only the rest is sent again
-                await asyncio.to_thread(journal.keep_unsent, self.engine, entry_id, unsent)
+                await self._work(journal.keep_unsent, self.engine, entry_id, unsent)
             raise error
-        await asyncio.to_thread(journal.mark_answered, self.engine, entry_id)
+        await self._answered_now(entry_id)
         for reply in replies:
             if reply.later is not None:
                 self._in_background(self._send_file(channel, chat_id, reply.later))
@@ -265,6 +273,36 @@ class Conversation:
             log.exception("file not made", extra={"kind": later.kind})
             made = Reply(lang(later.language)._("Sorry, the file could not be prepared. Please ask again later."))
         await self._deliver(self.channels[channel], chat_id, made)
+
+    async def _answered_now(self, entry_id: int) -> None:
+        """Marks the update answered, returning once that is committed. Updates answered while a mark is being
+        written are marked together next, in one statement (group commit): none waits longer than one write."""
+        done = asyncio.get_running_loop().create_future()
+        self._to_mark.append((entry_id, done))
+        if self._marking is None or self._marking.done():
+            self._marking = asyncio.get_running_loop().create_task(self._mark())
+        await done
+
+    async def _mark(self) -> None:
+        while self._to_mark:
+            batch, self._to_mark = self._to_mark, []
+            try:
+                await self._work(journal.mark_answered, self.engine, *(entry_id for entry_id, _ in batch))
+            except asyncio.CancelledError:  # the loop is closing: nobody waits for ever
+                for _, done in batch + self._to_mark:
+                    done.cancel()
+                raise
+            except Exception as error:  # noqa: BLE001 (each waiting caller gets it)
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(error)
+                continue
+            for _, done in batch:
+                if not done.done():
+                    done.set_result(None)
+
+    async def _work(self, function: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, function, *args)
 
     def _in_background(self, work: Awaitable[None]) -> None:
         task = asyncio.get_running_loop().create_task(work)  # type: ignore[arg-type]
