@@ -16,7 +16,7 @@ from handlers.forms import Choice, Figures, Files, Form, Option, Percent, Text
 from handlers.forms.steps import Answers, Together
 from handlers.messages import Reply
 from jobs.text import fold
-from jobs.year import in_force, save_update
+from jobs.year import TASK_ROW, in_force, save_update, task_from_row
 from locales import N_
 from models import Assignment, ProgressUpdate, Task
 from models.progress import STATUS_LABELS, ReviewState, Status
@@ -87,15 +87,16 @@ def task_of(ctx: Context, answers: Answers) -> Task:
     return ctx.remember(("task", answers["task"]), lambda: _load_task(ctx, int(answers["task"])))
 
 
-# Read at nearly every step of the form (its figures make its steps): one statement, built once.
-_TASK = select(Task).join(Assignment, col(Assignment.task_id) == Task.id).where(
+# Read at nearly every step of the form (its figures make its steps): one statement, built once, its row made
+# into a Task once per process.
+_TASK = select(*TASK_ROW).join(Assignment, col(Assignment.task_id) == Task.id).where(
     col(Assignment.id) == bindparam("assignment"), col(Assignment.unit_id) == bindparam("unit"))
 
 
 def _load_task(ctx: Context, assignment_id: int) -> Task:
-    task = ctx.session.exec(_TASK, params={"assignment": assignment_id, "unit": ctx.unit.id}).first()
-    assert task is not None  # the form's answers come from this unit's own list
-    return task
+    row = ctx.session.connection().execute(_TASK, {"assignment": assignment_id, "unit": ctx.unit.id}).first()
+    assert row is not None  # the form's answers come from this unit's own list
+    return task_from_row(tuple(row))
 
 
 def figures_of(ctx: Context, answers: Answers) -> list[dict[str, Any]]:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=8192)
 def fold(text: str) -> str:
-    """Lower-case, strip diacritics (đ → d), collapse spaces: "Hoàn  Thành" and "hoan thanh" fold alike."""
+    """Lower-case, strip diacritics (đ → d), collapse spaces: "Hoàn  Thành" and "hoan thanh" fold alike.
+    Remembered: the same labels (tasks, statuses, menus) are folded at every step that reads a typed answer."""
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     return _SPACES.sub(" ", stripped).strip().lower()

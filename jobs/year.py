@@ -42,7 +42,7 @@ from jobs.deadlines import EventRecord, recorded_events, task_deadlines
 from jobs.schedule import Deadline, Rule, RuleKind, annual_report_due
 from locales import N_, Lang
 from models import AnnualReport, Assignment, Extension, Member, Plan, ProgressUpdate, Task, Unit, UpdateInForce
-from models.db import upsert_insert
+from models.db import upsert_insert_for
 from models.plan import AssignmentRole, ExtensionState
 from models.progress import FINISHED, ReviewState, Status
 
@@ -225,7 +225,7 @@ _TASK_ROWS = (select(*_as_text(Task.__table__.columns), *_as_text(Plan.__table__
 def _stood(row: tuple[Any, ...], event: EventRecord | None, year: int) -> TaskYear:
     """A task's year from its row (and its plan's): made once per distinct row, event and year. The `Task` is
     not attached to any session, and is shared: read it, never change it."""
-    task = Task(**_decoded_fields(Task, _TASK_COLUMNS, row[:len(_TASK_COLUMNS)]))
+    task = task_from_row(tuple(row[:len(_TASK_COLUMNS)]))
     plan = Plan(**_decoded_fields(Plan, _PLAN_COLUMNS, row[len(_TASK_COLUMNS):]))
     deadlines = task_deadlines(task, plan, year, event)
     annual_due = annual_report_due(year, plan.annual_report_month, plan.annual_report_day)
@@ -233,6 +233,16 @@ def _stood(row: tuple[Any, ...], event: EventRecord | None, year: int) -> TaskYe
     dated = tuple(d for d in deadlines if d.kind is not RuleKind.ANNUAL)
     active = bool(deadlines) or waiting
     return TaskYear(task, dated, Deadline(annual_due, RuleKind.ANNUAL) if active else None, waiting)
+
+
+TASK_ROW = _as_text(Task.__table__.columns)  # type: ignore[attr-defined]  # what task_from_row is made from
+
+
+@lru_cache(maxsize=4096)
+def task_from_row(row: tuple[Any, ...]) -> Task:
+    """A task from its row (`TASK_ROW`) as plain values, made once per distinct row: not attached to any
+    session, and shared: read it, never change it."""
+    return Task(**_decoded_fields(Task, _TASK_COLUMNS, row))
 
 
 def _decoded_fields(model: Any, names: list[str], values: tuple[Any, ...]) -> dict[str, Any]:
@@ -440,9 +450,8 @@ def save_update(session: Session, update: ProgressUpdate) -> ProgressUpdate:
     one in force."""
     session.add(update)
     session.flush()
-    session.execute(upsert_insert(session.get_bind(), UpdateInForce).values(
-        assignment_id=update.assignment_id, period=update.period, progress_update_id=update.id)
-        .on_conflict_do_nothing(index_elements=["assignment_id", "period"]))
+    session.execute(_putting_in_force(session.get_bind().dialect.name), {
+        "assignment_id": update.assignment_id, "period": update.period, "progress_update_id": update.id})
     current = _in_force_row(session, update.assignment_id, update.period)
     if current.progress_update_id != update.id:
         shown = session.get(ProgressUpdate, current.progress_update_id)
@@ -462,18 +471,30 @@ def accept_update(session: Session, update: ProgressUpdate) -> None:
     session.flush()
 
 
+@lru_cache(maxsize=2)
+def _putting_in_force(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING of an assignment's row in update_in_force, built once per database kind."""
+    return upsert_insert_for(dialect, UpdateInForce).on_conflict_do_nothing(index_elements=["assignment_id", "period"])
+
+
+# Run at every update saved: built once.
+_IN_FORCE_UPDATE = select(ProgressUpdate).join(
+    UpdateInForce, col(UpdateInForce.progress_update_id) == ProgressUpdate.id).where(
+    col(UpdateInForce.assignment_id) == bindparam("assignment"), col(UpdateInForce.period) == bindparam("period"))
+_IN_FORCE_ROW = select(UpdateInForce).where(
+    col(UpdateInForce.assignment_id) == bindparam("assignment"), col(UpdateInForce.period) == bindparam("period")
+).with_for_update()
+
+
 def in_force(session: Session, assignment_id: int, period: str, state: ReviewState | None = None
              ) -> ProgressUpdate | None:
     """The update in force of one assignment (only if its review is in `state`, when given)."""
-    update = session.exec(select(ProgressUpdate).join(
-        UpdateInForce, col(UpdateInForce.progress_update_id) == ProgressUpdate.id).where(
-        UpdateInForce.assignment_id == assignment_id, UpdateInForce.period == period)).first()
+    update = session.exec(_IN_FORCE_UPDATE, params={"assignment": assignment_id, "period": period}).first()
     return update if update is not None and (state is None or update.review_state == state) else None
 
 
 def _in_force_row(session: Session, assignment_id: int, period: str) -> UpdateInForce:
-    return session.exec(select(UpdateInForce).where(UpdateInForce.assignment_id == assignment_id,
-                                                    UpdateInForce.period == period).with_for_update()).one()
+    return session.exec(_IN_FORCE_ROW, params={"assignment": assignment_id, "period": period}).one()
 
 
 def local_day(moment: datetime, zone: tzinfo = VIETNAM) -> date:
