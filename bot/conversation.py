@@ -106,16 +106,22 @@ class Conversation:
             if notices and self.on_queued is not None:
                 self.on_queued(notices)  # committed: the courier may deliver them now
             return replies
+        except journal.HandledElsewhere:
+            return []  # rolled back: the worker that finished it first answers it
         except Exception as error:  # noqa: BLE001 (any handler failure is recorded and answered, not raised)
             if away(error):
                 raise  # nothing was done: the update stays pending and is taken again when the database is back
             log.exception("handler failed", extra={"entry": entry_id})
             apology = [Reply(lang(self.settings.language)._(
                 "Sorry, something went wrong and your last message was not saved. Please try again in a moment."))]
-            with session_scope(self.engine) as session:
-                entry = journal.claim(session, entry_id)
-                if entry is not None:
+            try:
+                with session_scope(self.engine) as session:
+                    entry = journal.claim(session, entry_id)
+                    if entry is None:
+                        return []
                     journal.finish(session, entry, InboundStatus.FAILED, apology, describe_error(error))
+            except journal.HandledElsewhere:
+                return []
             return apology
 
     async def store(self, incoming: Incoming) -> int | None:

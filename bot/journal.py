@@ -65,7 +65,12 @@ class Claimed:
 # into ORM objects (bench/inbound.py).
 _CLAIM = select(InboundUpdate.incoming).where(
     col(InboundUpdate.id) == bindparam("entry"), col(InboundUpdate.status) == InboundStatus.PENDING).with_for_update()
-_FINISH = update(InboundUpdate).where(col(InboundUpdate.id) == bindparam("entry"))
+_FINISH = update(InboundUpdate).where(
+    col(InboundUpdate.id) == bindparam("entry"), col(InboundUpdate.status) == InboundStatus.PENDING)
+
+
+class HandledElsewhere(Exception):
+    """Another worker finished this update first: this transaction, and all it did, is rolled back."""
 
 
 def claim(session: Session, entry_id: int) -> Claimed | None:
@@ -76,10 +81,16 @@ def claim(session: Session, entry_id: int) -> Claimed | None:
 
 def finish(session: Session, entry: Claimed, status: InboundStatus, replies: list[Reply], error: str = "") -> None:
     """Handled: what the person typed or sent is no longer needed (its effects are stored where they belong)
-    and is dropped, invitation codes among it; the replies stay until they are sent."""
-    session.connection().execute(_FINISH, {
+    and is dropped, invitation codes among it; the replies stay until they are sent.
+
+    One conditional write decides who handled it: on SQLite, where the claim locks nothing, two workers may
+    handle one update at once (a recovery beside a slow answer); the second finds it no longer pending and
+    raises HandledElsewhere, so its transaction is rolled back and it answers nothing."""
+    done = session.connection().execute(_FINISH, {
         "entry": entry.entry_id, "status": status, "replies": [reply_to_json(r) for r in replies],
         "incoming": scrubbed(entry.incoming), "error": error[:ERROR_LENGTH], "processed_at": utcnow()})
+    if done.rowcount != 1:
+        raise HandledElsewhere(entry.entry_id)
 
 
 def scrubbed(incoming: dict[str, Any]) -> dict[str, Any]:

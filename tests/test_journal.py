@@ -3,8 +3,12 @@ handler that fails is recorded, apologised for, and does not hold up the message
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -14,7 +18,7 @@ from handlers import dispatcher
 from handlers.messages import Incoming, Reply
 from models import InboundUpdate, ProgressUpdate
 from models.inbound import InboundStatus
-from tests.conftest import NOW, Chat
+from tests.conftest import NOW, Chat, add_member
 
 
 def message(officer: Chat, text: str, update_id: str) -> Incoming:
@@ -105,3 +109,62 @@ async def test_replies_kept_back_by_an_outage_go_out_later_and_only_once(officer
     assert "Nhiệm vụ năm 2025 của UBND xã Bình Sơn" in sent[0]
     assert statuses(engine)["o1"] == InboundStatus.ANSWERED
     assert await conversation.recover(settled=timedelta(0)) == 0
+
+
+def test_two_workers_taking_one_stored_update_at_once_answer_it_once(officer: Chat, engine: Engine) -> None:
+    """A recovery beside a slow answer: both run the handler, one conditional write decides who answers."""
+    conversation = officer.conversation
+    for round_ in range(6):
+        entry = journal.record(engine, message(officer, "/nhiemvu", f"twice{round_}"))
+        assert entry is not None
+        start = threading.Barrier(2)
+
+        def take() -> list[Reply]:
+            start.wait()
+            return conversation.process(entry)
+
+        with ThreadPoolExecutor(2) as workers:
+            answers = [future.result() for future in [workers.submit(take), workers.submit(take)]]
+        assert sorted(len(replies) > 0 for replies in answers) == [False, True]  # one answer, one silence
+        assert "Nhiệm vụ năm 2025 của UBND xã Bình Sơn" in next(r for r in answers if r)[0].text
+        assert statuses(engine)[f"twice{round_}"] == InboundStatus.DONE
+
+
+def test_a_polled_batch_is_stored_together_and_what_came_before_is_not_stored_again(
+        officer: Chat, engine: Engine) -> None:
+    first = journal.record(engine, message(officer, "/nhiemvu", "b1"))
+    ids = journal.record_many(engine, [message(officer, "/nhacnho", "b2"), message(officer, "/nhiemvu", "b1"),
+                                       message(officer, "/help", "b3")])
+    assert first is not None and ids[1] is None and None not in (ids[0], ids[2]) and len({first, *ids}) == 4
+    assert statuses(engine) == {**statuses(engine), "b2": InboundStatus.PENDING, "b3": InboundStatus.PENDING}
+
+
+async def test_replies_sent_together_are_marked_answered_together(officer: Chat, engine: Engine) -> None:
+    """Group commit: updates answered while a mark is being written are marked by the next one statement."""
+    conversation: Conversation = officer.conversation
+    sent: list[str] = []
+
+    async def send(chat_id: str, reply: Reply) -> None:
+        await asyncio.sleep(0)
+        sent.append(reply.text)
+
+    conversation.connect(officer.channel, send)
+    officers = [Chat(conversation, user_id=str(8000 + n)) for n in range(20)]  # twenty chats: answered side by side
+    for one in officers:
+        add_member(engine, "21040", int(one.user_id), channel=one.channel)
+    entries = [journal.record(engine, message(one, "/nhacnho", f"g{n}")) for n, one in enumerate(officers)]
+    marks: list[str] = []
+
+    def seen(conn, cursor, statement: str, *_: object) -> None:  # type: ignore[no-untyped-def]
+        if statement.startswith("UPDATE inbound_update SET status"):
+            marks.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        await asyncio.gather(*(conversation.answer(entry or 0, one.channel, one.user_id)
+                               for entry, one in zip(entries, officers)))
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert len(sent) == 20
+    assert {statuses(engine)[f"g{n}"] for n in range(20)} == {InboundStatus.ANSWERED}
+    assert 1 <= len(marks) < 20  # one statement marked several
