@@ -9,8 +9,9 @@ Three parts, in one run:
    polling inbox) and a bare python-telegram-bot echo bot take turns on the same fake server, `--runs` times;
    updates per second and p95 reply latency of each run, their medians and the ratio (aim: at least 0.6). In
    a closed loop like this the mean latency is officers ÷ throughput (Little's law), whatever the bot.
-3. Paced: each officer reads and types (`--think` seconds, spread ±50 %) before the next step, as people do;
-   p95 reply latency of tdc-bot (aims: under 500 ms at 50 officers on SQLite, under 1 s at 200 on PostgreSQL).
+3. Paced: each officer reads the question and types the answer (`--think` seconds, 5 by default, spread ±50 %)
+   before the next step, as people on phones do; p95 reply latency of tdc-bot (aims: under 500 ms at 50 officers
+   on SQLite, under 1 s at 200 on PostgreSQL).
 
     .venv/bin/python bench/inbound.py --officers 50
     .venv/bin/python bench/inbound.py --officers 200 --database postgresql+psycopg://postgres@127.0.0.1:5432/postgres
@@ -184,8 +185,8 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--officers", type=int, default=50, help="officers filling the form at once (50)")
     parser.add_argument("--runs", type=int, default=3, help="saturated runs of each bot; medians are printed (3)")
-    parser.add_argument("--think", type=float, default=3.0,
-                        help="seconds an officer reads and types between steps in the paced part (3)")
+    parser.add_argument("--think", type=float, default=5.0,
+                        help="seconds an officer takes to read a question and type the answer, in the paced part (5)")
     parser.add_argument("--repeat", type=int, default=20, help="officers measured in the step costs (20)")
     parser.add_argument("--database", metavar="URL",
                         help="a PostgreSQL server to bench on (a throwaway database is made on it); SQLite if none")
