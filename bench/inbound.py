@@ -189,13 +189,20 @@ def database(url: str | None) -> Iterator[str]:
         admin.dispose()
 
 
+def positive(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError("at least 1")
+    return number
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--officers", type=int, default=50, help="officers filling the form at once (50)")
-    parser.add_argument("--runs", type=int, default=3, help="saturated runs of each bot; medians are printed (3)")
+    parser.add_argument("--officers", type=positive, default=50, help="officers filling the form at once (50)")
+    parser.add_argument("--runs", type=positive, default=3, help="saturated runs of each bot; medians are printed (3)")
     parser.add_argument("--think", type=float, default=5.0,
                         help="seconds an officer takes to read a question and type the answer, in the paced part (5)")
-    parser.add_argument("--repeat", type=int, default=20, help="officers measured in the step costs (20)")
+    parser.add_argument("--repeat", type=positive, default=20, help="officers measured in the step costs (20)")
     parser.add_argument("--database", metavar="URL",
                         help="a PostgreSQL server to bench on (a throwaway database is made on it); SQLite if none")
     args = parser.parse_args()
