@@ -207,7 +207,7 @@ def task_years(session: Session, year: int) -> dict[int, TaskYear]:
     per process (`_stood`). A plan edited, re-imported or an event recorded reads as a different row, so
     nothing is kept past a change."""
     events = recorded_events(session)
-    return {row[0]: _stood(row, events.get(row[0]), year) for row in rows_of(session, _TASK_ROWS)}
+    return {row[0]: _stood(tuple(row), events.get(row[0]), year) for row in rows_of(session, _TASK_ROWS)}
 
 
 def _as_text(columns: Iterable[Any]) -> list[Any]:
@@ -217,7 +217,8 @@ def _as_text(columns: Iterable[Any]) -> list[Any]:
 
 _TASK_COLUMNS = [c.name for c in Task.__table__.columns]  # type: ignore[attr-defined]
 _PLAN_COLUMNS = [c.name for c in Plan.__table__.columns]  # type: ignore[attr-defined]
-_TASK_ROWS = (select(*_as_text(Task.__table__.columns), *_as_text(Plan.__table__.columns))  # type: ignore[attr-defined]
+TASK_ROW = _as_text(Task.__table__.columns)  # type: ignore[attr-defined]  # what task_from_row is made from
+_TASK_ROWS = (select(*TASK_ROW, *_as_text(Plan.__table__.columns))  # type: ignore[attr-defined]
               .join(Plan, col(Plan.id) == Task.plan_id).order_by(col(Task.plan_id), col(Task.position)))
 
 
@@ -233,9 +234,6 @@ def _stood(row: tuple[Any, ...], event: EventRecord | None, year: int) -> TaskYe
     dated = tuple(d for d in deadlines if d.kind is not RuleKind.ANNUAL)
     active = bool(deadlines) or waiting
     return TaskYear(task, dated, Deadline(annual_due, RuleKind.ANNUAL) if active else None, waiting)
-
-
-TASK_ROW = _as_text(Task.__table__.columns)  # type: ignore[attr-defined]  # what task_from_row is made from
 
 
 @lru_cache(maxsize=4096)

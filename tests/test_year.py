@@ -23,7 +23,7 @@ from handlers.events import record_event
 from handlers.notices import digest_messages, simulate
 from jobs.calendar import CALENDAR
 from jobs.policy import DEFAULT_POLICY
-from jobs.year import STANDING_LABELS, Standing, save_update, standing_text, year_of
+from jobs.year import STANDING_LABELS, Standing, save_update, standing_text, task_years, year_of
 from locales import lang
 from models import Assignment, ProgressUpdate, Task, Unit, make_engine, session_scope
 from models.organisation import Role
@@ -181,3 +181,22 @@ def test_a_cooperating_unit_is_reminded_of_the_annual_report_only(year_engine: E
     assert any("30/06/2026" in text and "I.3" in text for text in lead)
     assert cooperating and not any("30/06/2026" in text for text in cooperating)
     assert all("19/11/2026" in text for text in cooperating)
+
+
+def test_a_task_changed_after_its_year_was_read_is_read_anew(engine: Engine) -> None:
+    """Tasks are made and stood once per distinct row, in the process: an edit (a plan imported again, a
+    deadline corrected) is a different row, so the very next read sees it."""
+    today = date(2025, 10, 15)
+    with session_scope(engine) as session:
+        before = {t.task.code: t for t in task_years(session, 2025).values()}
+        task = session.exec(select(Task).where(Task.code == "III.2")).one()
+        task.content, task.schedule_rules = "Nội dung đã sửa", [{"kind": "once", "due": "2025-12-15"}]
+        session.add(task)
+    with session_scope(engine) as session:
+        after = {t.task.code: t for t in task_years(session, 2025).values()}
+        items = [i for i in year_of(session, 2025, today) if i.task.code == "III.2"]
+    assert before["III.2"].task.content != "Nội dung đã sửa"
+    assert after["III.2"].task.content == "Nội dung đã sửa"
+    assert [d.due for d in after["III.2"].dated] == [date(2025, 12, 15)]
+    assert items and {i.task.content for i in items} == {"Nội dung đã sửa"}
+    assert after["I.1"] is before["I.1"]  # what did not change is not made again
