@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import random
 import shutil
 import statistics
@@ -33,6 +34,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -53,6 +55,47 @@ from tests.fake_telegram import FakeTelegram  # noqa: E402
 
 FORM = ["/capnhat", "III.2", "2", "50%", "Đã cử cán bộ đi tập huấn", "30", "/boqua", "1"]
 UNIT = "21040"
+
+
+class Apart:
+    """The fake server and the officers' phones in a process of their own, as Telegram is in reality: the bot's
+    process then spends its CPU on the bot only. Driven through a pipe (`--platform-apart`)."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._pipe, child = context.Pipe()
+        self._process = context.Process(target=_platform, args=(child,), daemon=True)
+        self._process.start()
+        self.token, self.api_url = self._pipe.recv()
+
+    async def drive(self, users: list[int], steps: list[str], think: float = 0.0) -> tuple[float, list[float]]:
+        self._pipe.send((users, steps, think))
+        return await asyncio.to_thread(self._pipe.recv)  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        self._pipe.send(None)
+        self._process.join(timeout=10)
+
+
+def _platform(pipe: Any) -> None:
+    """The child of Apart: a fake server, and officers that send what the parent asks, timing the replies."""
+    with FakeTelegram() as fake:
+        pipe.send((fake.token, fake.api_url))
+        while (order := pipe.recv()) is not None:
+            pipe.send(asyncio.run(drive(fake, *order)))
+
+
+class InProcess:
+    """The fake server and the officers in the bench's own process, beside the bot (the default)."""
+
+    def __init__(self, fake: FakeTelegram) -> None:
+        self.fake, self.token, self.api_url = fake, fake.token, fake.api_url
+
+    async def drive(self, users: list[int], steps: list[str], think: float = 0.0) -> tuple[float, list[float]]:
+        return await drive(self.fake, users, steps, think)
+
+
+Platform = Apart | InProcess
 
 
 async def drive(fake: FakeTelegram, users: list[int], steps: list[str], think: float = 0.0,
@@ -78,7 +121,7 @@ async def drive(fake: FakeTelegram, users: list[int], steps: list[str], think: f
     return time.perf_counter() - started, latencies
 
 
-async def run_ours(settings: Settings, engine: Engine, fake: FakeTelegram, users: list[int],
+async def run_ours(settings: Settings, engine: Engine, fake: Platform, users: list[int],
                    steps: list[str], think: float = 0.0) -> tuple[float, list[float]]:
     """tdc-bot as `python -m bot run` wires it: the journal-first polling inbox over the conversation core."""
     app = build_application(settings)
@@ -87,14 +130,14 @@ async def run_ours(settings: Settings, engine: Engine, fake: FakeTelegram, users
         stop = asyncio.Event()
         polling = asyncio.create_task(inbox.poll(stop))
         try:
-            return await drive(fake, users, steps, think)
+            return await fake.drive(users, steps, think)
         finally:
             stop.set()
             await polling
             await inbox.conversation.drain()
 
 
-async def run_echo(fake: FakeTelegram, users: list[int], steps: list[str]) -> tuple[float, list[float]]:
+async def run_echo(fake: Platform, users: list[int], steps: list[str]) -> tuple[float, list[float]]:
     """The bare python-telegram-bot echo bot, concurrent updates on: the floor of what the client costs."""
     app = ApplicationBuilder().token(fake.token).base_url(fake.api_url).concurrent_updates(True).build()
     app.add_handler(MessageHandler(filters.TEXT, echo))
@@ -102,7 +145,7 @@ async def run_echo(fake: FakeTelegram, users: list[int], steps: list[str]) -> tu
         await app.start()
         await app.updater.start_polling(poll_interval=0.0, timeout=1)
         try:
-            return await drive(fake, users, steps)
+            return await fake.drive(users, steps)
         finally:
             await app.updater.stop()
             await app.stop()
@@ -168,6 +211,19 @@ def step_costs(engine: Engine, conversation: Conversation, repeat: int) -> None:
 
 
 @contextmanager
+def platform(apart: bool) -> Iterator[Platform]:
+    if apart:
+        child = Apart()
+        try:
+            yield child
+        finally:
+            child.close()
+        return
+    with FakeTelegram() as fake:
+        yield InProcess(fake)
+
+
+@contextmanager
 def database(url: str | None) -> Iterator[str]:
     """A fresh database: a SQLite file in a temporary folder, or a throwaway database on a PostgreSQL server."""
     if url is None or url.startswith("sqlite"):
@@ -203,6 +259,8 @@ async def main() -> None:
     parser.add_argument("--think", type=float, default=5.0,
                         help="seconds an officer takes to read a question and type the answer, in the paced part (5)")
     parser.add_argument("--repeat", type=positive, default=20, help="officers measured in the step costs (20)")
+    parser.add_argument("--platform-apart", action="store_true",
+                        help="run the fake server and the officers in a process of their own, not the bench's")
     parser.add_argument("--database", metavar="URL",
                         help="a PostgreSQL server to bench on (a throwaway database is made on it); SQLite if none")
     args = parser.parse_args()
@@ -211,10 +269,11 @@ async def main() -> None:
         init_db(engine)
         with session_scope(engine) as session:
             seed(session)
-        print(f"database: {engine.dialect.name}, {args.officers} officers, {len(FORM)} steps each")
+        print(f"database: {engine.dialect.name}, {args.officers} officers, {len(FORM)} steps each, the fake server "
+              + ("in a process of its own" if args.platform_apart else "in the bench's process"))
         step_costs(engine, Conversation(engine, Settings(database_url=url, _env_file=None), clock=lambda: NOW),
                    args.repeat)
-        with FakeTelegram() as fake:
+        with platform(args.platform_apart) as fake:
             settings = Settings(database_url=url, telegram_token=fake.token, telegram_api_url=fake.api_url,
                                 rate_limit=100000, _env_file=None)
             users = list(range(10_000, 10_000 + args.officers))
