@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
-
 from handlers.context import Context
+from handlers.forms.engine import open_form
 from handlers.messages import Reply
-from models import FormState
 
 
 def show(ctx: Context, args: str = "") -> list[Reply]:
-    if ctx.session.exec(select(FormState.id).where(FormState.member_id == ctx.member.id)).first() is not None:
+    if open_form(ctx) is not None:
         return [Reply(ctx.lang._(  # inside a form, only how to go on: the whole help is for later
             "You are filling in a form. Answer the question above, or:\n"
             "/quaylai — go back one question\n/boqua — skip an optional question\n"

@@ -233,3 +233,12 @@ def test_an_officer_switches_to_english_and_back(officer: Chat) -> None:
     officer.say("/cancel")
     assert officer.say("/language tieng viet") == "Từ nay tôi sẽ trả lời bạn bằng tiếng Việt."
     assert "Nhiệm vụ năm 2025 của UBND xã Bình Sơn" in officer.say("/nhiemvu")
+
+
+def test_help_inside_a_form_says_how_to_go_on_and_after_it_the_whole_help(officer: Chat) -> None:
+    officer.say("/capnhat")
+    inside = officer.say("/help")
+    assert "Bạn đang điền biểu mẫu" in inside and "/nhiemvu" not in inside
+    officer.say("/huy")
+    after = officer.say("/help")
+    assert "Bạn đang điền biểu mẫu" not in after and "/nhiemvu" in after

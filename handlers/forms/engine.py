@@ -38,13 +38,17 @@ FORM_STATE = "form_state"  # the member's open form, in the message's context (C
 _STATE = select(FormState).where(FormState.member_id == bindparam("member"))
 
 
+def open_form(ctx: Context) -> FormState | None:
+    """The member's open form, read once per message (the dispatcher reads it with the member)."""
+    return ctx.remember(FORM_STATE, lambda: ctx.session.exec(_STATE, params={"member": ctx.member.id}).first())
+
+
 class FormEngine:
     def __init__(self, *forms: Form) -> None:
         self.forms = {form.name: form for form in forms}
 
     def state(self, ctx: Context) -> FormState | None:
-        """The member's open form, read once per message (the dispatcher reads it with the member)."""
-        return ctx.remember(FORM_STATE, lambda: ctx.session.exec(_STATE, params={"member": ctx.member.id}).first())
+        return open_form(ctx)
 
     def start(self, ctx: Context, name: str, answers: Answers | None = None) -> list[Reply]:
         """Open a form (replacing any the member left open); `answers` pre-fills steps, e.g. the task."""
