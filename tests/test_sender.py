@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.channels.telegram import CHANNEL, build_application, deliverer
+from bot.ratelimit import IN_FLIGHT
 from bot.sender import Courier, Sender, TryLater
 from bot.settings import Settings
 from handlers.outbox import OutgoingMessage, enqueue
@@ -101,6 +103,36 @@ async def test_one_chat_gets_at_most_one_message_a_second(engine: Engine, settin
         gaps = [b - a for a, b in zip(fake.sent_at, fake.sent_at[1:])]
         assert [m["text"] for m in fake.sent] == ["phần 0", "phần 1", "phần 2"]
     assert len(gaps) == 2 and min(gaps) >= 0.95
+
+
+async def test_forty_replies_at_once_to_a_slow_platform_keep_eight_requests_on_the_wire(settings: Settings) -> None:
+    """Every reply goes out once, but no more than IN_FLIGHT requests wait on the platform together: the
+    connection pool stays that small (bot/ratelimit.py says why)."""
+    on_the_wire, most = [0], [0]
+    lock = threading.Lock()
+
+    def slow(method: str, params: dict):  # type: ignore[no-untyped-def]
+        if method != "sendMessage":
+            return None
+        with lock:
+            on_the_wire[0] += 1
+            most[0] = max(most[0], on_the_wire[0])
+        time.sleep(0.05)
+        with lock:
+            on_the_wire[0] -= 1
+        return None
+
+    with FakeTelegram() as fake:
+        fake.fault = slow
+        settings = Settings(database_url=settings.database_url, telegram_token=fake.token,
+                            telegram_api_url=fake.api_url, rate_limit=1000, _env_file=None)
+        async with build_application(settings) as application:
+            send = deliverer(application.bot)
+            await asyncio.gather(*(send(str(80_000 + n), Reply(f"Trả lời {n}")) for n in range(40)))
+        texts = sorted(m["text"] for m in fake.sent)
+
+    assert texts == sorted(f"Trả lời {n}" for n in range(40))
+    assert most[0] == IN_FLIGHT == 8
 
 
 @pytest.mark.parametrize("workers", [1, 4])
