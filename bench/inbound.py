@@ -8,7 +8,9 @@ Three parts, in one run:
 2. Saturated: every officer sends each step the moment the previous reply arrives. tdc-bot (the journal-first
    polling inbox) and a bare python-telegram-bot echo bot take turns on the same fake server, `--runs` times;
    updates per second and p95 reply latency of each run, their medians and the ratio (aim: at least 0.6). In
-   a closed loop like this the mean latency is officers ÷ throughput (Little's law), whatever the bot.
+   a closed loop like this the mean latency is officers ÷ throughput (Little's law), whatever the bot. The
+   share of CPU the hypervisor gave to other machines meanwhile is printed too: on a shared virtual machine it
+   went from 4 % to 34 % within an hour, and with it every figure.
 3. Paced: each officer reads the question and types the answer (`--think` seconds, 5 by default, spread ±50 %)
    before the next step, as people on phones do; p95 reply latency of tdc-bot (aims: under 500 ms at 50 officers
    on SQLite, under 1 s at 200 on PostgreSQL).
@@ -155,6 +157,29 @@ async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await context.bot.send_message(update.effective_chat.id, update.message.text)
 
 
+class Steal:
+    """The share of the machine's CPU time the hypervisor gave to others (/proc/stat's "steal"), over a stretch
+    of the bench: on a shared virtual machine the figures mean little when it is high. None off Linux."""
+
+    def __init__(self) -> None:
+        self._start = self._read()
+
+    @staticmethod
+    def _read() -> list[int] | None:
+        try:
+            with open("/proc/stat") as stat:
+                return [int(field) for field in stat.readline().split()[1:9]]
+        except (OSError, ValueError):
+            return None
+
+    def share(self) -> float | None:
+        end = self._read()
+        if self._start is None or end is None or len(end) < 8:
+            return None
+        spent = [b - a for a, b in zip(self._start, end)]
+        return spent[7] / sum(spent) if sum(spent) else None
+
+
 def figures(elapsed: float, latencies: list[float]) -> tuple[float, float]:
     """Updates per second and p95 latency in ms."""
     p95 = statistics.quantiles(latencies, n=20)[18] if len(latencies) > 1 else latencies[0]
@@ -282,6 +307,7 @@ async def main() -> None:
             await run_echo(fake, [u + 100_000 for u in users], FORM[:1])  # both clients warmed up
             print("Saturated (each step sent as soon as the reply arrives):")
             ours, theirs = [], []
+            steal = Steal()
             for run in range(args.runs):
                 ours.append(figures(*await run_ours(settings, engine, fake, users, FORM)))
                 theirs.append(figures(*await run_echo(fake, [u + 100_000 for u in users], FORM)))
@@ -292,6 +318,8 @@ async def main() -> None:
             echo_rate, echo_p95 = (statistics.median(t[i] for t in theirs) for i in (0, 1))
             print(f"  median: tdc-bot {rate:6.1f} updates/s, p95 {p95:7.1f} ms;  echo {echo_rate:6.1f} updates/s, "
                   f"p95 {echo_p95:7.1f} ms;  ratio {rate / echo_rate:.2f} (aim: at least 0.60)")
+            if (stolen := steal.share()) is not None:
+                print(f"  CPU stolen by the hypervisor meanwhile: {stolen:.0%} (a quiet machine: 0-5 %)")
             paced_rate, paced_p95 = figures(*await run_ours(settings, engine, fake, users, FORM, think=args.think))
             print(f"Paced ({args.think:g} s ±50 % between steps, {paced_rate:.1f} updates/s arriving): "
                   f"tdc-bot p95 {paced_p95:7.1f} ms")
