@@ -38,12 +38,13 @@ class Settings(BaseSettings):
 
     @property
     def handler_threads(self) -> int:
-        """SQLite lets one transaction write at a time, and threads that wait for it sleep in steps: two threads
-        keep it busy (bench/inbound.py: 1–2 threads handle a third more updates a second than 6). PostgreSQL
+        """SQLite lets one transaction write at a time, and threads that wait for it sleep in steps: one thread
+        keeps it busy (bench/inbound.py: 1–2 threads handle a third more updates a second than 6, and one
+        answers sooner than two, which share the GIL and finish their messages later together). PostgreSQL
         locks rows, and a distant server's round trips are best overlapped: 8."""
         if self.handler_workers:
             return self.handler_workers
-        return 2 if self.database_url.startswith("sqlite") else 8
+        return 1 if self.database_url.startswith("sqlite") else 8
 
     def now(self) -> datetime:
         """Local time of the province, naive: dates in the plan are local dates."""
