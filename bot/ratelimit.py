@@ -7,9 +7,9 @@ second, 429 or not. The limiter itself is aiolimiter's, with a bucket of one: on
 
 It also bounds the requests on the wire at once (IN_FLIGHT). httpcore checks every pooled connection for
 expiry (a syscall or two each, through anyio) twice a request (encode/httpcore#928): when replies burst, the
-pool grew to one connection per reply in flight and these checks cost more of the process than sending did
-(bench/inbound.py: 1.3-3.5 ms an update). Eight in flight carry the default 25 messages a second while a round
-trip to the platform takes up to 320 ms.
+pool grew to a connection per reply in flight, and these checks took 1.4-4.7 ms of the 8-10 ms an update
+cost the bot (bench/inbound.py). Eight in flight carry the default 25 messages a second while a round trip
+to the platform takes up to 320 ms.
 """
 
 from __future__ import annotations

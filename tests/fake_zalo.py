@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from tests.fake_http import FakePlatform, JsonHandler
@@ -25,6 +26,9 @@ class FakeZalo(FakePlatform):
         self.calls: list[str] = []
         self.files: dict[str, bytes] = {}  # images users sent, served at /files/<name>
         self.webhook = ""  # as setWebhook left it
+        # Called with (method, params) before a call is answered, outside the server's lock; a (status, body) it
+        # returns is answered instead (tests make the platform slow or failing with it).
+        self.fault: Callable[[str, dict[str, Any]], tuple[int, dict[str, Any]] | None] | None = None
         fake = self
 
         class Handler(JsonHandler):
@@ -38,8 +42,9 @@ class FakeZalo(FakePlatform):
                 if not self.path.startswith(prefix):
                     self._reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
                     return
-                status, payload = fake._call(self.path[len(prefix):], json.loads(body or b"{}"))
-                self._reply(status, payload)
+                method, params = self.path[len(prefix):], json.loads(body or b"{}")
+                refused = fake.fault(method, params) if fake.fault else None
+                self._reply(*(refused or fake._call(method, params)))
 
         super().__init__(Handler)
 

@@ -4,16 +4,21 @@ stored exactly as over Telegram."""
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.channels.zalo import CHANNEL, ZaloClient, ZaloPoller, deliverer
 from bot.conversation import Conversation
+from bot.ratelimit import IN_FLIGHT
 from bot.sender import Sender
 from bot.settings import Settings
+from handlers.messages import Reply
 from handlers.outbox import OutgoingMessage, enqueue
 from models import ProgressUpdate, session_scope
 from models.organisation import Role
@@ -215,3 +220,32 @@ def test_remind_from_the_command_line_sends_on_zalo_alone(db_url: str, engine: E
         sent = fake.messages_to("zalo-cli")
     assert "Đã gửi: " in done.stdout and "TDC_TELEGRAM_TOKEN" not in done.stdout
     assert any(text.startswith("Nhắc việc: còn 14 ngày đến hạn 30/09/2025.") for text in sent)
+
+
+async def test_forty_replies_at_once_over_zalo_keep_eight_calls_on_the_wire() -> None:
+    """As on Telegram (bot/ratelimit.py): every reply goes out once, and no more than IN_FLIGHT calls wait on a
+    platform that takes 0.2 s to answer each, so the connection pool stays that small."""
+    on_the_wire, most = [0], [0]
+    lock = threading.Lock()
+
+    def slow(method: str, params: dict[str, Any]) -> None:
+        if method != "sendMessage":
+            return None
+        with lock:
+            on_the_wire[0] += 1
+            most[0] = max(most[0], on_the_wire[0])
+        time.sleep(0.2)
+        with lock:
+            on_the_wire[0] -= 1
+        return None
+
+    with FakeZalo() as fake:
+        fake.fault = slow
+        client = ZaloClient(fake.api_url, fake.token)
+        send = deliverer(client)
+        await asyncio.gather(*(send(f"zalo-{n}", Reply(f"Trả lời {n}")) for n in range(40)))
+        await client.close()
+        texts = sorted(message["text"] for message in fake.sent)
+
+    assert texts == sorted(f"Trả lời {n}" for n in range(40))
+    assert most[0] == IN_FLIGHT == 8

@@ -38,6 +38,7 @@ import httpx
 from bot.channels.files import keep_file, wanted
 from bot.channels.text import numbered, split_text
 from bot.conversation import Conversation
+from bot.ratelimit import IN_FLIGHT
 from bot.sender import Misconfigured, PartlySent, TryLater, Undeliverable
 from handlers.evidence import MAX_BYTES
 from handlers.messages import Incoming, InputKind, Reply
@@ -70,8 +71,17 @@ class ZaloClient:
     def __init__(self, api_url: str, token: str, client: httpx.AsyncClient | None = None) -> None:
         self._base = f"{api_url}{token}/"
         self._client = client or httpx.AsyncClient(timeout=POLL_SECONDS + 10)
+        # At most IN_FLIGHT calls on the wire, the long poll aside, so a burst of replies does not grow the
+        # connection pool, whose every connection httpcore checks on each request (bot/ratelimit.py).
+        self._slots = asyncio.Semaphore(IN_FLIGHT)
 
     async def call(self, method: str, **payload: Any) -> Any:
+        if method == "getUpdates":  # held open up to POLL_SECONDS, by the one poller
+            return await self._call(method, payload)
+        async with self._slots:
+            return await self._call(method, payload)
+
+    async def _call(self, method: str, payload: dict[str, Any]) -> Any:
         try:
             response = await self._client.post(self._base + method, json=payload)
         except httpx.HTTPError as error:  # never the URL: it holds the token
