@@ -82,3 +82,23 @@ class FakePlatform:
                 return self.messages_to(chat_id)[since:]
             time.sleep(0.02)
         raise AssertionError(f"the bot sent nothing to {chat_id} within {timeout}s")
+
+
+class SlowToAnswer:
+    """A platform's `fault` that takes `seconds` to answer `method`, and counts the calls waiting at once."""
+
+    def __init__(self, method: str, seconds: float) -> None:
+        self.method, self.seconds = method, seconds
+        self.waiting = self.most = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, method: str, params: dict[str, Any]) -> None:
+        if method != self.method:
+            return None
+        with self._lock:
+            self.waiting += 1
+            self.most = max(self.most, self.waiting)
+        time.sleep(self.seconds)
+        with self._lock:
+            self.waiting -= 1
+        return None

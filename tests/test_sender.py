@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from handlers.messages import Reply
 from models import ChannelAccount, Outbox, make_engine, session_scope
 from models.outbox import OutboxStatus
 from tests.conftest import add_member
+from tests.fake_http import SlowToAnswer
 from tests.fake_telegram import FakeTelegram, refusal
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,22 +108,8 @@ async def test_one_chat_gets_at_most_one_message_a_second(engine: Engine, settin
 async def test_forty_replies_at_once_to_a_slow_platform_keep_eight_requests_on_the_wire(settings: Settings) -> None:
     """Every reply goes out once, but no more than IN_FLIGHT requests wait on the platform together (it takes
     0.2 s to answer each): the connection pool stays that small (bot/ratelimit.py says why)."""
-    on_the_wire, most = [0], [0]
-    lock = threading.Lock()
-
-    def slow(method: str, params: dict):  # type: ignore[no-untyped-def]
-        if method != "sendMessage":
-            return None
-        with lock:
-            on_the_wire[0] += 1
-            most[0] = max(most[0], on_the_wire[0])
-        time.sleep(0.2)
-        with lock:
-            on_the_wire[0] -= 1
-        return None
-
     with FakeTelegram() as fake:
-        fake.fault = slow
+        fake.fault = slow = SlowToAnswer("sendMessage", 0.2)
         settings = Settings(database_url=settings.database_url, telegram_token=fake.token,
                             telegram_api_url=fake.api_url, rate_limit=1000, _env_file=None)
         async with build_application(settings) as application:
@@ -132,7 +118,7 @@ async def test_forty_replies_at_once_to_a_slow_platform_keep_eight_requests_on_t
         texts = sorted(m["text"] for m in fake.sent)
 
     assert texts == sorted(f"Trả lời {n}" for n in range(40))
-    assert most[0] == IN_FLIGHT == 8
+    assert slow.most == IN_FLIGHT == 8
 
 
 @pytest.mark.parametrize("workers", [1, 4])

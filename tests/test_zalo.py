@@ -4,11 +4,8 @@ stored exactly as over Telegram."""
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -23,6 +20,7 @@ from handlers.outbox import OutgoingMessage, enqueue
 from models import ProgressUpdate, session_scope
 from models.organisation import Role
 from tests.conftest import NOW, add_member, invite
+from tests.fake_http import SlowToAnswer
 from tests.fake_zalo import FakeZalo
 
 
@@ -225,22 +223,8 @@ def test_remind_from_the_command_line_sends_on_zalo_alone(db_url: str, engine: E
 async def test_forty_replies_at_once_over_zalo_keep_eight_calls_on_the_wire() -> None:
     """As on Telegram (bot/ratelimit.py): every reply goes out once, and no more than IN_FLIGHT calls wait on a
     platform that takes 0.2 s to answer each, so the connection pool stays that small."""
-    on_the_wire, most = [0], [0]
-    lock = threading.Lock()
-
-    def slow(method: str, params: dict[str, Any]) -> None:
-        if method != "sendMessage":
-            return None
-        with lock:
-            on_the_wire[0] += 1
-            most[0] = max(most[0], on_the_wire[0])
-        time.sleep(0.2)
-        with lock:
-            on_the_wire[0] -= 1
-        return None
-
     with FakeZalo() as fake:
-        fake.fault = slow
+        fake.fault = slow = SlowToAnswer("sendMessage", 0.2)
         client = ZaloClient(fake.api_url, fake.token)
         send = deliverer(client)
         await asyncio.gather(*(send(f"zalo-{n}", Reply(f"Trả lời {n}")) for n in range(40)))
@@ -248,4 +232,4 @@ async def test_forty_replies_at_once_over_zalo_keep_eight_calls_on_the_wire() ->
         texts = sorted(message["text"] for message in fake.sent)
 
     assert texts == sorted(f"Trả lời {n}" for n in range(40))
-    assert most[0] == IN_FLIGHT == 8
+    assert slow.most == IN_FLIGHT == 8
