@@ -10,7 +10,7 @@ Three parts, in one run:
    updates per second and p95 reply latency of each run, their medians and the ratio (aim: at least 0.6). In
    a closed loop like this the mean latency is officers ÷ throughput (Little's law), whatever the bot. The
    share of CPU the hypervisor gave to other machines meanwhile is printed too: on a shared virtual machine it
-   went from 4 % to 34 % within an hour, and with it every figure.
+   went from 0 % to 34 % within an hour, and with it every figure.
 3. Paced: each officer reads the question and types the answer (`--think` seconds, 5 by default, spread ±50 %)
    before the next step, as people on phones do; p95 reply latency of tdc-bot (aims: under 500 ms at 50 officers
    on SQLite, under 1 s at 200 on PostgreSQL).
