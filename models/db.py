@@ -52,12 +52,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
-def upsert_insert(engine: Engine, table: Any) -> Any:
-    """An INSERT that can say ON CONFLICT …, in the dialect of one of the two databases we support."""
-    return upsert_insert_for(engine.dialect.name, table)
-
-
 def upsert_insert_for(dialect: str, table: Any) -> Any:
+    """An INSERT that can say ON CONFLICT …, in the dialect (`engine.dialect.name`) of one of the two databases
+    we support."""
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
 
 
