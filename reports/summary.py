@@ -10,7 +10,7 @@ from datetime import date, tzinfo
 from typing import Any
 
 from sqlalchemy import Text, cast, func, union
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import SessionTransaction, aliased
 from sqlmodel import Session, col, select
 
 from jobs.calendar import VIETNAM
@@ -194,7 +194,8 @@ def summarise(session: Session, year: int, today: date, zone: tzinfo = VIETNAM,
     expected = {row.unit.id for row in rows}
     tasks = {row.task.id: row.task for row in rows}
     units = {row.unit.id: row.unit for row in rows}
-    updates = ((u, units[unit_id], tasks[task_id], who) for u, unit_id, task_id, who in _history(session, str(year))
+    updates = ((u, units[unit_id], tasks[task_id], who)
+               for u, unit_id, task_id, who in _history(session, str(year), session.get_transaction())
                if unit_id in expected and task_id in tasks) if history else iter(())
     annual: dict[int, tuple[AnnualReport, UnitRef]] = {}
     for report in session.exec(select(AnnualReport).where(AnnualReport.period == str(year))
@@ -259,9 +260,16 @@ def _count(session: Session, query: Any) -> int:
     return int(session.exec(select(func.count()).select_from(query.subquery())).one())
 
 
-def _history(session: Session, period: str) -> Iterator[tuple[Submission, int, int, str]]:
+def _history(session: Session, period: str,
+             begun: SessionTransaction | None) -> Iterator[tuple[Submission, int, int, str]]:
     """Every update of the period in the order given, with its unit, task and author: a few thousand rows at a
-    time, never the national year's half a million at once."""
+    time, never the national year's half a million at once.
+
+    Read in the transaction that read the year (`begun`), so the files agree with the rows. Read after that
+    session closed, the stream would open a connection nothing returns until the garbage collector finds it;
+    sixteen such reads once emptied the pool: refused instead."""
+    if session.get_transaction() is not begun:
+        raise RuntimeError("a summary's updates are read inside the session that made the summary")
     query = (submissions(Assignment.unit_id, Assignment.task_id)
              .join(Assignment, col(Assignment.id) == ProgressUpdate.assignment_id)
              .where(ProgressUpdate.period == period)

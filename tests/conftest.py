@@ -42,7 +42,15 @@ def db_url(databases: Databases) -> Iterator[str]:
 def engine(db_url: str) -> Iterator[Engine]:
     engine = make_engine(db_url)
     yield engine
+    all_returned(engine)
     engine.dispose()
+
+
+def all_returned(engine: Engine) -> None:
+    """Every connection back in the pool once the test is over. One a test or the bot leaves checked out (a
+    session left open in a reference cycle) comes back only when the garbage collector runs: the pool then
+    empties on some runs and not others."""
+    assert engine.pool.checkedout() == 0, f"{engine.pool.checkedout()} connection(s) never returned to the pool"
 
 
 @pytest.fixture

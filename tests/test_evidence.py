@@ -82,8 +82,8 @@ async def test_an_update_with_a_photo_and_a_pdf_reaches_the_reviewer(engine: Eng
         assert [(f.mime_type, f.sha256) for f in files[:2]] == [("image/jpeg", hashlib.sha256(PHOTO).hexdigest()),
                                                                 ("application/pdf", hashlib.sha256(PDF).hexdigest())]
         assert [f.progress_update_id for f in files] == [1, 1, 2, 2]  # each version keeps its own
-        summary = summarise(session, 2025, NOW.date())
-    sheet = load_workbook(io.BytesIO(workbook(summary, lang("vi"))), read_only=True)["Các cập nhật"]
+        book = workbook(summarise(session, 2025, NOW.date()), lang("vi"))  # streamed from this session
+    sheet = load_workbook(io.BytesIO(book), read_only=True)["Các cập nhật"]
     header, first, second = list(sheet.iter_rows(values_only=True))[:3]
     assert header[-1] == "Tài liệu kèm theo" and "bien-ban-hop.pdf (SHA-256 " in second[-1]
     assert (first[-4], first[-2]) == ("Trả lại", "Đề nghị ghi rõ số lượt truy cập")

@@ -49,6 +49,21 @@ def report(engine: Engine, unit: str, task: str, status: str, when: datetime, fi
                                             created_at=when))
 
 
+def test_the_updates_of_a_summary_whose_session_closed_are_refused_not_read_on_a_leaked_connection(
+        engine: Engine) -> None:
+    """The workbook streams every update from the session that made the summary; read after it closed, it
+    once opened a connection only the garbage collector gave back, and sixteen of those emptied the pool."""
+    report(engine, "SKHCN", "III.4", "done", datetime(2025, 10, 10), {"classes_held": 2})
+    with Session(engine) as session:
+        summary = summarise(session, 2025, TODAY)
+        assert workbook(summary, lang("vi"))  # inside: the updates stream
+    with Session(engine) as session:
+        late = summarise(session, 2025, TODAY)
+    with pytest.raises(RuntimeError, match="inside the session"):
+        workbook(late, lang("vi"))
+    assert engine.pool.checkedout() == 0
+
+
 def test_totals_follow_superseding_answers_nothing_arose_and_tasks_without_figures(engine: Engine) -> None:
     report(engine, "SKHCN", "III.4", "in_progress", datetime(2025, 10, 1), {"classes_held": 1, "trainees": 40})
     report(engine, "SKHCN", "III.4", "done", datetime(2025, 10, 10), {"classes_held": 2, "trainees": 90})  # supersedes
@@ -152,7 +167,7 @@ def test_the_workbook_and_the_draft_hold_the_stored_figures(engine: Engine) -> N
     report(engine, "21040", "V.1", "in_progress", datetime(2025, 10, 2), {"inspections": 2}, percent=50)
     with Session(engine) as session:
         summary = summarise(session, 2025, TODAY)
-    book = load_workbook(BytesIO(workbook(summary, lang("vi"))))
+        book = load_workbook(BytesIO(workbook(summary, lang("vi"))))  # the updates stream from this session
     assert book.sheetnames == ["Tổng hợp 2025", "Theo nhiệm vụ", "Theo đơn vị", "Giao nhiệm vụ", "Các cập nhật",
                                "Báo cáo năm", "Gia hạn", "Chưa báo cáo"]
     first = book["Tổng hợp 2025"]

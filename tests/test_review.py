@@ -101,8 +101,8 @@ async def test_a_returned_update_is_revised_and_accepted_over_telegram(engine: E
         actions = session.exec(select(AuditLog.action).where(col(AuditLog.action).startswith("review."))
                                .order_by(col(AuditLog.id))).all()
         assert actions == ["review.returned", "review.accepted"]
-        summary = summarise(session, 2025, NOW.date())
-    sheet = load_workbook(io.BytesIO(workbook(summary, lang("vi"))), read_only=True)["Các cập nhật"]
+        book = workbook(summarise(session, 2025, NOW.date()), lang("vi"))  # streamed from this session
+    sheet = load_workbook(io.BytesIO(book), read_only=True)["Các cập nhật"]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][-4:] == ("Tiếp nhận", "Người tiếp nhận", "Ghi chú khi trả lại", "Tài liệu kèm theo")
     assert [r[-4] for r in rows[1:]] == ["Trả lại", "Đã tiếp nhận"]

@@ -30,7 +30,7 @@ from models.organisation import Role
 from reports.docx import SHORT, UNREPORTED_MARK, draft
 from reports.summary import summarise
 from reports.xlsx import workbook
-from tests.conftest import Chat, add_member
+from tests.conftest import Chat, add_member, all_returned
 from tests.databases import Databases
 
 VI = lang("vi")
@@ -106,6 +106,7 @@ def year_engine(databases: Databases) -> Iterator[Engine]:
     _report(engine, "SKHCN", "I.4", "done", datetime(2026, 3, 10, 3, 0))
     _report(engine, "STC", "I.3", "in_progress", datetime(2026, 5, 5, 3, 0))
     yield engine
+    all_returned(engine)
     engine.dispose()
     databases.drop(url)
 
@@ -135,6 +136,7 @@ def test_every_view_gives_the_same_standing(case: Case, year_engine: Engine, cap
         unit = session.exec(select(Unit).where(Unit.code == case.unit)).one()
         rows = [r for r in year_of(session, case.day.year, case.day) if r.unit.code == case.unit and r.task.code == case.task]
         summary = summarise(session, case.day.year, case.day)
+        book, document = workbook(summary, VI), draft(summary, VI)  # the updates stream from this session
         digest = digest_messages(session, case.day)[0].text
     assert [r.role for r in rows] == [case.role], "the case names the unit's real role"
 
@@ -144,11 +146,11 @@ def test_every_view_gives_the_same_standing(case: Case, year_engine: Engine, cap
     assert _line(manager.say(f"/baocao {unit.name}"), case.task) == expected
     assert _line(manager.say(f"/baocao {case.task}"), unit.name) == expected
 
-    sheet = load_workbook(io.BytesIO(workbook(summary, VI)), read_only=True)["Giao nhiệm vụ"]
+    sheet = load_workbook(io.BytesIO(book), read_only=True)["Giao nhiệm vụ"]
     row = next(r for r in sheet.iter_rows(values_only=True) if r[0] == case.unit and r[2] == case.task)
     assert row[5] == VI._(STANDING_LABELS[case.expected]) and (row[6] is None) == case.reported
 
-    table = Document(io.BytesIO(draft(summary, VI))).tables[-1]
+    table = Document(io.BytesIO(document)).tables[-1]
     column = [c.text for c in table.rows[0].cells].index(case.task)
     line = next(r for r in table.rows if r.cells[0].text == unit.name)
     assert line.cells[column].text == SHORT[case.expected] + ("" if case.reported else UNREPORTED_MARK)
