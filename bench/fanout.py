@@ -32,8 +32,8 @@ from sqlalchemy import func, insert  # noqa: E402
 from sqlmodel import Session, col, select, update  # noqa: E402
 
 from bot.channels.telegram import CHANNEL, build_application, deliverer  # noqa: E402
-from bot.seed import seed  # noqa: E402
-from bot.sender import Sender  # noqa: E402
+from bot.cli.seed import seed  # noqa: E402
+from bot.runtime.sender import Sender  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from handlers.outbox import OutgoingMessage, enqueue  # noqa: E402
 from handlers.notices import reminder_messages, scan  # noqa: E402

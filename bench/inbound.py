@@ -45,10 +45,10 @@ from sqlalchemy.engine import Engine, make_url  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters  # noqa: E402
 
-from bot import journal  # noqa: E402
+from bot.runtime import journal  # noqa: E402
 from bot.channels.telegram import TelegramInbox, build_application  # noqa: E402
-from bot.conversation import Conversation  # noqa: E402
-from bot.seed import seed  # noqa: E402
+from bot.runtime.conversation import Conversation  # noqa: E402
+from bot.cli.seed import seed  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from handlers.messages import Incoming  # noqa: E402
 from models import init_db, make_engine, session_scope  # noqa: E402

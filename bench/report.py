@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 def build(url: str, units: int) -> None:
     from sqlalchemy import func, insert, select
 
-    from bot.seed import seed
+    from bot.cli.seed import seed
     from models import Assignment, Member, ProgressUpdate, Unit, UpdateInForce, init_db, make_engine, session_scope
 
     engine = make_engine(url)

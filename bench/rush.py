@@ -38,10 +38,10 @@ from sqlalchemy import func, text  # noqa: E402
 from sqlalchemy.engine import Engine, make_url  # noqa: E402
 from sqlmodel import Session, col, select  # noqa: E402
 
-from bot.conversation import Conversation  # noqa: E402
-from bot.seed import seed  # noqa: E402
+from bot.runtime.conversation import Conversation  # noqa: E402
+from bot.cli.seed import seed  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from bot.webhooks import TELEGRAM_HEADER  # noqa: E402
+from bot.runtime.webhooks import TELEGRAM_HEADER  # noqa: E402
 from handlers.messages import Incoming, Reply  # noqa: E402
 from models import AnnualReport, ChannelAccount, FormState, Member, Unit, init_db, make_engine, session_scope  # noqa: E402
 from tests.fake_telegram import FakeTelegram  # noqa: E402

@@ -1,11 +1,11 @@
 """The running bot: channels in, the journal's leftovers first, the scheduler in one process only.
 
     polling  (no TDC_TELEGRAM_WEBHOOK_URL): Telegram and/or Zalo long polling
-    webhook  (TDC_TELEGRAM_WEBHOOK_URL + TDC_WEBHOOK_SECRET): bot/webhooks.py on TDC_LISTEN
+    webhook  (TDC_TELEGRAM_WEBHOOK_URL + TDC_WEBHOOK_SECRET): bot/runtime/webhooks.py on TDC_LISTEN
 
 Either way, on start the bot first processes what a crash left in the inbound journal, then serves, and
 every minute sends replies that a platform outage kept back; the reminder scheduler runs wherever
-bot/leader.py's lock is held. SIGTERM and SIGINT stop it cleanly: from that moment the webhooks answer 503 before
+bot/runtime/leader.py's lock is held. SIGTERM and SIGINT stop it cleanly: from that moment the webhooks answer 503 before
 storing anything (the platform retries; another process takes the update) and /healthz answers 503, while
 what was stored is answered and what the courier holds is sent before the process exits.
 """
@@ -26,10 +26,10 @@ from bot.channels.telegram import TelegramInbox, build_application, deliverer
 from bot.channels.zalo import CHANNEL as ZALO
 from bot.channels.zalo import ZaloClient, ZaloPoller
 from bot.channels.zalo import deliverer as zalo_deliverer
-from bot.conversation import Conversation
-from bot.leader import SchedulerLeader
-from bot.scheduler import ReminderCycle
-from bot.sender import Courier, Sender
+from bot.runtime.conversation import Conversation
+from bot.runtime.leader import SchedulerLeader
+from bot.runtime.scheduler import ReminderCycle
+from bot.runtime.sender import Courier, Sender
 from bot.settings import Settings
 
 log = logging.getLogger("tdc.service")
@@ -82,7 +82,7 @@ async def serve(engine: Engine, settings: Settings) -> None:
 
 async def _webhooks(engine: Engine, settings: Settings, inbox: TelegramInbox | None, poller: ZaloPoller | None,
                     zalo: ZaloClient | None, leader: SchedulerLeader, stopping: asyncio.Event) -> Any:
-    from bot.webhooks import server
+    from bot.runtime.webhooks import server
 
     assert settings.telegram_webhook_url and settings.webhook_secret
     base, secret = settings.telegram_webhook_url.rstrip("/"), settings.webhook_secret.get_secret_value()

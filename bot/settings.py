@@ -27,8 +27,8 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Ho_Chi_Minh"
     language: str = "vi"
     rate_limit: float = 25.0
-    send_workers: int = Field(default=16, ge=1, le=64)  # chats the sender serves at once (bot/sender.py)
-    # Updates handled at once (bot/conversation.py); 0: by the database (handler_threads).
+    send_workers: int = Field(default=16, ge=1, le=64)  # chats the sender serves at once (bot/runtime/sender.py)
+    # Updates handled at once (bot/runtime/conversation.py); 0: by the database (handler_threads).
     handler_workers: int = Field(default=0, ge=0, le=64)
     keep_days: int = Field(default=30, ge=1, le=3650)  # journal, sent notices and old buttons are pruned after
 

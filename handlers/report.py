@@ -97,7 +97,7 @@ SECONDS_PER_UNIT = {"xlsx": 0.0015, "docx": 0.0005, "png": 0.0003}  # bench/repo
 
 
 def _file(ctx: Context, kind: str, plan_ids: set[int] | None, scope: str) -> list[Reply]:
-    """Made off the conversation's path (bot/exports.py): said at once, with about how long, sent when ready."""
+    """Made off the conversation's path (bot/runtime/exports.py): said at once, with about how long, sent when ready."""
     units = int(ctx.session.exec(select(func.count()).select_from(Unit)).one())
     seconds = max(5, round(units * SECONDS_PER_UNIT[kind]))
     wait = (ctx.lang._("about {n} seconds", n=seconds) if seconds < 90
@@ -109,7 +109,7 @@ def _file(ctx: Context, kind: str, plan_ids: set[int] | None, scope: str) -> lis
 
 
 def make_file(summary: YearSummary, later: Deferred) -> Reply:
-    """The file itself, from the year's summary; what bot/exports.py runs in its own process."""
+    """The file itself, from the year's summary; what bot/runtime/exports.py runs in its own process."""
     speak = lang(later.language)
     if later.kind == "xlsx":
         return Reply(speak._("Consolidated workbook, {year}.", year=summary.year),

@@ -5,7 +5,7 @@ runs twice, or a process killed in the middle of a fan-out and started again, ca
 
 A pending row is sent by the one sender that claimed it (`claimed_by`, until `claimed_until`): several bot
 processes, or a process's courier and its reminder cycle, never send one row twice. A claim lapses when its
-holder stops renewing it (a process killed), so another sender takes the row over (bot/sender.py).
+holder stops renewing it (a process killed), so another sender takes the row over (bot/runtime/sender.py).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     UNREACHABLE = "unreachable"  # the member blocked the bot (Telegram 403): not retried
-    FAILED = "failed"  # kept failing for days (bot/sender.py MAX_AGE): given up
+    FAILED = "failed"  # kept failing for days (bot/runtime/sender.py MAX_AGE): given up
 
 
 class Outbox(SQLModel, table=True):

@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bot.seed import seed
+from bot.cli.seed import seed
 from models import init_db, make_engine, session_scope
 
 SERVER = os.environ.get("TDC_TEST_DATABASE_URL", "")

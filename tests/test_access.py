@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.conversation import Conversation
+from bot.runtime.conversation import Conversation
 from models import AuditLog, ProgressUpdate
 from models.organisation import Role
 from tests.conftest import Chat, invite

@@ -13,7 +13,7 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 
-from bot.conversation import Conversation
+from bot.runtime.conversation import Conversation
 from handlers.notices import digest_messages
 from locales import lang
 from models import session_scope

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.conversation import Conversation
+from bot.runtime.conversation import Conversation
 from bot.settings import Settings
 from models import AnnualReport, Assignment, ProgressUpdate, Task, Unit
 from models.organisation import Role

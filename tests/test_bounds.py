@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.conversation import Conversation
+from bot.runtime.conversation import Conversation
 from handlers.notices import scan, simulate
 from jobs.calendar import CALENDAR
 from jobs.policy import DEFAULT_POLICY

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.conversation import Conversation
+from bot.runtime.conversation import Conversation
 from bot.settings import Settings
 from handlers.messages import Incoming, Reply
 from models import ChannelAccount, FormState, Invite, Member, ProgressUpdate, Task, Assignment

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.conversation import Conversation
+from bot.runtime.conversation import Conversation
 from bot.settings import Settings
 from models import AuditLog, Extension, Outbox, ProgressUpdate, make_engine
 from models.organisation import Role

@@ -7,8 +7,8 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.conversation import Conversation
-from bot.sender import Sender
+from bot.runtime.conversation import Conversation
+from bot.runtime.sender import Sender
 from handlers.messages import Reply
 from models import AuditLog, Extension, Outbox, ProgressUpdate
 from models.organisation import Role

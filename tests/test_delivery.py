@@ -13,12 +13,12 @@ from sqlmodel import Session, select
 
 import pytest
 
-from bot import journal
+from bot.runtime import journal
 from bot.channels.telegram import TelegramInbox, build_application
 from bot.channels.zalo import ZaloClient
 from bot.channels.zalo import deliverer as zalo_deliverer
-from bot.conversation import Conversation
-from bot.sender import Sender, TryLater, Undeliverable
+from bot.runtime.conversation import Conversation
+from bot.runtime.sender import Sender, TryLater, Undeliverable
 from bot.settings import Settings
 from handlers.messages import Reply
 from handlers.outbox import OutgoingMessage, enqueue

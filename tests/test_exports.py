@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 
 from bench.report import build
-from bot import exports
+from bot.runtime import exports
 from bot.settings import Settings
 from handlers.messages import Deferred
 from models import make_engine

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from bot.conversation import Conversation
+from bot.runtime.conversation import Conversation
 from bot.settings import Settings
 from handlers.notices import digest_messages
 from jobs.reminders import officers

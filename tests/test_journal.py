@@ -12,8 +12,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot import journal
-from bot.conversation import Conversation
+from bot.runtime import journal
+from bot.runtime.conversation import Conversation
 from handlers import dispatcher
 from handlers.messages import Incoming, Reply
 from models import InboundUpdate, ProgressUpdate

@@ -15,7 +15,7 @@ import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.engine import Engine
 
-from bot.leader import SchedulerLeader
+from bot.runtime.leader import SchedulerLeader
 from models import make_engine
 from tests.databases import BACKEND
 
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LEADER_PROCESS = textwrap.dedent("""
     import sys, time
     from apscheduler.schedulers.background import BackgroundScheduler
-    from bot.leader import SchedulerLeader
+    from bot.runtime.leader import SchedulerLeader
     from models import make_engine
 
     def start():

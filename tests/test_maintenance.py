@@ -17,7 +17,7 @@ from sqlalchemy import delete, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
-from bot.logs import HIDDEN, JsonLines, Redact
+from bot.runtime.logs import HIDDEN, JsonLines, Redact
 from models import Member, ProgressUpdate, UpdateInForce, make_engine
 from models.migrate import head, upgrade
 from tests.cli import cli

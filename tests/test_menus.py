@@ -8,7 +8,7 @@ import io
 from sqlalchemy.engine import Engine
 
 from bot.channels.console import run_console
-from bot.conversation import Conversation
+from bot.runtime.conversation import Conversation
 from bot.settings import Settings
 from models.organisation import Role
 from tests.conftest import NOW, add_member

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.presence import PRESENCE_KEY, Presence, bot_running
+from bot.runtime.presence import PRESENCE_KEY, Presence, bot_running
 from bot.settings import Settings
 from models import EvidenceFile, InboundUpdate, make_engine
 from models.inbound import InboundStatus

@@ -9,7 +9,7 @@ import yaml
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from bot.seed import DATA_DIR, seed
+from bot.cli.seed import DATA_DIR, seed
 from jobs.text import fold
 from models import Assignment, Task, Unit
 

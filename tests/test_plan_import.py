@@ -14,8 +14,8 @@ from openpyxl import Workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.conversation import Conversation
-from bot.seed import DATA_DIR
+from bot.runtime.conversation import Conversation
+from bot.cli.seed import DATA_DIR
 from bot.settings import Settings
 from handlers.notices import simulate
 from jobs.calendar import CALENDAR

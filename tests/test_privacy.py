@@ -18,10 +18,10 @@ from sqlalchemy import text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
-from bot.conversation import Conversation
-from bot.logs import HIDDEN, JsonLines, Redact, describe_error
-from bot.presence import Presence
-from bot.retention import prune
+from bot.runtime.conversation import Conversation
+from bot.runtime.logs import HIDDEN, JsonLines, Redact, describe_error
+from bot.runtime.presence import Presence
+from bot.runtime.retention import prune
 from handlers.registration import normalise_code
 from models import EvidenceFile, FormState, InboundUpdate, OfferedChoice, Outbox, init_db, make_engine
 from models.db import utcnow
@@ -58,7 +58,7 @@ def test_a_reply_holding_a_code_is_resent_after_a_crash_without_it(conversation:
     assert entry is not None
     sent = conversation.process(entry)  # processed, then the process dies before the reply goes out
     assert "Mã mời cho UBND xã Bình Sơn" in sent[0].text
-    from bot.journal import stored_replies
+    from bot.runtime.journal import stored_replies
     [kept] = stored_replies(engine, entry)
     assert kept.text.startswith("Đã tạo lời mời cho UBND xã Bình Sơn; mã không được lưu lại")
 
@@ -165,7 +165,7 @@ def test_a_backup_is_readable_by_its_owner_only_from_its_first_byte(db_url: str,
     import shutil
     import sqlite3
 
-    import bot.maintenance as maintenance
+    import bot.cli.maintenance as maintenance
 
     if BACKEND == "postgresql" and shutil.which("pg_dump") is None:
         pytest.skip("pg_dump is not installed")

@@ -13,9 +13,9 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from bot import journal
-from bot.claims import HOST
-from bot.conversation import Conversation
+from bot.runtime import journal
+from bot.runtime.claims import HOST
+from bot.runtime.conversation import Conversation
 from handlers.messages import Reply
 from models import InboundUpdate
 from tests.conftest import Chat

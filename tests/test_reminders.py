@@ -201,8 +201,8 @@ def test_nhacnho_shows_the_next_reminders_and_sukien_is_for_managers(conversatio
 
 
 async def test_the_scheduler_runs_the_cycle_at_half_past_eight_vietnam_time_on_weekdays(engine: Engine) -> None:
-    from bot.scheduler import ReminderCycle
-    from bot.sender import Sender
+    from bot.runtime.scheduler import ReminderCycle
+    from bot.runtime.sender import Sender
 
     cycle = ReminderCycle(engine, Sender(engine, {}), clock=lambda: datetime(2025, 9, 16, 7, 0))
     scheduler = cycle.start("Asia/Ho_Chi_Minh")

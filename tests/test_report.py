@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.conversation import Conversation
+from bot.runtime.conversation import Conversation
 from bot.settings import Settings
 from locales import lang
 from models import AnnualReport, Assignment, Extension, Outbox, ProgressUpdate, Task, Unit, session_scope

@@ -10,8 +10,8 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.conversation import Conversation
-from bot.retention import prune
+from bot.runtime.conversation import Conversation
+from bot.runtime.retention import prune
 from handlers.notices import scan
 from jobs.calendar import CALENDAR
 from jobs.policy import DEFAULT_POLICY

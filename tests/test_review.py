@@ -17,8 +17,8 @@ from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram import deliverer
 from bot.channels.zalo import CHANNEL as ZALO
 from bot.channels.zalo import deliverer as zalo_deliverer
-from bot.conversation import Conversation
-from bot.sender import Sender
+from bot.runtime.conversation import Conversation
+from bot.runtime.sender import Sender
 from bot.settings import Settings
 from handlers.notices import simulate
 from jobs.calendar import CALENDAR

@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.conversation import Conversation
+from bot.runtime.conversation import Conversation
 from handlers.evidence import store
 from handlers.messages import Incoming, InputKind
 from models import AuditLog, EvidenceFile, session_scope

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from bot.channels.telegram import CHANNEL, TelegramInbox, build_application, deliverer
-from bot.conversation import Conversation
-from bot.sender import Courier, Sender
+from bot.runtime.conversation import Conversation
+from bot.runtime.sender import Courier, Sender
 from bot.settings import Settings
 from models.organisation import Role
 from tests.conftest import NOW, invite

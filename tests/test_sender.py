@@ -17,8 +17,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.channels.telegram import CHANNEL, build_application, deliverer
-from bot.ratelimit import IN_FLIGHT
-from bot.sender import Courier, Sender, TryLater
+from bot.channels.ratelimit import IN_FLIGHT
+from bot.runtime.sender import Courier, Sender, TryLater
 from bot.settings import Settings
 from handlers.outbox import OutgoingMessage, enqueue
 from handlers.messages import Reply
@@ -107,7 +107,7 @@ async def test_one_chat_gets_at_most_one_message_a_second(engine: Engine, settin
 
 async def test_forty_replies_at_once_to_a_slow_platform_keep_eight_requests_on_the_wire(settings: Settings) -> None:
     """Every reply goes out once, but no more than IN_FLIGHT requests wait on the platform together (it takes
-    0.2 s to answer each): the connection pool stays that small (bot/ratelimit.py says why)."""
+    0.2 s to answer each): the connection pool stays that small (bot/channels/ratelimit.py says why)."""
     with FakeTelegram() as fake:
         fake.fault = slow = SlowToAnswer("sendMessage", 0.2)
         settings = Settings(database_url=settings.database_url, telegram_token=fake.token,

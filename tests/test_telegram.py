@@ -15,7 +15,7 @@ from telegram.ext import Application
 
 from bot.channels.telegram import TelegramInbox, build_application
 from bot.channels.text import split_text
-from bot.conversation import Conversation
+from bot.runtime.conversation import Conversation
 from bot.settings import Settings
 from models import ProgressUpdate
 from tests.conftest import NOW, invite

@@ -13,12 +13,12 @@ from tornado.netutil import bind_sockets
 
 from bot.channels.telegram import TelegramInbox, build_application
 from bot.channels.zalo import ZaloClient, ZaloPoller
-from bot.conversation import Conversation
-from bot.leader import SchedulerLeader
-from bot.scheduler import ReminderCycle
-from bot.sender import Sender
+from bot.runtime.conversation import Conversation
+from bot.runtime.leader import SchedulerLeader
+from bot.runtime.scheduler import ReminderCycle
+from bot.runtime.sender import Sender
 from bot.settings import Settings
-from bot.webhooks import TELEGRAM_HEADER, ZALO_HEADER, server
+from bot.runtime.webhooks import TELEGRAM_HEADER, ZALO_HEADER, server
 from models import InboundUpdate
 from tests.conftest import NOW, invite
 from tests.fake_telegram import FakeTelegram
@@ -205,7 +205,7 @@ def test_a_repeated_error_is_logged_once_a_minute() -> None:
     import io
     import logging
 
-    from bot.logs import JsonLines, OncePerInterval
+    from bot.runtime.logs import JsonLines, OncePerInterval
 
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.cli import main as cli
-from bot.conversation import Conversation
+from bot.runtime.conversation import Conversation
 from bot.settings import Settings
 from handlers.events import record_event
 from handlers.notices import digest_messages, simulate

@@ -11,9 +11,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.channels.zalo import CHANNEL, ZaloClient, ZaloPoller, deliverer
-from bot.conversation import Conversation
-from bot.ratelimit import IN_FLIGHT
-from bot.sender import Sender
+from bot.runtime.conversation import Conversation
+from bot.channels.ratelimit import IN_FLIGHT
+from bot.runtime.sender import Sender
 from bot.settings import Settings
 from handlers.messages import Reply
 from handlers.outbox import OutgoingMessage, enqueue
@@ -76,7 +76,7 @@ async def test_an_officer_registers_and_reports_over_zalo_with_numbers_and_words
 
 
 async def file_described(fake: FakeZalo, chat: str, words: str, timeout: float = 60) -> str:
-    """The message that comes once the promised file is made (bot/exports.py)."""
+    """The message that comes once the promised file is made (bot/runtime/exports.py)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while not any(words in text for text in fake.messages_to(chat)):
         assert asyncio.get_running_loop().time() < deadline, f"no message with {words!r}"
@@ -221,7 +221,7 @@ def test_remind_from_the_command_line_sends_on_zalo_alone(db_url: str, engine: E
 
 
 async def test_forty_replies_at_once_over_zalo_keep_eight_calls_on_the_wire() -> None:
-    """As on Telegram (bot/ratelimit.py): every reply goes out once, and no more than IN_FLIGHT calls wait on a
+    """As on Telegram (bot/channels/ratelimit.py): every reply goes out once, and no more than IN_FLIGHT calls wait on a
     platform that takes 0.2 s to answer each, so the connection pool stays that small."""
     with FakeZalo() as fake:
         fake.fault = slow = SlowToAnswer("sendMessage", 0.2)

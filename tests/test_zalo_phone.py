@@ -17,12 +17,12 @@ from sqlmodel import Session, select
 from tornado.netutil import bind_sockets
 
 from bot.channels.zalo import ZaloClient, ZaloPoller
-from bot.conversation import Conversation
-from bot.leader import SchedulerLeader
-from bot.scheduler import ReminderCycle
-from bot.sender import Sender
+from bot.runtime.conversation import Conversation
+from bot.runtime.leader import SchedulerLeader
+from bot.runtime.scheduler import ReminderCycle
+from bot.runtime.sender import Sender
 from bot.settings import Settings
-from bot.webhooks import ZALO_HEADER, server
+from bot.runtime.webhooks import ZALO_HEADER, server
 from models import EvidenceFile, Member, ProgressUpdate
 from models.organisation import Role
 from tests.conftest import NOW, invite

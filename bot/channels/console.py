@@ -13,7 +13,7 @@ from typing import TextIO
 from sqlmodel import select
 
 from bot.channels.text import numbered
-from bot.conversation import Conversation
+from bot.runtime.conversation import Conversation
 from handlers.messages import Incoming, InputKind, Reply
 from locales import lang
 from models import ChannelAccount, Member, Unit, session_scope

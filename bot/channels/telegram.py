@@ -23,9 +23,9 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, Tele
 
 from bot.channels.files import keep_file, wanted
 from bot.channels.text import split_text
-from bot.conversation import Conversation
-from bot.ratelimit import SteadyRateLimiter
-from bot.sender import Misconfigured, PartlySent, TryLater, Undeliverable, Unreachable
+from bot.runtime.conversation import Conversation
+from bot.channels.ratelimit import SteadyRateLimiter
+from bot.runtime.sender import Misconfigured, PartlySent, TryLater, Undeliverable, Unreachable
 from bot.settings import Settings
 from handlers.evidence import MAX_BYTES
 from handlers.messages import Incoming, InputKind, Reply
@@ -181,7 +181,7 @@ async def send(bot: Bot, chat_id: str, reply: Reply) -> None:
 
 
 def deliverer(bot: Bot) -> Callable[[str, Reply], Awaitable[None]]:
-    """The sender's and the conversation's view of Telegram: its errors as bot/sender.py names them."""
+    """The sender's and the conversation's view of Telegram: its errors as bot/runtime/sender.py names them."""
 
     async def deliver(chat_id: str, reply: Reply) -> None:
         try:

@@ -21,7 +21,7 @@ lamdt1/ckvn-bot docs/zalo-bot-doc.md, lucminhduc3108/Zalo-Bot-Beta-Attendance Za
   pass and are retried with backoff, within a bound; 408 — a long poll that ended empty. Nothing documents a
   blocked user, so no Zalo error marks a member unreachable.
 Why not the documented SDK (python-zalo-bot): it is an Updater-style framework that acknowledges an update
-once fetched and runs its own handlers; here every update must be in the journal first (bot/journal.py), and
+once fetched and runs its own handlers; here every update must be in the journal first (bot/runtime/journal.py), and
 the few calls above are one small client.
 """
 
@@ -37,9 +37,9 @@ import httpx
 
 from bot.channels.files import keep_file, wanted
 from bot.channels.text import numbered, split_text
-from bot.conversation import Conversation
-from bot.ratelimit import IN_FLIGHT
-from bot.sender import Misconfigured, PartlySent, TryLater, Undeliverable
+from bot.runtime.conversation import Conversation
+from bot.channels.ratelimit import IN_FLIGHT
+from bot.runtime.sender import Misconfigured, PartlySent, TryLater, Undeliverable
 from handlers.evidence import MAX_BYTES
 from handlers.messages import Incoming, InputKind, Reply
 from locales import lang
@@ -58,7 +58,7 @@ class ZaloError(Exception):
         self.status, self.method = status, method
 
     def meaning(self) -> Exception:
-        """As bot/sender.py names it, by the documented error table."""
+        """As bot/runtime/sender.py names it, by the documented error table."""
         text = f"{self.method}: {self.status} {self}"
         if self.status == 401:
             return Misconfigured(text)
@@ -72,7 +72,7 @@ class ZaloClient:
         self._base = f"{api_url}{token}/"
         self._client = client or httpx.AsyncClient(timeout=POLL_SECONDS + 10)
         # At most IN_FLIGHT calls on the wire, the long poll aside, so a burst of replies does not grow the
-        # connection pool, whose every connection httpcore checks on each request (bot/ratelimit.py).
+        # connection pool, whose every connection httpcore checks on each request (bot/channels/ratelimit.py).
         self._slots = asyncio.Semaphore(IN_FLIGHT)
 
     async def call(self, method: str, **payload: Any) -> Any:
@@ -243,7 +243,7 @@ class ZaloPoller:
 
 
 def deliverer(client: ZaloClient, default_language: str = "vi") -> Any:
-    """The sender's and the conversation's view of Zalo: its documented errors as bot/sender.py names them."""
+    """The sender's and the conversation's view of Zalo: its documented errors as bot/runtime/sender.py names them."""
 
     async def deliver(chat_id: str, reply: Reply) -> None:
         pieces = render(reply, default_language)

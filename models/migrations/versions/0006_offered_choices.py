@@ -13,7 +13,7 @@ down_revision = '0005'
 branch_labels = None
 depends_on = None
 
-KEPT = ("channel", "chat_id", "user_id", "update_id", "time", "kind")  # bot/journal.py `scrubbed`
+KEPT = ("channel", "chat_id", "user_id", "update_id", "time", "kind")  # bot/runtime/journal.py `scrubbed`
 
 
 def upgrade() -> None:

@@ -31,9 +31,9 @@ from typing import Any, TypeVar
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 
-from bot import exports, journal
-from bot.logs import describe_error
-from bot.sender import Misconfigured, PartlySent, TryLater, Undeliverable, Unreachable, mark_blocked
+from bot.runtime import exports, journal
+from bot.runtime.logs import describe_error
+from bot.runtime.sender import Misconfigured, PartlySent, TryLater, Undeliverable, Unreachable, mark_blocked
 from bot.settings import Settings
 from handlers.dispatcher import dispatch
 from handlers.messages import Deferred, Incoming, Reply
@@ -73,7 +73,7 @@ class Conversation:
         self._pool = ThreadPoolExecutor(settings.handler_threads, thread_name_prefix="tdc-handler")
         self._to_mark: list[tuple[int, asyncio.Future[None]]] = []  # answered, waiting for their mark (_mark)
         self._marking: asyncio.Task[None] | None = None
-        # Told the outbox keys a message's handling queued, once committed (bot/sender.py's Courier); called
+        # Told the outbox keys a message's handling queued, once committed (bot/runtime/sender.py's Courier); called
         # from the worker thread.
         self.on_queued: Callable[[list[str]], None] | None = None
 

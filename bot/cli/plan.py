@@ -20,7 +20,7 @@ import yaml
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from bot.seed import SeedError, ensure_seeded, load_plan
+from bot.cli.seed import SeedError, ensure_seeded, load_plan
 from bot.settings import Settings
 from jobs.text import fold
 from locales import Lang

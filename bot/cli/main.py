@@ -1,5 +1,5 @@
 """The admin's command line. Every command opens the database named by TDC_DATABASE_URL, creates it if new and
-refuses it if its schema is behind (`db upgrade` excepted); the maintenance commands are in bot/maintenance.py."""
+refuses it if its schema is behind (`db upgrade` excepted); the maintenance commands are in bot/cli/maintenance.py."""
 
 from __future__ import annotations
 
@@ -20,18 +20,18 @@ from babel.dates import format_date
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.conversation import Conversation
-from bot.logs import setup as setup_logs
-from bot.maintenance import add_commands as add_maintenance
-from bot.plan_cli import add_commands as add_plans
-from bot.review import add_commands as add_review
-from bot.scheduler import ReminderCycle
-from bot.sender import Sender
-from bot.seed import ensure_seeded, seed
+from bot.runtime.conversation import Conversation
+from bot.runtime.logs import setup as setup_logs
+from bot.cli.maintenance import add_commands as add_maintenance
+from bot.cli.plan import add_commands as add_plans
+from bot.cli.review import add_commands as add_review
+from bot.runtime.scheduler import ReminderCycle
+from bot.runtime.sender import Sender
+from bot.cli.seed import ensure_seeded, seed
 from bot.settings import Settings
 from handlers.assignments import describe_deadlines, describe_status
 from handlers.events import event_tasks, record_event
-from bot.golive import KINDS, issue, revoke, units_wanted
+from bot.cli.golive import KINDS, issue, revoke, units_wanted
 from handlers import audit
 from handlers.members import CannotLink, link, remove_member
 from handlers.onboarding import headline, on_board
@@ -378,7 +378,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings, engine: Engine, speak:
                       "accept those); for example: python3 -c \"import secrets; print(secrets.token_urlsafe(32))\""),
               file=sys.stderr)
         return 2
-    from bot.presence import Presence
+    from bot.runtime.presence import Presence
     from bot.service import serve
 
     mode = speak._("webhook mode on {listen}", listen=settings.listen) if settings.telegram_webhook_url \

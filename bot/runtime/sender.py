@@ -3,7 +3,7 @@ chat, retried on 429 (after the platform's own retry_after), 5xx and network err
 lost. A message still failing after MAX_AGE is given up (FAILED); a member who blocked the bot is marked
 unreachable and named to managers in the digest.
 
-The overall rate (TDC_RATE_LIMIT) on Telegram is held by bot/ratelimit.py's limiter inside the Bot the sender
+The overall rate (TDC_RATE_LIMIT) on Telegram is held by bot/channels/ratelimit.py's limiter inside the Bot the sender
 is given, which replies to users share, so both kinds of traffic count against one limit.
 
 A row is marked sent right after the platform accepts it, and a worker sends its next message only once that
@@ -27,7 +27,7 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select, update
 
-from bot.claims import Claim
+from bot.runtime.claims import Claim
 from handlers import menu
 from handlers.messages import Button, Reply
 from models import ChannelAccount, Outbox

@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, col, select
 
-from bot.presence import bot_running
-from bot.retention import prune
+from bot.runtime.presence import bot_running
+from bot.runtime.retention import prune
 from bot.settings import Settings
 from handlers import audit
 from locales import Lang

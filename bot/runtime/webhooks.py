@@ -5,7 +5,7 @@ platforms and a health check.
     POST /zalo       Zalo updates; X-Bot-Api-Secret-Token must equal TDC_WEBHOOK_SECRET
     GET  /healthz    200 when this process can take updates (its database answers, it is not stopping), 503
                      otherwise; where the
-                     scheduler runs ("here", "elsewhere", "nowhere": bot/leader.py) is said in the body, apart,
+                     scheduler runs ("here", "elsewhere", "nowhere": bot/runtime/leader.py) is said in the body, apart,
                      so that a load balancer does not drop every process while a new leader is chosen
 
 A call without the right secret gets 401 and is not processed; the secret is checked on the headers, before
@@ -34,7 +34,7 @@ from tornado.web import Application as Web
 from tornado.web import RequestHandler, stream_request_body
 
 from bot.channels.telegram import TelegramInbox
-from bot.leader import SchedulerLeader
+from bot.runtime.leader import SchedulerLeader
 from bot.channels.zalo import ZaloPoller
 
 log = logging.getLogger("tdc.webhooks")

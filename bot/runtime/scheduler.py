@@ -2,7 +2,7 @@
 
 One cycle writes to the outbox what is due (reminders, on the digest day the managers' digest, and any
 kick-off a new year or a changed plan calls for), then delivers the outbox, then prunes what is kept no
-longer (bot/retention.py). The cycle also runs when the bot
+longer (bot/runtime/retention.py). The cycle also runs when the bot
 starts during office hours, so a crash costs a delay, never a reminder; and every few minutes in office hours
 the outbox is drained again, for messages that met a network error.
 """
@@ -19,8 +19,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.engine import Engine
 
-from bot.retention import prune
-from bot.sender import DrainReport, Sender
+from bot.runtime.retention import prune
+from bot.runtime.sender import DrainReport, Sender
 from handlers.notices import scan
 from jobs.calendar import CALENDAR, WorkingCalendar
 from jobs.policy import DEFAULT_POLICY, ReminderPolicy
@@ -37,7 +37,7 @@ class ReminderCycle:
     clock: Callable[[], datetime]
     policy: ReminderPolicy = DEFAULT_POLICY
     calendar: WorkingCalendar = field(default=CALENDAR)
-    keep_days: int = 30  # TDC_KEEP_DAYS: what bot/retention.py keeps
+    keep_days: int = 30  # TDC_KEEP_DAYS: what bot/runtime/retention.py keeps
 
     def open_now(self, now: datetime) -> bool:
         return self.calendar.is_working_day(now.date()) and self.policy.in_office_hours(now.time())
@@ -53,7 +53,7 @@ class ReminderCycle:
         return queued, report
 
     async def retry(self) -> None:
-        """What met a network error; the minute's fresh notices are their courier's (bot/sender.py)."""
+        """What met a network error; the minute's fresh notices are their courier's (bot/runtime/sender.py)."""
         if self.open_now(self.clock()):
             await self.sender.drain(settled=timedelta(minutes=1))
 

@@ -21,7 +21,7 @@ from typing import IO
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine, make_url
 
-PRESENCE_KEY = 0x7464_6302  # beside bot/leader.py's LOCK_KEY
+PRESENCE_KEY = 0x7464_6302  # beside bot/runtime/leader.py's LOCK_KEY
 CHECK_EVERY = 2.0  # seconds between two looks at the lock's connection
 log = logging.getLogger("tdc.presence")
 
