@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import argparse
 import re
-import textwrap
 import sys
+import textwrap
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,10 +24,9 @@ from bot.cli.seed import SeedError, ensure_seeded, load_plan
 from bot.settings import Settings
 from jobs.text import fold
 from locales import Lang
+from models import Assignment, Plan, Task, session_scope
 from plans.appendix import read
 from plans.draft import Resolver, check, draft, write
-from models import Assignment, Plan, Task, session_scope
-
 
 
 def add_commands(sub: Any, speak: Lang) -> None:

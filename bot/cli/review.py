@@ -20,7 +20,16 @@ from sqlmodel import Session, col, select
 
 from bot.settings import Settings
 from handlers.forms.steps import Invalid
-from handlers.review import Refused, accept, describe, give_back, in_lock_order, parse_ref, queue, what
+from handlers.review import (
+    Refused,
+    accept,
+    describe,
+    give_back,
+    in_lock_order,
+    parse_ref,
+    queue,
+    what,
+)
 from handlers.review_file import apply, read, rows_for
 from jobs.year import in_force
 from locales import N_, Lang

@@ -14,8 +14,8 @@ from sqlmodel import Session, SQLModel, select
 from jobs.schedule import NotUnderstood, Rule, parse_schedule
 from locales import Lang
 from models import Assignment, Plan, Task, Unit, session_scope
-from plans.units import DATA_DIR, read_units
 from models.plan import AssignmentRole
+from plans.units import DATA_DIR, read_units
 
 T = TypeVar("T", bound=SQLModel)
 
