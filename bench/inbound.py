@@ -46,7 +46,8 @@ from telegram import Update  # noqa: E402
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters  # noqa: E402
 
 from bot.runtime import journal  # noqa: E402
-from bot.channels.telegram import TelegramInbox, build_application  # noqa: E402
+from bot.channels.telegram import build_application  # noqa: E402
+from bot.service import wire_telegram  # noqa: E402
 from bot.runtime.conversation import Conversation  # noqa: E402
 from bot.cli.seed import seed  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -128,7 +129,7 @@ async def run_ours(settings: Settings, engine: Engine, fake: Platform, users: li
     """tdc-bot as `python -m bot run` wires it: the journal-first polling inbox over the conversation core."""
     app = build_application(settings)
     async with app:
-        inbox = TelegramInbox(app.bot, Conversation(engine, settings, clock=lambda: NOW))
+        inbox = wire_telegram(app.bot, Conversation(engine, settings, clock=lambda: NOW))
         stop = asyncio.Event()
         polling = asyncio.create_task(inbox.poll(stop))
         try:

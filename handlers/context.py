@@ -12,7 +12,6 @@ from sqlmodel import Session
 from jobs.calendar import VIETNAM
 from locales import Lang
 from models import Member, Unit
-from reports.docx import Signer
 
 T = TypeVar("T")
 
@@ -37,7 +36,6 @@ class Context:
     # decision's audit record keeps (handlers/menu.py).
     via: str = "typed"
     shown: str = ""
-    signer: Signer = Signer()  # who signs the Word draft (settings)
     _memo: dict[Hashable, Any] = field(default_factory=dict, repr=False)
 
     @property

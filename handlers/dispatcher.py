@@ -25,7 +25,6 @@ from jobs.calendar import VIETNAM
 from locales import lang
 from models import ChannelAccount, FormState, MenuState, Member, Unit
 from models.db import utcnow
-from reports.docx import Signer
 
 SEEN_PRECISION = timedelta(minutes=1)  # how fresh "last seen" (which channel a member used last) is kept
 ENGINE = FormEngine(progress.PROGRESS, annual.ANNUAL, review.RETURN, extensions.EXTENSION, extensions.REFUSAL,
@@ -74,7 +73,7 @@ FORM_COMMANDS = {name for names, _, _, in_form in _TABLE if in_form for name in 
 
 
 def dispatch(session: Session, incoming: Incoming, now: datetime, default_language: str = "vi",
-             zone: tzinfo = VIETNAM, signer: Signer = Signer()) -> list[Reply]:
+             zone: tzinfo = VIETNAM) -> list[Reply]:
     """The replies to one incoming message. `now` is the province's local time."""
     if not incoming.private:
         return groups.answer(session, incoming, lang(default_language))
@@ -85,7 +84,7 @@ def dispatch(session: Session, incoming: Incoming, now: datetime, default_langua
     if account.chat_id != incoming.chat_id or account.last_seen_at < utcnow() - SEEN_PRECISION or account.blocked:
         # not a write on every message; one who writes again has unblocked the bot
         account.chat_id, account.last_seen_at, account.blocked = incoming.chat_id, utcnow(), False
-    ctx = Context(session, member, unit, lang(member.language), now, incoming.channel, zone, signer=signer)
+    ctx = Context(session, member, unit, lang(member.language), now, incoming.channel, zone)
     ctx.know(FORM_STATE, form_state)
     ctx.know(menu.MENU_STATE, menu_state)
     state = ENGINE.state(ctx)

@@ -103,7 +103,6 @@ class Deferred:
     language: str
     plan_ids: tuple[int, ...] = ()  # none: every plan
     scope: str = ""  # the plan's key, when one
-    signer: tuple[str, str] = ("", "")  # the Word draft's signer: title, name
 
 
 @dataclass(frozen=True)

@@ -102,14 +102,14 @@ def _file(ctx: Context, kind: str, plan_ids: set[int] | None, scope: str) -> lis
     seconds = max(5, round(units * SECONDS_PER_UNIT[kind]))
     wait = (ctx.lang._("about {n} seconds", n=seconds) if seconds < 90
             else ctx.lang._("about {n} minutes", n=round(seconds / 60)))
-    later = Deferred(kind, ctx.today.year, ctx.today, ctx.lang.code, tuple(sorted(plan_ids or ())), scope,
-                     (ctx.signer.title, ctx.signer.name))
+    later = Deferred(kind, ctx.today.year, ctx.today, ctx.lang.code, tuple(sorted(plan_ids or ())), scope)
     return [Reply(ctx.lang._("Preparing the file ({wait}); it will be sent here when it is ready. You can go on "
                              "meanwhile.", wait=wait), later=later)]
 
 
-def make_file(summary: YearSummary, later: Deferred) -> Reply:
-    """The file itself, from the year's summary; what bot/runtime/exports.py runs in its own process."""
+def make_file(summary: YearSummary, later: Deferred, signer: Signer = Signer()) -> Reply:
+    """The file itself, from the year's summary; what bot/runtime/exports.py runs in its own process, with the
+    signer the settings name."""
     speak = lang(later.language)
     if later.kind == "xlsx":
         return Reply(speak._("Consolidated workbook, {year}.", year=summary.year),
@@ -117,7 +117,7 @@ def make_file(summary: YearSummary, later: Deferred) -> Reply:
     if later.kind == "docx":  # an official document to the People's Committee: Vietnamese whatever the language
         return Reply(speak._("Draft of the consolidated report, {year}.", year=summary.year),
                      attachment=Attachment(f"bao-cao-tdc-{summary.year}.docx",
-                                           draft(summary, lang("vi"), Signer(*later.signer)), DOCX))
+                                           draft(summary, lang("vi"), signer), DOCX))
     return Reply(speak._("Chart of the year {year}.", year=summary.year),
                  attachment=Attachment(f"tdc-{summary.year}.png", chart(summary, speak), PNG))
 

@@ -14,11 +14,13 @@ from sqlmodel import Session, select
 import pytest
 
 from bot.runtime import journal
-from bot.channels.telegram import TelegramInbox, build_application
+from bot.channels.telegram import build_application
+from bot.service import wire_telegram
 from bot.channels.zalo import ZaloClient
 from bot.channels.zalo import deliverer as zalo_deliverer
 from bot.runtime.conversation import Conversation
-from bot.runtime.sender import Sender, TryLater, Undeliverable
+from bot.runtime.delivery import TryLater, Undeliverable
+from bot.runtime.sender import Sender
 from bot.settings import Settings
 from handlers.messages import Reply
 from handlers.outbox import OutgoingMessage, enqueue
@@ -93,7 +95,7 @@ async def test_a_long_reply_whose_second_part_failed_resends_only_that_part(engi
         application = build_application(configured)
         async with application:
             conversation = Conversation(engine, configured)
-            TelegramInbox(application.bot, conversation)
+            wire_telegram(application.bot, conversation)
             add_member(engine, "21040", 7003)
             entry = await conversation.store(Chat(conversation, "7003", "telegram").incoming("/nhiemvu"))
             assert entry is not None

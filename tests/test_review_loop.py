@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from bot.channels.telegram import CHANNEL, TelegramInbox, build_application, deliverer
+from bot.channels.telegram import CHANNEL, build_application, deliverer
+from bot.service import wire_telegram
 from bot.runtime.conversation import Conversation
 from bot.runtime.sender import Courier, Sender
 from bot.settings import Settings
@@ -37,7 +38,7 @@ async def bot_with_courier(fake: FakeTelegram, engine: Engine, settings: Setting
     application = build_application(settings)
     async with application:
         conversation = Conversation(engine, settings, clock=lambda: NOW)
-        inbox = TelegramInbox(application.bot, conversation)
+        inbox = wire_telegram(application.bot, conversation)
         courier = Courier(Sender(engine, {CHANNEL: deliverer(application.bot)}))
         conversation.on_queued = courier.wake
         stop = asyncio.Event()

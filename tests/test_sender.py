@@ -18,7 +18,8 @@ from sqlmodel import Session, select
 
 from bot.channels.telegram import CHANNEL, build_application, deliverer
 from bot.channels.ratelimit import IN_FLIGHT
-from bot.runtime.sender import Courier, Sender, TryLater
+from bot.runtime.delivery import TryLater
+from bot.runtime.sender import Courier, Sender
 from bot.settings import Settings
 from handlers.outbox import OutgoingMessage, enqueue
 from handlers.messages import Reply

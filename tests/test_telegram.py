@@ -13,7 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from telegram.ext import Application
 
-from bot.channels.telegram import TelegramInbox, build_application
+from bot.channels.telegram import build_application
+from bot.service import wire_telegram
 from bot.channels.text import split_text
 from bot.runtime.conversation import Conversation
 from bot.settings import Settings
@@ -38,7 +39,7 @@ async def running_bot(fake: FakeTelegram, engine: Engine, settings: Settings,
                         _env_file=None)
     application = build_application(settings)
     async with application:
-        inbox = TelegramInbox(application.bot, Conversation(engine, settings, clock=lambda: now))
+        inbox = wire_telegram(application.bot, Conversation(engine, settings, clock=lambda: now))
         stop = asyncio.Event()
         polling = asyncio.create_task(inbox.poll(stop))
         try:

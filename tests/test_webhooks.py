@@ -11,14 +11,17 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from tornado.netutil import bind_sockets
 
-from bot.channels.telegram import TelegramInbox, build_application
-from bot.channels.zalo import ZaloClient, ZaloPoller
+from bot.channels.telegram import build_application
+from bot.channels.zalo import ZaloClient
+from bot.service import wire_telegram, wire_zalo
 from bot.runtime.conversation import Conversation
 from bot.runtime.leader import SchedulerLeader
 from bot.runtime.scheduler import ReminderCycle
 from bot.runtime.sender import Sender
 from bot.settings import Settings
-from bot.runtime.webhooks import TELEGRAM_HEADER, ZALO_HEADER, server
+from bot.channels.telegram import SECRET_HEADER as TELEGRAM_HEADER
+from bot.channels.zalo import SECRET_HEADER as ZALO_HEADER
+from bot.runtime.webhooks import server
 from models import InboundUpdate
 from tests.conftest import NOW, invite
 from tests.fake_telegram import FakeTelegram
@@ -60,9 +63,10 @@ async def test_secrets_are_checked_and_good_calls_are_answered(engine: Engine, s
         leader = SchedulerLeader(engine, lambda: ReminderCycle(engine, Sender(engine, {}), lambda: NOW).start(
             "Asia/Ho_Chi_Minh"))
         async with application:
-            inbox = TelegramInbox(application.bot, conversation)
+            inbox = wire_telegram(application.bot, conversation)
             stopping = asyncio.Event()
-            http = server(engine, SECRET, inbox, ZaloPoller(zalo, conversation), leader, stopping=stopping)
+            http = server(engine, SECRET, [inbox.hook(), wire_zalo(zalo, conversation).hook()], leader,
+                          stopping=stopping)
             sockets = bind_sockets(0, "127.0.0.1")
             http.add_sockets(sockets)
             base = f"http://127.0.0.1:{sockets[0].getsockname()[1]}"
@@ -150,8 +154,8 @@ async def test_the_webhook_server_holds_against_abuse(engine: Engine, settings: 
         leader = SchedulerLeader(engine, lambda: ReminderCycle(engine, Sender(engine, {}), lambda: NOW).start(
             "Asia/Ho_Chi_Minh"))
         async with application:
-            inbox = TelegramInbox(application.bot, conversation)
-            http = server(engine, SECRET, inbox, None, leader, idle=1.5, connections=40)
+            inbox = wire_telegram(application.bot, conversation)
+            http = server(engine, SECRET, [inbox.hook()], leader, idle=1.5, connections=40)
             sockets = bind_sockets(0, "127.0.0.1")
             http.add_sockets(sockets)
             port = sockets[0].getsockname()[1]

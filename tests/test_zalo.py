@@ -10,7 +10,8 @@ from contextlib import asynccontextmanager
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.channels.zalo import CHANNEL, ZaloClient, ZaloPoller, deliverer
+from bot.channels.zalo import CHANNEL, ZaloClient, deliverer
+from bot.service import wire_zalo
 from bot.runtime.conversation import Conversation
 from bot.channels.ratelimit import IN_FLIGHT
 from bot.runtime.sender import Sender
@@ -28,7 +29,7 @@ from tests.fake_zalo import FakeZalo
 async def polling(fake: FakeZalo, engine: Engine, settings: Settings) -> AsyncIterator[ZaloClient]:
     client = ZaloClient(fake.api_url, fake.token)
     stop = asyncio.Event()
-    task = asyncio.create_task(ZaloPoller(client, Conversation(engine, settings, clock=lambda: NOW)).run(stop))
+    task = asyncio.create_task(wire_zalo(client, Conversation(engine, settings, clock=lambda: NOW)).run(stop))
     try:
         yield client
     finally:

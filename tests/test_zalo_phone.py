@@ -16,13 +16,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from tornado.netutil import bind_sockets
 
-from bot.channels.zalo import ZaloClient, ZaloPoller
+from bot.channels.zalo import ZaloClient
+from bot.service import wire_zalo
 from bot.runtime.conversation import Conversation
 from bot.runtime.leader import SchedulerLeader
 from bot.runtime.scheduler import ReminderCycle
 from bot.runtime.sender import Sender
 from bot.settings import Settings
-from bot.runtime.webhooks import ZALO_HEADER, server
+from bot.channels.zalo import SECRET_HEADER as ZALO_HEADER
+from bot.runtime.webhooks import server
 from models import EvidenceFile, Member, ProgressUpdate
 from models.organisation import Role
 from tests.conftest import NOW, invite
@@ -58,7 +60,7 @@ class Phone:
 async def polling(fake: FakeZalo, engine: Engine, settings: Settings) -> AsyncIterator[Send]:
     client = ZaloClient(fake.api_url, fake.token)
     stop = asyncio.Event()
-    task = asyncio.create_task(ZaloPoller(client, Conversation(engine, settings, clock=lambda: NOW)).run(stop))
+    task = asyncio.create_task(wire_zalo(client, Conversation(engine, settings, clock=lambda: NOW)).run(stop))
 
     async def send(update: dict[str, Any]) -> None:
         fake.push(update)
@@ -78,8 +80,8 @@ async def webhook(fake: FakeZalo, engine: Engine, settings: Settings) -> AsyncIt
     conversation = Conversation(engine, settings, clock=lambda: NOW)
     leader = SchedulerLeader(engine, lambda: ReminderCycle(engine, Sender(engine, {}), lambda: NOW).start(
         "Asia/Ho_Chi_Minh"))
-    poller = ZaloPoller(client, conversation)
-    http = server(engine, SECRET, None, poller, leader)
+    poller = wire_zalo(client, conversation)
+    http = server(engine, SECRET, [poller.hook()], leader)
     sockets = bind_sockets(0, "127.0.0.1")
     http.add_sockets(sockets)
     async with httpx.AsyncClient() as web:

@@ -24,13 +24,15 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, Tele
 from bot.channels.files import keep_file, wanted
 from bot.channels.text import split_text
 from bot.runtime.conversation import Conversation
+from bot.runtime.webhooks import Hook
 from bot.channels.ratelimit import SteadyRateLimiter
-from bot.runtime.sender import Misconfigured, PartlySent, TryLater, Undeliverable, Unreachable
+from bot.runtime.delivery import Misconfigured, PartlySent, TryLater, Undeliverable, Unreachable
 from bot.settings import Settings
 from handlers.evidence import MAX_BYTES
 from handlers.messages import Incoming, InputKind, Reply
 
 CHANNEL = "telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
 CAPTION_NAME = 80  # characters of a photo's caption kept as the file's name
@@ -58,7 +60,21 @@ class TelegramInbox:
 
     def __init__(self, bot: Bot, conversation: Conversation) -> None:
         self.bot, self.conversation = bot, conversation
-        conversation.connect(CHANNEL, deliverer(bot))
+
+    def hook(self) -> Hook:
+        """Telegram's webhook: the secret in X-Telegram-Bot-Api-Secret-Token (setWebhook's secret_token)."""
+        return Hook("/telegram", SECRET_HEADER, self.accept_body)
+
+    async def accept_body(self, data: dict[str, Any]) -> bool:
+        """One webhook call's body: stored before the 200 goes back; False when it is not an update."""
+        if not isinstance(data.get("update_id"), int):
+            return False
+        try:
+            update = Update.de_json(data, self.bot)
+        except (TypeError, ValueError, KeyError, AttributeError):
+            return False
+        await self.accept([update])
+        return True
 
     async def poll(self, stop: asyncio.Event) -> None:
         offset: int | None = None

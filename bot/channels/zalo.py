@@ -38,13 +38,15 @@ import httpx
 from bot.channels.files import keep_file, wanted
 from bot.channels.text import numbered, split_text
 from bot.runtime.conversation import Conversation
+from bot.runtime.webhooks import Hook
 from bot.channels.ratelimit import IN_FLIGHT
-from bot.runtime.sender import Misconfigured, PartlySent, TryLater, Undeliverable
+from bot.runtime.delivery import Misconfigured, PartlySent, TryLater, Undeliverable
 from handlers.evidence import MAX_BYTES
 from handlers.messages import Incoming, InputKind, Reply
 from locales import lang
 
 CHANNEL = "zalo"
+SECRET_HEADER = "X-Bot-Api-Secret-Token"
 PRIVATE = "PRIVATE"  # the documented chat_type of a one-to-one chat
 MESSAGE_LIMIT = 2000  # a conservative limit: the public clients do not state one
 POLL_SECONDS = 30
@@ -182,7 +184,10 @@ class ZaloPoller:
 
     def __init__(self, client: ZaloClient, conversation: Conversation) -> None:
         self.client, self.conversation = client, conversation
-        conversation.connect(CHANNEL, deliverer(client, conversation.settings.language))
+
+    def hook(self) -> Hook:
+        """Zalo's webhook: the secret in X-Bot-Api-Secret-Token (setWebhook's secret_token)."""
+        return Hook("/zalo", SECRET_HEADER, self.accept)
 
     async def run(self, stop: asyncio.Event) -> None:
         backoff = 1.0

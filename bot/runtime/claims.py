@@ -9,9 +9,7 @@ did not send, when it is done.
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
-import socket
 from datetime import timedelta
 
 from sqlalchemy import or_
@@ -22,18 +20,11 @@ from models import Outbox
 from models.db import utcnow
 from models.outbox import OutboxStatus
 
+from bot.runtime.process import gone, this_process
+
 LEASE = timedelta(minutes=2)  # a holder on another machine that was killed: its rows wait this long
 RENEW_EVERY = 30.0  # seconds
 CHUNK = 500
-HOST = socket.gethostname()[:40]
-
-
-_PROCESS: dict[int, str] = {}
-
-
-def this_process() -> str:
-    """This process, as a holder is named: its machine, its pid, and a token that a pid reused never shares."""
-    return _PROCESS.setdefault(os.getpid(), f"{HOST}:{os.getpid()}:{secrets.token_hex(4)}")
 
 
 class Claim:
@@ -85,18 +76,3 @@ class Claim:
                 Outbox.claimed_by == self.holder, Outbox.status == OutboxStatus.PENDING)
                 .values(claimed_by=None, claimed_until=None))
             session.commit()
-
-
-def gone(holder: str | None) -> bool:
-    """Whether a claim's holder was a process of this machine that no longer runs."""
-    host, _, rest = (holder or "").partition(":")
-    pid = rest.partition(":")[0]
-    if host != HOST or not pid.isdecimal():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # another user's process: alive
-        return False
-    return False

@@ -33,7 +33,8 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, Opera
 
 from bot.runtime import exports, journal
 from bot.runtime.logs import describe_error
-from bot.runtime.sender import Misconfigured, PartlySent, TryLater, Undeliverable, Unreachable, mark_blocked
+from bot.runtime.delivery import Deliver, Misconfigured, PartlySent, TryLater, Undeliverable, Unreachable
+from bot.runtime.sender import mark_blocked
 from bot.settings import Settings
 from handlers.dispatcher import dispatch
 from handlers.messages import Deferred, Incoming, Reply
@@ -46,7 +47,6 @@ from reports.docx import Signer
 
 log = logging.getLogger("tdc.conversation")
 T = TypeVar("T")
-Send = Callable[[str, Reply], Awaitable[None]]  # (chat id, reply): how a channel delivers one reply
 SETTLED = timedelta(minutes=2)  # an update older than this that is not answered is not on its way any more
 DATABASE_AWAY = (OperationalError, InterfaceError, DisconnectionError)  # the server is down or restarting
 LONGEST_WAIT = 30.0  # seconds between two tries while the database is away
@@ -61,11 +61,13 @@ def away(error: BaseException) -> bool:
 
 
 class Conversation:
-    def __init__(self, engine: Engine, settings: Settings, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, engine: Engine, settings: Settings, clock: Callable[[], datetime] | None = None,
+                 on_queued: Callable[[list[str]], None] | None = None) -> None:
         self.engine = engine
         self.settings = settings
+        self.signer = Signer(settings.signer_title, settings.signer_name)  # who signs the Word drafts it exports
         self.clock = clock or settings.now  # the province's local time; tests pass a fixed one
-        self.channels: dict[str, Send] = {}
+        self.channels: dict[str, Deliver] = {}
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._background: set[asyncio.Task[None]] = set()
         # The journal's and the handlers' database work, off the event loop, on threads of its own (see
@@ -75,9 +77,9 @@ class Conversation:
         self._marking: asyncio.Task[None] | None = None
         # Told the outbox keys a message's handling queued, once committed (bot/runtime/sender.py's Courier); called
         # from the worker thread.
-        self.on_queued: Callable[[list[str]], None] | None = None
+        self.on_queued = on_queued
 
-    def connect(self, channel: str, send: Send) -> None:
+    def connect(self, channel: str, send: Deliver) -> None:
         self.channels[channel] = send
 
     def handle_sync(self, incoming: Incoming) -> list[Reply]:
@@ -88,7 +90,7 @@ class Conversation:
             return []
         replies = self.process(entry_id)
         journal.mark_answered(self.engine, entry_id)
-        return replies + [exports.make(self.settings.database_url, r.later, self.settings.timezone)
+        return replies + [exports.make(self.settings.database_url, r.later, self.settings.timezone, self.signer)
                           for r in replies if r.later is not None]
 
     def process(self, entry_id: int) -> list[Reply]:
@@ -99,8 +101,7 @@ class Conversation:
                 if entry is None:  # processed already, by another worker or before a crash
                     return []
                 incoming = journal.incoming_of(entry)
-                replies = dispatch(session, incoming, self.clock(), self.settings.language, self.settings.zone,
-                                   Signer(self.settings.signer_title, self.settings.signer_name))
+                replies = dispatch(session, incoming, self.clock(), self.settings.language, self.settings.zone)
                 journal.finish(session, entry, InboundStatus.DONE, replies)
                 notices = queued(session)
             if notices and self.on_queued is not None:
@@ -269,7 +270,7 @@ class Conversation:
     async def _send_file(self, channel: str, chat_id: str, later: Deferred) -> None:
         """A promised file, made in the export process and sent; if it cannot be, the member is told."""
         try:
-            made = await exports.made(self.settings.database_url, later, self.settings.timezone)
+            made = await exports.made(self.settings.database_url, later, self.settings.timezone, self.signer)
         except exports.ExportDied:
             log.error("export process died twice", extra={"kind": later.kind})
             made = Reply(lang(later.language)._(
@@ -316,7 +317,7 @@ class Conversation:
         task.add_done_callback(self._answered)
 
     @staticmethod
-    async def _deliver(send: Send, chat_id: str, reply: Reply) -> None:
+    async def _deliver(send: Deliver, chat_id: str, reply: Reply) -> None:
         """One reply, tried again within seconds while the platform asks to wait (429, 5xx). Once a part of it
         went out, a failure says what is left (PartlySent)."""
         began = False

@@ -20,6 +20,7 @@ from sqlmodel import Session
 from handlers.messages import Deferred, Reply
 from handlers.report import make_file
 from models import make_engine
+from reports.docx import Signer
 from reports.summary import summarise
 
 log = logging.getLogger("tdc.exports")
@@ -31,7 +32,7 @@ class ExportDied(Exception):
     """The process making a file died on each try."""
 
 
-def make(database_url: str, later: Deferred, zone_name: str) -> Reply:
+def make(database_url: str, later: Deferred, zone_name: str, signer: Signer = Signer()) -> Reply:
     """The file, made from the database as it stands (what the child process runs; also the console's way)."""
     from zoneinfo import ZoneInfo
 
@@ -41,18 +42,18 @@ def make(database_url: str, later: Deferred, zone_name: str) -> Reply:
             summary = summarise(session, later.year, later.today, ZoneInfo(zone_name),
                                 plan_ids=set(later.plan_ids) or None, scope=later.scope,
                                 history=later.kind == "xlsx")
-            return make_file(summary, later)
+            return make_file(summary, later, signer)
     finally:
         engine.dispose()
 
 
-async def made(database_url: str, later: Deferred, zone_name: str) -> Reply:
+async def made(database_url: str, later: Deferred, zone_name: str, signer: Signer = Signer()) -> Reply:
     """The file, made in the export process (one, started on first use: a fresh interpreter, not a fork of
     this threaded one)."""
     for _ in range(TRIES):
         pool = _current_pool()
         try:
-            return await asyncio.get_running_loop().run_in_executor(pool, make, database_url, later, zone_name)
+            return await asyncio.get_running_loop().run_in_executor(pool, make, database_url, later, zone_name, signer)
         except BrokenProcessPool:
             log.warning("export process died; replaced", extra={"kind": later.kind})
             _replace(pool)

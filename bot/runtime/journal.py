@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.runtime.claims import gone, this_process
+from bot.runtime.process import gone, this_process
 from handlers.messages import Button, Incoming, InputKind, Reply
 from models import InboundUpdate
 from models.db import upsert_insert_for, utcnow

@@ -20,7 +20,7 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select, update
 
 from bot.runtime.claims import Claim
+from bot.runtime.delivery import Deliver, Misconfigured, PartlySent, TryLater, Undeliverable, Unreachable
 from handlers import menu
 from handlers.messages import Button, Reply
 from models import ChannelAccount, Outbox
@@ -38,38 +39,6 @@ log = logging.getLogger("tdc.sender")
 MARKS_PER_STATEMENT = 500
 MAX_AGE = timedelta(days=3)  # a message that failed and is older than this is given up
 
-
-class Unreachable(Exception):
-    """The member cannot receive messages (Telegram: blocked the bot, chat gone): do not retry."""
-
-
-class Undeliverable(Exception):
-    """This message was refused as it is (a bad request: the bot's own fault, never the member's): it is given
-    up and logged with the method; the member stays reachable."""
-
-
-class Misconfigured(Exception):
-    """The platform refuses the bot itself (an invalid token): said loudly, nothing retried until restart."""
-
-
-class TryLater(Exception):
-    """A temporary failure (429, 5xx, network); `retry_after` is the platform's own advice, in seconds."""
-
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
-        super().__init__(reason)
-        self.retry_after = retry_after
-
-
-class PartlySent(Exception):
-    """A long message cut in pieces of which the first went out: `rest` is what is left to send, `cause` why
-    it stopped (one of the above), so a retry never repeats what the person already has."""
-
-    def __init__(self, rest: Reply, cause: Exception) -> None:
-        super().__init__(str(cause))
-        self.rest, self.cause = rest, cause
-
-
-Deliver = Callable[[str, Reply], Awaitable[None]]  # (chat id, the message: text and any buttons)
 
 
 @dataclass

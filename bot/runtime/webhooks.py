@@ -22,30 +22,36 @@ import asyncio
 import hmac
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from telegram import Update
 from tornado.httpserver import HTTPServer
 from tornado.iostream import IOStream
 from tornado.web import Application as Web
 from tornado.web import RequestHandler, stream_request_body
 
-from bot.channels.telegram import TelegramInbox
 from bot.runtime.leader import SchedulerLeader
-from bot.channels.zalo import ZaloPoller
 
 log = logging.getLogger("tdc.webhooks")
-TELEGRAM_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-ZALO_HEADER = "X-Bot-Api-Secret-Token"
 
 
 MAX_BODY = 1024 * 1024
 MAX_CONNECTIONS = 500
 IDLE_SECONDS = 20.0  # a connection that sends nothing, or its headers too slowly, is closed
 BODY_SECONDS = 20.0
+
+
+@dataclass(frozen=True)
+class Hook:
+    """One platform's webhook, as its channel declares it: the path it posts to, the header that carries the
+    secret, and what takes a body (True once the update is stored; False when the body is not an update)."""
+
+    path: str
+    header: str
+    accept: Callable[[dict[str, Any]], Awaitable[bool]]
 
 
 @stream_request_body
@@ -74,11 +80,10 @@ class _NotFound(_Guarded):
 
 
 class _Secured(_Guarded):
-    header = ""
     method = "POST"
 
-    def initialize(self, secret: str, accept: Callable[[Any], Awaitable[bool]], stopping: asyncio.Event) -> None:
-        self.secret, self.accept, self.stopping = secret, accept, stopping
+    def initialize(self, secret: str, hook: Hook, stopping: asyncio.Event) -> None:
+        self.secret, self.header, self.accept, self.stopping = secret, hook.header, hook.accept, stopping
         self._body = bytearray()
 
     def prepare(self) -> None:
@@ -117,14 +122,6 @@ class _Secured(_Guarded):
         self.finish({"ok": True})
 
 
-class TelegramHook(_Secured):
-    header = TELEGRAM_HEADER
-
-
-class ZaloHook(_Secured):
-    header = ZALO_HEADER
-
-
 class Health(_Guarded):
     def initialize(self, engine: Engine, leader: SchedulerLeader, stopping: asyncio.Event) -> None:
         self.engine, self.leader, self.stopping = engine, leader, stopping
@@ -145,29 +142,14 @@ def _checks(engine: Engine, leader: SchedulerLeader) -> tuple[bool, str]:
         return False, "unknown"
 
 
-def server(engine: Engine, secret: str, telegram: TelegramInbox | None, zalo: ZaloPoller | None,
-           leader: SchedulerLeader, idle: float = IDLE_SECONDS, connections: int = MAX_CONNECTIONS,
-           stopping: asyncio.Event | None = None) -> HTTPServer:
+def server(engine: Engine, secret: str, hooks: Iterable[Hook], leader: SchedulerLeader, idle: float = IDLE_SECONDS,
+           connections: int = MAX_CONNECTIONS, stopping: asyncio.Event | None = None) -> HTTPServer:
     """`stopping`, once set, turns updates away (503) and health to 503, while what was stored is finished."""
     stopping = stopping or asyncio.Event()
     routes: list[Any] = [("/healthz", Health, {"engine": engine, "leader": leader, "stopping": stopping})]
-    if telegram is not None:
-        async def accept_telegram(data: dict[str, Any]) -> bool:
-            if not isinstance(data.get("update_id"), int):
-                return False
-            try:
-                update = Update.de_json(data, telegram.bot)
-            except (TypeError, ValueError, KeyError, AttributeError):
-                return False
-            await telegram.accept([update])  # stored before the 200 goes back
-            return True
-
-        routes.append(("/telegram", TelegramHook, {"secret": secret, "accept": accept_telegram,
-                                                   "stopping": stopping}))
-    if zalo is not None:
-        routes.append(("/zalo", ZaloHook, {"secret": secret, "accept": zalo.accept, "stopping": stopping}))
-    http = _BoundedServer(Web(routes, default_handler_class=_NotFound), idle_connection_timeout=idle, body_timeout=min(idle, BODY_SECONDS),
-                          max_body_size=MAX_BODY, max_header_size=16 * 1024)
+    routes += [(hook.path, _Secured, {"secret": secret, "hook": hook, "stopping": stopping}) for hook in hooks]
+    http = _BoundedServer(Web(routes, default_handler_class=_NotFound), idle_connection_timeout=idle,
+                          body_timeout=min(idle, BODY_SECONDS), max_body_size=MAX_BODY, max_header_size=16 * 1024)
     http.most = connections
     return http
 
