@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from bot.runtime import journal
-from bot.runtime.claims import HOST
+from bot.runtime.process import HOST
 from bot.runtime.conversation import Conversation
 from handlers.messages import Reply
 from models import InboundUpdate
