@@ -35,7 +35,7 @@ from bot.channels.telegram import CHANNEL, build_application, deliverer  # noqa:
 from bot.cli.seed import seed  # noqa: E402
 from bot.runtime.sender import Sender  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from handlers.outbox import OutgoingMessage, enqueue  # noqa: E402
+from handlers.machinery.outbox import OutgoingMessage, enqueue  # noqa: E402
 from handlers.notices import reminder_messages, scan  # noqa: E402
 from jobs.calendar import CALENDAR  # noqa: E402
 from jobs.policy import DEFAULT_POLICY  # noqa: E402

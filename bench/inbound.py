@@ -51,7 +51,7 @@ from bot.service import wire_telegram  # noqa: E402
 from bot.runtime.conversation import Conversation  # noqa: E402
 from bot.cli.seed import seed  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from handlers.messages import Incoming  # noqa: E402
+from handlers.machinery.messages import Incoming  # noqa: E402
 from models import init_db, make_engine, session_scope  # noqa: E402
 from tests.conftest import NOW, invite  # noqa: E402
 from tests.fake_telegram import FakeTelegram  # noqa: E402

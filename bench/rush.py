@@ -42,7 +42,7 @@ from bot.runtime.conversation import Conversation  # noqa: E402
 from bot.cli.seed import seed  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.channels.telegram import SECRET_HEADER as TELEGRAM_HEADER  # noqa: E402
-from handlers.messages import Incoming, Reply  # noqa: E402
+from handlers.machinery.messages import Incoming, Reply  # noqa: E402
 from models import AnnualReport, ChannelAccount, FormState, Member, Unit, init_db, make_engine, session_scope  # noqa: E402
 from tests.fake_telegram import FakeTelegram  # noqa: E402
 

@@ -14,11 +14,11 @@ from datetime import date, timedelta
 
 from sqlmodel import col, select
 
-from handlers import audit
-from handlers.context import Context
-from handlers.forms.steps import Date, Invalid
-from handlers.messages import Reply
-from handlers.outbox import OutgoingMessage, enqueue
+from handlers.machinery import audit
+from handlers.machinery.context import Context
+from handlers.machinery.forms.steps import Date, Invalid
+from handlers.machinery.messages import Reply
+from handlers.machinery.outbox import OutgoingMessage, enqueue
 from jobs.reminders import officers
 from jobs.text import fold
 from locales import lang

@@ -16,13 +16,13 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from handlers import audit
+from handlers.machinery import audit
 from handlers.assignments import describe_status, unit_tasks
-from handlers.context import Context
+from handlers.machinery.context import Context
 from handlers.evidence import attach
-from handlers.forms import Choice, Form, FormEngine, Option, Percent, Text
-from handlers.forms.steps import Answers, Confirm, Picks, Step, StepGroup, Together, figure_steps, named_save
-from handlers.messages import Reply
+from handlers.machinery.forms import Choice, Form, FormEngine, Option, Percent, Text
+from handlers.machinery.forms.steps import Answers, Confirm, Picks, Step, StepGroup, Together, figure_steps, named_save
+from handlers.machinery.messages import Reply
 from handlers.progress import EVIDENCE_STEP, STATUS_STEP, WORKING, StatusStep
 from jobs.text import fold
 from jobs.year import AssignmentYear, save_update

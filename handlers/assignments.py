@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam
 from sqlmodel import col, select
 
-from handlers.context import Context
+from handlers.machinery.context import Context
 from jobs.calendar import CALENDAR
 from jobs.policy import DEFAULT_POLICY
 from jobs.schedule import RuleKind

@@ -14,13 +14,18 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from handlers import help as help_
-from handlers import (absence, annual, events, evidence, extensions, groups, invites, language, menu, my_tasks, progress,
-                      registration, report, returned, review, review_desk, review_file, upcoming)
-from handlers.access import Permission, can, refusal
-from handlers.context import Context
-from handlers.forms import FormEngine
-from handlers.forms.engine import FORM_STATE
-from handlers.messages import Incoming, InputKind, Reply
+from handlers import (absence, annual, events, evidence, groups, invites, language, my_tasks, progress, registration,
+                      report, upcoming)
+from handlers.machinery import menu
+from handlers.review import decisions as review
+from handlers.review import desk as review_desk
+from handlers.review import extensions, returned
+from handlers.review import workbook as review_file
+from handlers.machinery.access import Permission, can, refusal
+from handlers.machinery.context import Context
+from handlers.machinery.forms import FormEngine
+from handlers.machinery.forms.engine import FORM_STATE
+from handlers.machinery.messages import Incoming, InputKind, Reply
 from jobs.calendar import VIETNAM
 from locales import lang
 from models import ChannelAccount, FormState, MenuState, Member, Unit

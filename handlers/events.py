@@ -8,9 +8,9 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
-from handlers import audit
-from handlers.context import Context
-from handlers.messages import Reply
+from handlers.machinery import audit
+from handlers.machinery.context import Context
+from handlers.machinery.messages import Reply
 from jobs.year import event_triggered
 from jobs.text import fold
 from models import Event, Task

@@ -15,7 +15,7 @@ import zipfile
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from handlers.messages import clean_text
+from handlers.machinery.messages import clean_text
 from models import ChannelAccount, EvidenceFile, FormState
 from models.db import utcnow
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from handlers import audit
-from handlers.messages import Incoming, Reply
+from handlers.machinery import audit
+from handlers.machinery.messages import Incoming, Reply
 from locales import Lang
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from handlers.context import Context
-from handlers.forms.engine import open_form
-from handlers.messages import Reply
+from handlers.machinery.context import Context
+from handlers.machinery.forms.engine import open_form
+from handlers.machinery.messages import Reply
 
 
 def show(ctx: Context, args: str = "") -> list[Reply]:

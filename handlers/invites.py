@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from handlers import audit
-from handlers.context import Context
-from handlers.messages import Reply
+from handlers.machinery import audit
+from handlers.machinery.context import Context
+from handlers.machinery.messages import Reply
 from handlers.registration import ROLE_LABELS, create_invite, pretty_code
 from jobs.text import fold
 from models import Unit

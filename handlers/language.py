@@ -3,8 +3,8 @@ it is the official text."""
 
 from __future__ import annotations
 
-from handlers.context import Context
-from handlers.messages import Action, Reply
+from handlers.machinery.context import Context
+from handlers.machinery.messages import Action, Reply
 from jobs.text import fold
 from locales import lang
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import delete
 from sqlmodel import Session, col, select, update
 
-from handlers import audit
+from handlers.machinery import audit
 from locales import N_
 from models import (Absence, AnnualReport, ChannelAccount, FormState, Invite, Member, MenuState, Outbox, ProgressUpdate,
                     Unit)

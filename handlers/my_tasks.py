@@ -4,8 +4,8 @@ by plan when the unit has tasks in several."""
 from __future__ import annotations
 
 from handlers.assignments import describe_deadlines, describe_status, unit_plans, unit_tasks
-from handlers.context import Context
-from handlers.messages import Reply
+from handlers.machinery.context import Context
+from handlers.machinery.messages import Reply
 from jobs.year import AssignmentYear
 
 TASKS_PER_MESSAGE = 6  # what a phone screen holds without endless scrolling

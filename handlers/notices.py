@@ -12,10 +12,10 @@ from collections.abc import Callable
 from sqlmodel import Session, col, select
 
 from handlers.assignments import know_unit_year
-from handlers.context import Context
+from handlers.machinery.context import Context
 from handlers.my_tasks import show as list_tasks
 from handlers.onboarding import OnBoard, expiring_text, headline, nobody_text, on_board
-from handlers.outbox import OutgoingMessage, enqueue, existing_keys
+from handlers.machinery.outbox import OutgoingMessage, enqueue, existing_keys
 from jobs.calendar import WorkingCalendar
 from jobs.deadlines import recorded_events
 from jobs.policy import ReminderPolicy

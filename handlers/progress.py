@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy import bindparam
 from sqlmodel import col, select
 
-from handlers import audit
+from handlers.machinery import audit
 from handlers.assignments import unit_assigned, unit_plans
-from handlers.context import Context
+from handlers.machinery.context import Context
 from handlers.evidence import attach
-from handlers.forms import Choice, Figures, Files, Form, Option, Percent, Text
-from handlers.forms.steps import Answers, Together
-from handlers.messages import Reply
+from handlers.machinery.forms import Choice, Figures, Files, Form, Option, Percent, Text
+from handlers.machinery.forms.steps import Answers, Together
+from handlers.machinery.messages import Reply
 from jobs.text import fold
 from jobs.year import TASK_ROW, in_force, save_update, task_from_row
 from locales import N_

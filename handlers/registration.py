@@ -15,10 +15,10 @@ from datetime import datetime, timedelta, timezone, tzinfo
 
 from sqlmodel import Session, select
 
-from handlers import audit
+from handlers.machinery import audit
 
-from handlers.messages import Incoming, Reply
-from handlers.outbox import enqueue
+from handlers.machinery.messages import Incoming, Reply
+from handlers.machinery.outbox import enqueue
 from handlers.notices import kickoff_on_registering
 from jobs.text import fold
 from locales import N_, Lang

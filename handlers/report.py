@@ -13,11 +13,12 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from handlers.assignments import describe_status
-from handlers.access import Permission, can, refusal
-from handlers.context import Context
-from handlers.messages import Action, Attachment, Deferred, Reply
-from handlers.outbox import OutgoingMessage, enqueue
-from handlers import evidence, onboarding, review
+from handlers.machinery.access import Permission, can, refusal
+from handlers.machinery.context import Context
+from handlers.machinery.messages import Action, Attachment, Deferred, Reply
+from handlers.machinery.outbox import OutgoingMessage, enqueue
+from handlers import evidence, onboarding
+from handlers.review import decisions as review
 from handlers.plans import plan_named
 from jobs.reminders import officers
 from jobs.text import fold

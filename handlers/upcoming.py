@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from handlers.context import Context
-from handlers.messages import Reply
+from handlers.machinery.context import Context
+from handlers.machinery.messages import Reply
 from handlers.notices import codes_text
 from jobs.calendar import CALENDAR
 from jobs.policy import DEFAULT_POLICY

@@ -27,7 +27,7 @@ class MenuState(SQLModel, table=True):
 
     Typed numbers and words answer it only while it is the last message the member was shown (`answerable`),
     as a reader of numbered lines expects. A notice queued in the outbox becomes this menu only once it is
-    delivered (handlers/menu.py `delivered`), so a "1" typed before it arrives cannot decide it.
+    delivered (handlers/machinery/menu.py `delivered`), so a "1" typed before it arrives cannot decide it.
     """
 
     id: int | None = Field(default=None, primary_key=True)

@@ -2,7 +2,7 @@
 task, status, result, figures by their labels, when it was sent, whether it is a revision), and two columns to
 fill — "Quyết định" (Tiếp nhận / Trả lại, from a list) and "Ghi chú" (the note a return needs). A hidden sheet
 marks it as this bot's, so that a workbook sent back is recognised before anything in it is believed
-(handlers/review_file.py reads it back)."""
+(handlers/review/workbook.py reads it back)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from bot.runtime.conversation import Conversation
 from bot.settings import Settings
-from handlers.messages import Incoming, InputKind, Reply
+from handlers.machinery.messages import Incoming, InputKind, Reply
 from handlers.registration import create_invite
 from models import Unit, make_engine, session_scope
 from models.organisation import Role

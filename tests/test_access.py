@@ -21,7 +21,7 @@ REFUSED = {
     "event": "Chỉ cán bộ quản lý của Sở KH&CN mới ghi nhận được sự kiện.",
     "invite": "Chỉ quản trị viên mới được mời thành viên.",
 }
-# What each role may do, written out here rather than read from handlers/access.py, so that a change of the
+# What each role may do, written out here rather than read from handlers/machinery/access.py, so that a change of the
 # policy shows up as a failing test to be read and agreed to.
 ALLOWED: dict[str, set[Role]] = {
     "/nhiemvu": set(Role), "/capnhat": set(Role), "/baocaonam": set(Role), "/nhacnho": set(Role),

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from bot.runtime.conversation import Conversation
 from bot.settings import Settings
-from handlers.messages import Incoming, Reply
+from handlers.machinery.messages import Incoming, Reply
 from models import ChannelAccount, FormState, Invite, Member, ProgressUpdate, Task, Assignment
 from models.db import utcnow
 from tests.conftest import NOW, Chat, invite

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from bot.runtime.conversation import Conversation
 from bot.runtime.sender import Sender
-from handlers.messages import Reply
+from handlers.machinery.messages import Reply
 from models import AuditLog, Extension, Outbox, ProgressUpdate
 from models.organisation import Role
 from models.plan import ExtensionState
@@ -117,7 +117,7 @@ async def test_a_notice_without_buttons_delivered_after_a_menu_ends_what_a_numbe
     asks_for_more_time(officer)
     await deliver(engine)
     with Session(engine) as session:  # a reminder reaches the manager after the request
-        from handlers.outbox import OutgoingMessage, enqueue
+        from handlers.machinery.outbox import OutgoingMessage, enqueue
         member_id = session.exec(select(Outbox.member_id).where(Outbox.kind == "extension")).first()
         enqueue(session, [OutgoingMessage("test:later", "reminder", member_id or 0, "telegram", manager.user_id,
                                           "Nhắc việc: hạn báo cáo năm")])

@@ -22,8 +22,8 @@ from bot.runtime.conversation import Conversation
 from bot.runtime.delivery import TryLater, Undeliverable
 from bot.runtime.sender import Sender
 from bot.settings import Settings
-from handlers.messages import Reply
-from handlers.outbox import OutgoingMessage, enqueue
+from handlers.machinery.messages import Reply
+from handlers.machinery.outbox import OutgoingMessage, enqueue
 from models import ChannelAccount, InboundUpdate, Outbox, session_scope
 from models.inbound import InboundStatus
 from models.outbox import OutboxStatus

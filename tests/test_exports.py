@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from bench.report import build
 from bot.runtime import exports
 from bot.settings import Settings
-from handlers.messages import Deferred
+from handlers.machinery.messages import Deferred
 from models import make_engine
 from models.organisation import Role
 from tests.conftest import NOW, invite

@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from handlers.context import Context
-from handlers.forms import Choice, Form, FormEngine, Number, Text
-from handlers.forms.steps import Answers, Step, StepGroup
-from handlers.messages import Incoming, InputKind, Reply
+from handlers.machinery.context import Context
+from handlers.machinery.forms import Choice, Form, FormEngine, Number, Text
+from handlers.machinery.forms.steps import Answers, Step, StepGroup
+from handlers.machinery.messages import Incoming, InputKind, Reply
 from locales import lang
 from models import FormState, Member, Unit, init_db, make_engine
 

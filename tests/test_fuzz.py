@@ -21,8 +21,8 @@ from sqlmodel import Session, col, select
 from bot.channels.telegram import build_application
 from bot.runtime.conversation import Conversation
 from bot.settings import Settings
-from handlers.forms.engine import SKIP_WORDS
-from handlers.messages import Reply, clean_text
+from handlers.machinery.forms.engine import SKIP_WORDS
+from handlers.machinery.messages import Reply, clean_text
 from jobs.text import fold
 from models import InboundUpdate, ProgressUpdate
 from models.inbound import InboundStatus
@@ -120,12 +120,12 @@ def test_every_command_survives_any_arguments(people: dict[str, Chat], conversat
 
 
 def skips(text: str) -> bool:
-    """Whether an optional question takes this answer as "skip it" (handlers/forms/engine.py)."""
+    """Whether an optional question takes this answer as "skip it" (handlers/machinery/forms/engine.py)."""
     return fold(text).strip(" .!") in SKIP_WORDS or text.strip() == "-"
 
 
 def test_free_text_is_stored_as_typed_less_what_cannot_be_seen(people: dict[str, Chat], engine: Engine) -> None:
-    """The unit's own wording is kept, in NFC, without control or direction characters (handlers/messages.py
+    """The unit's own wording is kept, in NFC, without control or direction characters (handlers/machinery/messages.py
     `clean_text`): what a reviewer reads is what the officer saw on their screen."""
     officer = people["officer"]
     stored = st.one_of(TEXT, st.text(min_size=1, max_size=1000)).filter(

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from bot.runtime import journal
 from bot.runtime.conversation import Conversation
 from handlers import dispatcher
-from handlers.messages import Incoming, Reply
+from handlers.machinery.messages import Incoming, Reply
 from models import InboundUpdate, ProgressUpdate
 from models.inbound import InboundStatus
 from tests.conftest import NOW, Chat, add_member

@@ -16,7 +16,7 @@ from sqlmodel import Session, col
 from bot.runtime import journal
 from bot.runtime.process import HOST
 from bot.runtime.conversation import Conversation
-from handlers.messages import Reply
+from handlers.machinery.messages import Reply
 from models import InboundUpdate
 from tests.conftest import Chat
 

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from bot.runtime.conversation import Conversation
 from handlers.evidence import store
-from handlers.messages import Incoming, InputKind
+from handlers.machinery.messages import Incoming, InputKind
 from models import AuditLog, EvidenceFile, session_scope
 from models.organisation import Role
 from models.progress import ReviewState

@@ -21,8 +21,8 @@ from bot.channels.ratelimit import IN_FLIGHT
 from bot.runtime.delivery import TryLater
 from bot.runtime.sender import Courier, Sender
 from bot.settings import Settings
-from handlers.outbox import OutgoingMessage, enqueue
-from handlers.messages import Reply
+from handlers.machinery.outbox import OutgoingMessage, enqueue
+from handlers.machinery.messages import Reply
 from models import ChannelAccount, Outbox, make_engine, session_scope
 from models.outbox import OutboxStatus
 from tests.conftest import add_member

@@ -16,8 +16,8 @@ from bot.runtime.conversation import Conversation
 from bot.channels.ratelimit import IN_FLIGHT
 from bot.runtime.sender import Sender
 from bot.settings import Settings
-from handlers.messages import Reply
-from handlers.outbox import OutgoingMessage, enqueue
+from handlers.machinery.messages import Reply
+from handlers.machinery.outbox import OutgoingMessage, enqueue
 from models import ProgressUpdate, session_scope
 from models.organisation import Role
 from tests.conftest import NOW, add_member, invite

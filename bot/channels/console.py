@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from bot.channels.text import numbered
 from bot.runtime.conversation import Conversation
-from handlers.messages import Incoming, InputKind, Reply
+from handlers.machinery.messages import Incoming, InputKind, Reply
 from locales import lang
 from models import ChannelAccount, Member, Unit, session_scope
 

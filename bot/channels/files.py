@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from handlers.evidence import expected, store
-from handlers.messages import Incoming
+from handlers.machinery.messages import Incoming
 from models import session_scope
 
 

@@ -29,7 +29,7 @@ from bot.channels.ratelimit import SteadyRateLimiter
 from bot.runtime.delivery import Misconfigured, PartlySent, TryLater, Undeliverable, Unreachable
 from bot.settings import Settings
 from handlers.evidence import MAX_BYTES
-from handlers.messages import Incoming, InputKind, Reply
+from handlers.machinery.messages import Incoming, InputKind, Reply
 
 CHANNEL = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

@@ -3,7 +3,7 @@ platforms without buttons (console, Zalo)."""
 
 from __future__ import annotations
 
-from handlers.messages import Reply
+from handlers.machinery.messages import Reply
 
 
 def split_text(text: str, limit: int) -> list[str]:

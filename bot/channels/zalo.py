@@ -42,7 +42,7 @@ from bot.runtime.webhooks import Hook
 from bot.channels.ratelimit import IN_FLIGHT
 from bot.runtime.delivery import Misconfigured, PartlySent, TryLater, Undeliverable
 from handlers.evidence import MAX_BYTES
-from handlers.messages import Incoming, InputKind, Reply
+from handlers.machinery.messages import Incoming, InputKind, Reply
 from locales import lang
 
 CHANNEL = "zalo"

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
-from handlers import audit
+from handlers.machinery import audit
 from handlers.onboarding import on_board
 from handlers.registration import create_invite, pretty_code
 from models import Invite, Unit

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from bot.runtime.presence import bot_running
 from bot.runtime.retention import prune
 from bot.settings import Settings
-from handlers import audit
+from handlers.machinery import audit
 from locales import Lang
 from models import AuditLog, Member
 from models.db import owner_only

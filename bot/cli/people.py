@@ -17,7 +17,7 @@ from bot.cli.arguments import bounded, unit_coded
 from bot.cli.golive import KINDS, issue, revoke, units_wanted
 from bot.cli.seed import ensure_seeded
 from bot.settings import Settings
-from handlers import audit
+from handlers.machinery import audit
 from handlers.members import CannotLink, link, remove_member
 from handlers.onboarding import headline, on_board
 from handlers.registration import create_invite, pretty_code

@@ -1,5 +1,5 @@
 """`python -m bot review list|accept|return|export|import`: Sở KH&CN's review from the command line, the same acts as /duyet
-(handlers/review.py), audited with the actor "cli".
+(handlers/review/decisions.py), audited with the actor "cli".
 
 accept takes references as the bot writes them (`review accept u37 u38 a5`, ranges `u37-u45`), every item a
 unit has waiting (`--unit 21040 --all`), or the submission in force for a unit and a task (`--unit 21040 --task
@@ -19,8 +19,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.settings import Settings
-from handlers.forms.steps import Invalid
-from handlers.review import (
+from handlers.machinery.forms.steps import Invalid
+from handlers.review.decisions import (
     Refused,
     accept,
     describe,
@@ -30,7 +30,7 @@ from handlers.review import (
     queue,
     what,
 )
-from handlers.review_file import apply, read, rows_for
+from handlers.review.workbook import apply, read, rows_for
 from jobs.year import in_force
 from locales import N_, Lang
 from models import AnnualReport, Assignment, Plan, Task, Unit, session_scope

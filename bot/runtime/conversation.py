@@ -37,8 +37,8 @@ from bot.runtime.delivery import Deliver, Misconfigured, PartlySent, TryLater, U
 from bot.runtime.sender import mark_blocked
 from bot.settings import Settings
 from handlers.dispatcher import dispatch
-from handlers.messages import Deferred, Incoming, Reply
-from handlers.outbox import queued
+from handlers.machinery.messages import Deferred, Incoming, Reply
+from handlers.machinery.outbox import queued
 from locales import lang
 from models import session_scope
 from models.db import utcnow

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from handlers.messages import Reply
+from handlers.machinery.messages import Reply
 
 Deliver = Callable[[str, Reply], Awaitable[None]]  # (chat id, the message: text and any buttons)
 

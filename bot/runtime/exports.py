@@ -17,7 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from sqlmodel import Session
 
-from handlers.messages import Deferred, Reply
+from handlers.machinery.messages import Deferred, Reply
 from handlers.report import make_file
 from models import make_engine
 from reports.docx import Signer

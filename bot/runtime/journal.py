@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.runtime.process import gone, this_process
-from handlers.messages import Button, Incoming, InputKind, Reply
+from handlers.machinery.messages import Button, Incoming, InputKind, Reply
 from models import InboundUpdate
 from models.db import upsert_insert_for, utcnow
 from models.inbound import InboundStatus

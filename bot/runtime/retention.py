@@ -23,7 +23,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from handlers.review import newer_than
+from handlers.review.decisions import newer_than
 from models import AnnualReport, EvidenceFile, Extension, FormState, InboundUpdate, OfferedChoice, Outbox, ProgressUpdate
 from models.db import utcnow
 from models.inbound import InboundStatus

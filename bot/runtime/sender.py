@@ -11,7 +11,7 @@ mark is written. A process killed between the two sends that one message again o
 offers no idempotency key, so the window cannot be closed, only bounded, to one message per worker
 (TDC_SEND_WORKERS, chats served at once); losing the message instead would be worse. Marks are
 group-committed: the workers' marks that arrive while one write runs go together in the next.
-The same write makes a notice with buttons the menu its member's typed numbers answer (handlers/menu.py).
+The same write makes a notice with buttons the menu its member's typed numbers answer (handlers/machinery/menu.py).
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from sqlmodel import Session, col, select, update
 
 from bot.runtime.claims import Claim
 from bot.runtime.delivery import Deliver, Misconfigured, PartlySent, TryLater, Undeliverable, Unreachable
-from handlers import menu
-from handlers.messages import Button, Reply
+from handlers.machinery import menu
+from handlers.machinery.messages import Button, Reply
 from models import ChannelAccount, Outbox
 from models.db import utcnow
 from models.outbox import OutboxStatus

@@ -110,7 +110,7 @@ class Reply:
     text: str
     buttons: tuple[Button, ...] = field(default_factory=tuple)
     attachment: Attachment | None = None
-    actions: tuple[Action, ...] = field(default_factory=tuple)  # turned into buttons by handlers/menu.py
+    actions: tuple[Action, ...] = field(default_factory=tuple)  # turned into buttons by handlers/machinery/menu.py
     # Holds something never to be stored (an invitation code): the journal keeps `stored_as` in its place, so
     # a reply resent after a crash says that instead.
     secret: bool = False

@@ -8,7 +8,7 @@ named as the bot writes it everywhere: u12 (an update), a5 (an annual report).
     /duyet moi                 what arrived since the last look
     /duyet nhan u37 u38 u39    accept several (confirmed first)    /duyet nhan binh son (every item it lists)
     /duyet tralai u12 NOTE     return one, with its note
-    /duyet xlsx                the queue as a workbook to fill   /duyet nhapfile   send it back (handlers/review_file.py)
+    /duyet xlsx                the queue as a workbook to fill   /duyet nhapfile   send it back (handlers/review/workbook.py)
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from datetime import datetime
 
 from sqlmodel import col, select
 
-from handlers.context import Context
-from handlers.forms import FormEngine
-from handlers.messages import Action, Reply
-from handlers import review_file
+from handlers.machinery.context import Context
+from handlers.machinery.forms import FormEngine
+from handlers.machinery.messages import Action, Reply
+from handlers.review import workbook as review_file
 from handlers.plans import plan_named
-from handlers.review import (Pending, Refused, Scope, accept, act, give_back, in_lock_order, parse_ref, queue,
+from handlers.review.decisions import (Pending, Refused, Scope, accept, act, give_back, in_lock_order, parse_ref, queue,
                              reviewable, show, show_next)
 from jobs.text import fold
 from jobs.year import local_day

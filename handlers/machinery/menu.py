@@ -17,9 +17,9 @@ from dataclasses import dataclass, replace
 from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
-from handlers.context import Context
-from handlers.forms.steps import Invalid, Option, pick
-from handlers.messages import Action, Button, Reply
+from handlers.machinery.context import Context
+from handlers.machinery.forms.steps import Invalid, Option, pick
+from handlers.machinery.messages import Action, Button, Reply
 from jobs.text import fold
 from models import MenuState, OfferedChoice
 from models.db import utcnow

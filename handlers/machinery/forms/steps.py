@@ -22,8 +22,8 @@ from locales import N_
 from models import EvidenceFile
 
 if TYPE_CHECKING:
-    from handlers.context import Context
-    from handlers.messages import Reply
+    from handlers.machinery.context import Context
+    from handlers.machinery.messages import Reply
 
 Answers = dict[str, Any]
 

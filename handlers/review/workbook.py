@@ -20,13 +20,13 @@ from typing import Any
 from openpyxl import load_workbook
 from sqlmodel import Session, col, select
 
-from handlers.access import Permission, can, refusal
-from handlers.context import Context
+from handlers.machinery.access import Permission, can, refusal
+from handlers.machinery.context import Context
 from handlers.evidence import XLSX, discard
-from handlers.forms import Files, Form
-from handlers.forms.steps import Answers, Confirm, Invalid, named_save
-from handlers.messages import Attachment, Reply
-from handlers.review import (Refused, accept, give_back, in_lock_order, load, newer_than, parse_ref, queue,
+from handlers.machinery.forms import Files, Form
+from handlers.machinery.forms.steps import Answers, Confirm, Invalid, named_save
+from handlers.machinery.messages import Attachment, Reply
+from handlers.review.decisions import (Refused, accept, give_back, in_lock_order, load, newer_than, parse_ref, queue,
                              reviewable)
 from jobs.text import fold
 from jobs.year import local_day

@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import bindparam
 from sqlmodel import select
 
-from handlers.context import Context
+from handlers.machinery.context import Context
 from handlers.evidence import MAX_BYTES, discard
-from handlers.forms.steps import Answers, Choice, Confirm, Files, Form, Invalid, Step, Together
-from handlers.messages import Button, Incoming, InputKind, Reply
+from handlers.machinery.forms.steps import Answers, Choice, Confirm, Files, Form, Invalid, Step, Together
+from handlers.machinery.messages import Button, Incoming, InputKind, Reply
 from jobs.text import fold
 from locales import N_
 from models import FormState

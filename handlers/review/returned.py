@@ -9,11 +9,11 @@ from sqlmodel import select
 
 from handlers.annual import SOME_NEWS
 from handlers.assignments import unit_tasks
-from handlers.context import Context
-from handlers.forms import FormEngine
-from handlers.messages import Action, Reply
+from handlers.machinery.context import Context
+from handlers.machinery.forms import FormEngine
+from handlers.machinery.messages import Action, Reply
 from handlers.progress import WORKING
-from handlers.review import files_of, load, newer_than, parse_ref, unit_of, what
+from handlers.review.decisions import files_of, load, newer_than, parse_ref, unit_of, what
 from jobs.year import returned_submissions
 from models import AnnualReport, Assignment, ProgressUpdate, Task
 from models.progress import ReviewState

@@ -1,11 +1,11 @@
 """The review of what units sent — progress updates and annual reports — by Sở KH&CN's managers: the queue
 (oldest first, grouped by unit), one submission shown with its answers, and the two decisions, accept (tiếp
 nhận) or return with a note (trả lại), each taken by one conditional write so that it is taken once. The desk
-that pages through the queue and decides several at once is handlers/review_desk.py; the workbook round trip
-handlers/review_file.py; `python -m bot review` runs the same functions.
+that pages through the queue and decides several at once is handlers/review/desk.py; the workbook round trip
+handlers/review/workbook.py; `python -m bot review` runs the same functions.
 
 A return reaches every member of the unit, with one button (a number on Zalo) that reopens the same form
-filled with what was sent (handlers/returned.py); the revised one comes back to the queue marked as such.
+filled with what was sent (handlers/review/returned.py); the revised one comes back to the queue marked as such.
 
 A submission is named by a short reference, everywhere: "u12" for progress update 12, "a5" for annual report 5.
 """
@@ -21,14 +21,15 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from handlers import audit, evidence
-from handlers.access import Permission, can, refusal
-from handlers.context import Context
-from handlers.forms import Choice, Form, Option, Text
-from handlers.forms.steps import Answers, Confirm, named_save
-from handlers.menu import offer
-from handlers.messages import Action, Reply
-from handlers.outbox import OutgoingMessage, enqueue
+from handlers import evidence
+from handlers.machinery import audit
+from handlers.machinery.access import Permission, can, refusal
+from handlers.machinery.context import Context
+from handlers.machinery.forms import Choice, Form, Option, Text
+from handlers.machinery.forms.steps import Answers, Confirm, named_save
+from handlers.machinery.menu import offer
+from handlers.machinery.messages import Action, Reply
+from handlers.machinery.outbox import OutgoingMessage, enqueue
 from jobs.calendar import CALENDAR
 from jobs.policy import DEFAULT_POLICY
 from jobs.reminders import officers

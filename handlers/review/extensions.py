@@ -12,15 +12,15 @@ from datetime import date, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from handlers import audit
-from handlers.access import Permission, can, refusal
+from handlers.machinery import audit
+from handlers.machinery.access import Permission, can, refusal
 from handlers.assignments import unit_tasks
-from handlers.context import Context
-from handlers.forms import Choice, Date, Form, FormEngine, Option, Text
-from handlers.forms.steps import Answers, Confirm, named_save
-from handlers.menu import offer
-from handlers.messages import Action, Reply
-from handlers.outbox import OutgoingMessage, enqueue
+from handlers.machinery.context import Context
+from handlers.machinery.forms import Choice, Date, Form, FormEngine, Option, Text
+from handlers.machinery.forms.steps import Answers, Confirm, named_save
+from handlers.machinery.menu import offer
+from handlers.machinery.messages import Action, Reply
+from handlers.machinery.outbox import OutgoingMessage, enqueue
 from jobs.reminders import officers
 from jobs.text import fold
 from jobs.year import AssignmentYear, local_day

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from handlers.context import Context
-from handlers.messages import Reply
+from handlers.machinery.context import Context
+from handlers.machinery.messages import Reply
 from locales import N_
 from models import Member
 from models.organisation import Role

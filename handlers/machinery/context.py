@@ -33,7 +33,7 @@ class Context:
     channel: str
     zone: tzinfo = VIETNAM
     # How a command came: "typed", or "button"/"number" with the start of the message that offered it, which a
-    # decision's audit record keeps (handlers/menu.py).
+    # decision's audit record keeps (handlers/machinery/menu.py).
     via: str = "typed"
     shown: str = ""
     _memo: dict[Hashable, Any] = field(default_factory=dict, repr=False)
