@@ -17,7 +17,8 @@ from sqlmodel import Session, col, select
 from jobs.calendar import WorkingCalendar
 from jobs.policy import ReminderPolicy
 from jobs.schedule import RuleKind
-from jobs.year import local_day, returned_submissions, year_of
+from jobs.review import returned_submissions
+from jobs.year import local_day, year_of
 from models import Absence, AnnualReport, ChannelAccount, Member
 from models.organisation import Role
 PUSH_CHANNELS = ("telegram", "zalo")  # the console cannot be reached when nobody sits at it

@@ -41,7 +41,7 @@ from jobs.calendar import LAST_DAY, VIETNAM
 from jobs.deadlines import EventRecord, recorded_events, task_deadlines
 from jobs.schedule import Deadline, Rule, RuleKind, annual_report_due
 from locales import N_, Lang
-from models import AnnualReport, Assignment, Extension, Member, Plan, ProgressUpdate, Task, Unit, UpdateInForce
+from models import Assignment, Extension, Member, Plan, ProgressUpdate, Task, Unit, UpdateInForce
 from models.db import upsert_insert_for
 from models.plan import AssignmentRole, ExtensionState
 from models.progress import FINISHED, ReviewState, Status
@@ -498,29 +498,3 @@ def _in_force_row(session: Session, assignment_id: int, period: str) -> UpdateIn
 def local_day(moment: datetime, zone: tzinfo = VIETNAM) -> date:
     """The province's date of a stored (naive UTC) moment."""
     return moment.replace(tzinfo=timezone.utc).astimezone(zone).date()
-
-
-def returned_submissions(session: Session, period: str, unit_ids: set[int] | None = None,
-                         plan_ids: set[int] | None = None) -> list[tuple[int, str, str, datetime]]:
-    """(unit id, task code or "annual", "u12" / "a5", when it was returned) of every returned submission the
-    unit has not sent again: an update still in force, or the unit's newest annual report."""
-    updates = session.exec(
-        select(Assignment.unit_id, Task.code, ProgressUpdate.id, ProgressUpdate.reviewed_at)
-        .join(UpdateInForce, col(UpdateInForce.progress_update_id) == ProgressUpdate.id)
-        .join(Assignment, col(Assignment.id) == ProgressUpdate.assignment_id)
-        .join(Task, col(Task.id) == Assignment.task_id)
-        .where(UpdateInForce.period == period, ProgressUpdate.review_state == ReviewState.RETURNED,
-               col(ProgressUpdate.annual_report_id).is_(None),
-               True if unit_ids is None else col(Assignment.unit_id).in_(unit_ids),
-               True if plan_ids is None else col(Task.plan_id).in_(plan_ids))).all()
-    found = [(unit_id, code, f"u{update_id}", at) for unit_id, code, update_id, at in updates if at is not None]
-    if plan_ids is not None:
-        return found
-    newest: dict[int, AnnualReport] = {}
-    for report in session.exec(select(AnnualReport).where(
-            AnnualReport.period == period, True if unit_ids is None else col(AnnualReport.unit_id).in_(unit_ids))
-            .order_by(col(AnnualReport.created_at), col(AnnualReport.id))).all():
-        newest[report.unit_id] = report
-    found += [(r.unit_id, "annual", f"a{r.id}", r.reviewed_at) for r in newest.values()
-              if r.review_state == ReviewState.RETURNED and r.reviewed_at is not None]
-    return found

@@ -53,4 +53,7 @@ class OfferedChoice(SQLModel, table=True):
     command: str
     label: str
     shown: str = ""
+    # The item the button decides ("u12", "a5", "e7": jobs/refs.py), if it decides one: pruning keeps the buttons
+    # of items still waiting for their decision, whatever the command's words.
+    item: str | None = Field(default=None, max_length=24)
     created_at: NaiveDatetime = Field(default_factory=utcnow, index=True)

@@ -17,6 +17,7 @@ from typing import Any
 
 import rustpy_xlsxwriter
 
+from jobs.refs import Ref
 from jobs.year import NOT_REPORTED, STANDING_LABELS, Standing, decoded
 from locales import Lang
 from models.progress import REVIEW_LABELS, STATUS_LABELS
@@ -171,7 +172,7 @@ def _extensions(book: Book, summary: YearSummary, speak: Lang) -> None:
 def _annual_reports(book: Book, summary: YearSummary, speak: Lang) -> None:
     """The newest annual report of each unit that sent one: when, its receipt, what it says beside the tasks."""
     reviews = {state: speak._(label) for state, label in REVIEW_LABELS.items()}
-    rows = [[unit.code, unit.name, report.created_at.strftime("%d/%m/%Y %H:%M"), f"a{report.id}",
+    rows = [[unit.code, unit.name, report.created_at.strftime("%d/%m/%Y %H:%M"), str(Ref.of(report)),
              reviews.get(report.review_state, report.review_state), report.tasks_updated, report.tasks_kept,
              report.difficulties, report.proposals]
             for report, unit in sorted(summary.annual_reports, key=lambda pair: pair[0].created_at)]

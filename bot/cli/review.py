@@ -10,7 +10,6 @@ rule for one (decided once). return takes one reference or a unit and a task, an
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,25 +19,14 @@ from sqlmodel import Session, col, select
 
 from bot.settings import Settings
 from handlers.machinery.forms.steps import Invalid
-from handlers.review.decisions import (
-    Refused,
-    accept,
-    describe,
-    give_back,
-    in_lock_order,
-    parse_ref,
-    queue,
-    what,
-)
+from handlers.review.decisions import Refused, accept, describe, give_back, parse_ref, queue, what
 from handlers.review.workbook import apply, read, rows_for
+from jobs.refs import Ref, in_lock_order, span
 from jobs.year import in_force
 from locales import N_, Lang
 from models import AnnualReport, Assignment, Plan, Task, Unit, session_scope
 from models.db import owner_only, utcnow
 from reports.review_book import review_workbook
-
-RANGE = re.compile(r"^([ua])(\d{1,12})-[ua]?(\d{1,12})$")
-
 
 def add_commands(sub: Any, speak: Lang) -> None:
     review = sub.add_parser("review", help=speak._("accept or return what units sent (list, accept, return)"))
@@ -151,12 +139,13 @@ def _refs(session: Session, args: argparse.Namespace, year: int, speak: Lang) ->
         waiting = {item.ref for item in queue(session)}
         refs = [ref for ref in found if ref is not None]
         for text in ranges:
-            span = RANGE.match(text.lower())
-            if span is None:
+            spanned = span(text)
+            if spanned is None:
                 print(speak._("{ref} is not a reference (u12, a5) nor a range (u12-u20).", ref=text), file=sys.stderr)
                 return None
-            refs += [ref for ref in sorted(waiting, key=lambda r: int(r[1:])) if ref[0] == span.group(1)
-                     and int(span.group(2)) <= int(ref[1:]) <= int(span.group(3))]
+            kind, low, high = spanned
+            refs += [str(ref) for ref in sorted(filter(None, map(Ref.from_key, waiting)))
+                     if ref.kind == kind and low <= ref.number <= high]
         if args.action == "return" and len(refs) != 1:
             print(speak._("Return one submission at a time: each needs its own note."), file=sys.stderr)
             return None
@@ -185,13 +174,13 @@ def _submission(session: Session, unit: Unit, task_code: str, year: int) -> str 
         report = session.exec(select(AnnualReport).where(AnnualReport.unit_id == unit.id,
                                                          AnnualReport.period == str(year))
                               .order_by(col(AnnualReport.id).desc())).first()
-        return f"a{report.id}" if report else None
+        return str(Ref.of(report)) if report else None
     assignment = session.exec(select(Assignment).join(Task, col(Task.id) == Assignment.task_id).where(
         Assignment.unit_id == unit.id, col(Task.code).ilike(task_code))).first()
     update = in_force(session, assignment.id or 0, str(year)) if assignment else None
     if update is not None and update.annual_report_id is not None:
-        return f"a{update.annual_report_id}"  # sent with the annual report: reviewed with it
-    return f"u{update.id}" if update else None
+        return str(Ref.annual(update.annual_report_id))  # sent with the annual report: reviewed with it
+    return str(Ref.of(update)) if update else None
 
 
 def _unit(session: Session, code: str, speak: Lang) -> Unit | None:

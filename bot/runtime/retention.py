@@ -14,8 +14,6 @@ prune`.
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,13 +21,11 @@ from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from handlers.review.decisions import newer_than
-from models import AnnualReport, EvidenceFile, Extension, FormState, InboundUpdate, OfferedChoice, Outbox, ProgressUpdate
+from handlers.review.decisions import undecided
+from models import EvidenceFile, FormState, InboundUpdate, OfferedChoice, Outbox
 from models.db import utcnow
 from models.inbound import InboundStatus
 from models.outbox import OutboxStatus
-from models.plan import ExtensionState
-from models.progress import ReviewState
 
 log = logging.getLogger("tdc.retention")
 ORPHAN_AGE = timedelta(days=1)
@@ -62,47 +58,11 @@ def prune(engine: Engine, keep_days: int) -> Pruned:
 
 def _old_buttons(session: Session, before: object) -> int:
     """Deletes the buttons offered before `before`, but those of an item still to be decided."""
-    old = session.exec(select(OfferedChoice.id, OfferedChoice.command).where(
-        col(OfferedChoice.created_at) < before)).all()
-    gone = [choice_id for choice_id, command in old if not _decides_a_live_item(session, command)]
+    old = session.exec(select(OfferedChoice.id, OfferedChoice.item).where(col(OfferedChoice.created_at) < before)).all()
+    gone = [choice_id for choice_id, item in old if not (item and undecided(session, item))]
     for start in range(0, len(gone), 500):
         session.exec(delete(OfferedChoice).where(col(OfferedChoice.id).in_(gone[start:start + 500])))  # type: ignore[call-overload]
     return len(gone)
-
-
-def _extension_waiting(session: Session, number: str) -> bool:
-    request = session.get(Extension, int(number))
-    return request is not None and request.state == ExtensionState.ASKED
-
-
-def _row(session: Session, ref: str) -> ProgressUpdate | AnnualReport | None:
-    return session.get(ProgressUpdate if ref[0] == "u" else AnnualReport, int(ref[1:]))
-
-
-def _awaiting_review(session: Session, ref: str) -> bool:
-    row = _row(session, ref)
-    return row is not None and row.review_state == ReviewState.PENDING and newer_than(session, row) is None
-
-
-def _return_open(session: Session, ref: str) -> bool:
-    row = _row(session, ref)
-    return row is not None and row.review_state == ReviewState.RETURNED and newer_than(session, row) is None
-
-
-# The commands a button can carry that decide something, and whether what they name still waits for it.
-LIVE_WHILE: tuple[tuple[re.Pattern[str], Callable[[Session, str], bool]], ...] = (
-    (re.compile(r"^/giahan (?:dongy|tuchoi) (\d{1,12})$"), _extension_waiting),
-    (re.compile(r"^/duyet (?:\S+ )?(?:nhan|tralai|sau) ([ua]\d{1,12})$"), _awaiting_review),
-    (re.compile(r"^/duyet (?:\S+ )?([ua]\d{1,12})$"), _awaiting_review),
-    (re.compile(r"^/sualai ([ua]\d{1,12})$"), _return_open),
-)
-
-
-def _decides_a_live_item(session: Session, command: str) -> bool:
-    for pattern, live in LIVE_WHILE:
-        if match := pattern.match(command):
-            return live(session, match.group(1))
-    return False
 
 
 def _orphans(session: Session) -> int:

@@ -114,7 +114,8 @@ def _register(session: Session, member_id: int, actions: tuple[Action, ...], tex
         now = utcnow()
         session.execute(insert(OfferedChoice), [
             {"token": token, "member_id": member_id, "command": action.command, "label": action.label,
-             "shown": text[:SHOWN_LENGTH], "created_at": now} for token, action in zip(tokens, actions)])
+             "shown": text[:SHOWN_LENGTH], "item": action.item or None, "created_at": now}
+            for token, action in zip(tokens, actions)])
     return tokens
 
 

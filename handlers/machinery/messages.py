@@ -86,10 +86,12 @@ class Attachment:
 
 @dataclass(frozen=True)
 class Action:
-    """A button that runs a command as if typed: "/baocao chua". Its command never leaves the server."""
+    """A button that runs a command as if typed: "/baocao chua". Its command never leaves the server. `item`
+    names what the button decides ("u12", jobs/refs.py), so that it keeps working until that is decided."""
 
     label: str
     command: str
+    item: str = ""
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,9 @@ A submission is named by a short reference, everywhere: "u12" for progress updat
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
@@ -33,14 +31,15 @@ from handlers.machinery.outbox import OutgoingMessage, enqueue
 from jobs.calendar import CALENDAR
 from jobs.policy import DEFAULT_POLICY
 from jobs.reminders import officers
-from jobs.text import fold
+from jobs.refs import EXTENSION, Ref
+from jobs.review import Row, awaiting, awaits_review, newer_than, return_open
 from jobs.year import UnitRef, accept_update, local_day, rows_of, units_by_id
 from locales import N_, Lang, lang
-from models import AnnualReport, Assignment, EvidenceFile, Member, ProgressUpdate, Task, Unit
+from models import AnnualReport, Assignment, EvidenceFile, Extension, Member, ProgressUpdate, Task, Unit
+from models.plan import ExtensionState
 from models.progress import REVIEW_LABELS, STATUS_LABELS, ReviewState
 
 NOTE_LENGTH = 1000
-_REF = re.compile(r"^([ua])(\d{1,12})$")
 
 
 class Refused(Exception):
@@ -60,30 +59,29 @@ class Pending:
     resubmission: bool
 
 
-Row = ProgressUpdate | AnnualReport
-
 
 def parse_ref(text: str) -> str | None:
-    match = _REF.match(fold(text).replace(" ", ""))
-    return f"{match.group(1)}{int(match.group(2))}" if match else None
+    """A reference a person typed, as the bot writes it ("U 012" → "u12"); None when it is none."""
+    ref = Ref.parse(text)
+    return str(ref) if ref else None
 
 
 def load(session: Session, ref: str) -> Row | None:
-    kind, number = ref[0], int(ref[1:])
-    return session.get(ProgressUpdate if kind == "u" else AnnualReport, number)
+    parsed = Ref.parse(ref)
+    return session.get(parsed.table, parsed.number) if parsed else None
 
 
 def queue(session: Session, year: int | None = None, unit_id: int | None = None,
           plan_id: int | None = None) -> list[Pending]:
     """What awaits review, oldest first, grouped by unit (the unit that has waited longest first)."""
-    updates_waiting, reports_waiting = _awaiting(year, unit_id, plan_id)
+    updates_waiting, reports_waiting = awaiting(year, unit_id, plan_id)
     updates = rows_of(session, updates_waiting)
     reports = rows_of(session, reports_waiting)
     units = units_by_id(session)  # every unit: one light read, never a list of thousands of ids
-    found = [Pending(f"u{ref}", units[unit], code, sent_at, resubmits is not None)
-             for ref, sent_at, resubmits, unit, code in updates]
-    found += [Pending(f"a{ref}", units[unit], "annual", sent_at, resubmits is not None)
-              for ref, sent_at, resubmits, unit in reports]
+    found = [Pending(str(Ref.update(number)), units[unit], code, sent_at, resubmits is not None)
+             for number, sent_at, resubmits, unit, code in updates]
+    found += [Pending(str(Ref.annual(number)), units[unit], "annual", sent_at, resubmits is not None)
+              for number, sent_at, resubmits, unit in reports]
     first: dict[int, datetime] = {}
     for item in found:
         first[item.unit.id] = min(item.sent_at, first.get(item.unit.id, item.sent_at))
@@ -93,50 +91,20 @@ def queue(session: Session, year: int | None = None, unit_id: int | None = None,
 def awaiting_count(session: Session, year: int | None = None, plan_id: int | None = None) -> int:
     """How many submissions `queue` would list, counted by the database."""
     return sum(session.exec(select(func.count()).select_from(query.subquery())).one()
-               for query in _awaiting(year, None, plan_id))
+               for query in awaiting(year, None, plan_id))
 
 
-def _awaiting(year: int | None, unit_id: int | None, plan_id: int | None) -> tuple[Any, Any]:
-    """The updates and the annual reports awaiting review, as queries. Updates sent with an annual report are
-    reviewed with it, not one by one. Within one plan: its tasks' updates, and the annual reports (which cover
-    every plan). What a later submission superseded waits no more: only the newest of each task, or of each
-    annual report, which the database picks (a national year has 450,000 updates)."""
-    newest_update = (select(func.max(ProgressUpdate.id).label("id"))
-                     .group_by(ProgressUpdate.assignment_id, ProgressUpdate.period).subquery())
-    updates = (select(ProgressUpdate.id, ProgressUpdate.created_at, ProgressUpdate.resubmits_id, Assignment.unit_id,
-                      Task.code)
-               .join(newest_update, newest_update.c.id == ProgressUpdate.id)
-               .join(Assignment, col(Assignment.id) == ProgressUpdate.assignment_id)
-               .join(Task, col(Task.id) == Assignment.task_id)
-               .where(ProgressUpdate.review_state == ReviewState.PENDING,
-                      col(ProgressUpdate.annual_report_id).is_(None),
-                      True if year is None else ProgressUpdate.period == str(year),
-                      True if unit_id is None else Assignment.unit_id == unit_id,
-                      True if plan_id is None else Task.plan_id == plan_id))
-    newest_report = (select(func.max(AnnualReport.id).label("id"))
-                     .group_by(AnnualReport.unit_id, AnnualReport.period).subquery())
-    reports = (select(AnnualReport.id, AnnualReport.created_at, AnnualReport.resubmits_id, AnnualReport.unit_id)
-               .join(newest_report, newest_report.c.id == AnnualReport.id)
-               .where(AnnualReport.review_state == ReviewState.PENDING,
-                      True if year is None else AnnualReport.period == str(year),
-                      True if unit_id is None else AnnualReport.unit_id == unit_id))
-    return updates, reports
-
-
-def newer_than(session: Session, row: Row) -> str | None:
-    """The reference of a later submission that supersedes this one, if the unit has sent one since (an
-    answer sent with an annual report is named by that report, which is what is reviewed)."""
-    if isinstance(row, ProgressUpdate):
-        newer = session.exec(select(ProgressUpdate).where(
-            ProgressUpdate.assignment_id == row.assignment_id, ProgressUpdate.period == row.period,
-            col(ProgressUpdate.id) > (row.id or 0)).order_by(col(ProgressUpdate.id).desc())).first()
-        if newer is None:
-            return None
-        return f"a{newer.annual_report_id}" if newer.annual_report_id else f"u{newer.id}"
-    newest = session.exec(select(func.max(AnnualReport.id)).where(
-        AnnualReport.unit_id == row.unit_id, AnnualReport.period == row.period,
-        col(AnnualReport.id) > (row.id or 0))).one()
-    return f"a{newest}" if newest else None
+def undecided(session: Session, item: str) -> bool:
+    """Whether the item a button decides still waits for someone: a submission awaiting review or a return
+    still open, an extension request not yet answered. Such buttons outlive pruning."""
+    ref = Ref.from_key(item)
+    if ref is None:
+        return False
+    if ref.kind == EXTENSION:
+        request = session.get(Extension, ref.number)
+        return request is not None and request.state == ExtensionState.ASKED
+    row = session.get(ref.table, ref.number)
+    return row is not None and (awaits_review(session, row) or return_open(session, row))
 
 
 def reviewable(session: Session, ref: str) -> Row:
@@ -178,7 +146,7 @@ def accept(session: Session, ref: str, reviewer: Member | None, at: datetime, ho
     for part in _parts(session, row):
         if isinstance(part, ProgressUpdate):
             accept_update(session, part)
-    audit.record(session, audit.member(reviewer) if reviewer else audit.CLI, "review.accepted", _subject(ref),
+    audit.record(session, audit.member(reviewer) if reviewer else audit.CLI, "review.accepted", Ref.of(row).subject,
                  **(how or {}))
     _tell_accepted(session, ref, row)
     return row
@@ -196,16 +164,10 @@ def give_back(session: Session, ref: str, note: str, reviewer: Member | None, at
     for part in _parts(session, row)[1:]:
         _mark(part, ReviewState.RETURNED, reviewer, note, at)
     session.flush()
-    audit.record(session, audit.member(reviewer) if reviewer else audit.CLI, "review.returned", _subject(ref),
+    audit.record(session, audit.member(reviewer) if reviewer else audit.CLI, "review.returned", Ref.of(row).subject,
                  note_length=len(note), **(how or {}))
     _tell_unit(session, ref, row, note, local_day(at))
     return row
-
-
-def in_lock_order(refs: Iterable[str]) -> list[str]:
-    """References once each, in the order every bulk decision takes their rows: two managers deciding
-    overlapping sets at once then wait on each other, never deadlock."""
-    return sorted(set(refs), key=lambda ref: (ref[0], int(ref[1:])))
 
 
 def _take(session: Session, ref: str, state: ReviewState, reviewer: Member | None, note: str, at: datetime) -> Row:
@@ -229,10 +191,6 @@ def _take(session: Session, ref: str, state: ReviewState, reviewer: Member | Non
 def _mark(row: Row, state: ReviewState, reviewer: Member | None, note: str, at: datetime) -> None:
     row.review_state, row.review_note = state, note
     row.reviewed_by_member_id, row.reviewed_at = (reviewer.id if reviewer else None), at
-
-
-def _subject(ref: str) -> str:
-    return f"progress_update:{ref[1:]}" if ref[0] == "u" else f"annual_report:{ref[1:]}"
 
 
 def unit_of(session: Session, row: Row) -> Unit:
@@ -262,7 +220,7 @@ def _tell_unit(session: Session, ref: str, row: Row, note: str, today: date) -> 
         speak = lang(member.language)
         text = speak._("Sở KH&CN returned {what} of {unit}, asking: \"{note}\"\nPlease revise it and send it again by "
                        "{date}.", what=what(speak, session, ref, row), unit=unit.name, note=note, date=speak.date(due))
-        buttons = offer(session, member.member_id, (Action(speak._("Revise and send again"), f"/sualai {ref}"),), text)
+        buttons = offer(session, member.member_id, (Action(speak._("Revise and send again"), f"/sualai {ref}", ref),), text)
         messages.append(OutgoingMessage(f"returned:{member.member_id}:{ref}", "returned", member.member_id,
                                         member.channel, member.chat_id, text, unit.id or 0, buttons))
     enqueue(session, messages)
@@ -287,7 +245,7 @@ def describe(speak: Lang, session: Session, ref: str, row: Row) -> str:
                    who=author.display_name if author else "?", channel=row.channel)
     lines = [head]
     if row.resubmits_id is not None:
-        lines.append(speak._("A revision of {ref}, which was returned.", ref=f"{ref[0]}{row.resubmits_id}"))
+        lines.append(speak._("A revision of {ref}, which was returned.", ref=str(Ref(Ref.of(row).kind, row.resubmits_id))))
     if isinstance(row, AnnualReport):
         for part in _parts(session, row)[1:]:
             lines.append(_answer(speak, session, part, with_task=True))
@@ -372,9 +330,9 @@ def show(ctx: Context, ref: str, scope: Scope = Scope(), waiting: int | None = N
     see = (Action(ctx.lang._("See the files"), f"/baocao tep {ref}"),) if files_of(ctx.session, ref) else ()
     if row.review_state != ReviewState.PENDING:
         return [Reply(text, actions=see)]
-    return [Reply(text, actions=(Action(ctx.lang._("Accept"), f"/duyet {scope.prefix}nhan {ref}"),
-                                 Action(ctx.lang._("Return"), f"/duyet {scope.prefix}tralai {ref}"),
-                                 Action(ctx.lang._("Later"), f"/duyet {scope.prefix}sau {ref}"), *see))]
+    return [Reply(text, actions=(Action(ctx.lang._("Accept"), f"/duyet {scope.prefix}nhan {ref}", ref),
+                                 Action(ctx.lang._("Return"), f"/duyet {scope.prefix}tralai {ref}", ref),
+                                 Action(ctx.lang._("Later"), f"/duyet {scope.prefix}sau {ref}", ref), *see))]
 
 
 def decision(ctx: Context, ref: str) -> list[Reply]:
@@ -383,8 +341,8 @@ def decision(ctx: Context, ref: str) -> list[Reply]:
     if row is None or row.review_state != ReviewState.PENDING or not can(ctx.member, Permission.REVIEW):
         return []
     return [Reply(ctx.lang._("Accept or return {what}?", what=what(ctx.lang, ctx.session, ref, row)),
-                  actions=(Action(ctx.lang._("Accept"), f"/duyet nhan {ref}"),
-                           Action(ctx.lang._("Return"), f"/duyet tralai {ref}")))]
+                  actions=(Action(ctx.lang._("Accept"), f"/duyet nhan {ref}", ref),
+                           Action(ctx.lang._("Return"), f"/duyet tralai {ref}", ref)))]
 
 
 def _pending_options(ctx: Context, answers: Answers) -> list[Option]:

@@ -13,7 +13,6 @@ named as the bot writes it everywhere: u12 (an update), a5 (an annual report).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,8 +23,9 @@ from handlers.machinery.forms import FormEngine
 from handlers.machinery.messages import Action, Reply
 from handlers.review import workbook as review_file
 from handlers.plans import plan_named
-from handlers.review.decisions import (Pending, Refused, Scope, accept, act, give_back, in_lock_order, parse_ref, queue,
-                             reviewable, show, show_next)
+from handlers.review.decisions import (Pending, Refused, Scope, accept, act, give_back, parse_ref, queue, reviewable,
+                                       show, show_next)
+from jobs.refs import Ref, in_lock_order, span
 from jobs.text import fold
 from jobs.year import local_day
 from locales import N_
@@ -35,8 +35,6 @@ from models.progress import STATUS_LABELS
 PAGE = 15
 LABEL = 60
 MOST_AT_ONCE = 200  # items one confirmation may name; a larger filter is narrowed first
-_RANGE = re.compile(r"^([ua])(\d{1,12})-(?:[ua])?(\d{1,12})$")
-_REF = re.compile(r"^[ua]\d{1,12}$")
 KINDS = {"so": ("department", "agency"), "soban": ("department", "agency"), "sobannganh": ("department", "agency"),
          "xa": ("commune",), "phuong": ("ward",), "dackhu": ("special_zone",),
          "xaphuong": ("commune", "ward", "special_zone")}
@@ -162,7 +160,7 @@ def page(ctx: Context, prefix: str, plan_id: int | None, wanted: Filter, number:
                         page=number, pages=pages),
              ctx.lang._("Open one by its number or reference (u12). Accept several: /duyet nhan u12 u13 (or "
                         "u12-u20). Return one: /duyet tralai u12 followed by the note.")]
-    actions = [Action(_line(ctx, item, statuses(ctx, shown)), f"/duyet {prefix}{item.ref}") for item in shown]
+    actions = [Action(_line(ctx, item, statuses(ctx, shown)), f"/duyet {prefix}{item.ref}", item.ref) for item in shown]
     refs = " ".join(item.ref for item in shown)
     actions.append(Action(ctx.lang._("Accept this page ({n})", n=len(shown)), f"/duyet {prefix}nhan {refs}"))
     if number < pages:
@@ -173,12 +171,12 @@ def page(ctx: Context, prefix: str, plan_id: int | None, wanted: Filter, number:
 def statuses(ctx: Context, items: list[Pending]) -> dict[str, str]:
     """The status each update on the page reports ("Đang thực hiện 60%"), read once per page."""
     def read() -> dict[str, str]:
-        ids = [int(item.ref[1:]) for item in items if item.ref[0] == "u"]
+        ids = [ref.number for ref in map(Ref.from_key, (item.ref for item in items)) if ref and ref.is_update]
         found = {}
         for update_id, status, percent in ctx.session.exec(select(
                 ProgressUpdate.id, ProgressUpdate.status, ProgressUpdate.percent).where(col(ProgressUpdate.id).in_(ids))):
             said = ctx.lang._(STATUS_LABELS.get(status, status))
-            found[f"u{update_id}"] = f"{said} {ctx.lang.number(percent)}%" if percent is not None else said
+            found[str(Ref.update(update_id))] = f"{said} {ctx.lang.number(percent)}%" if percent is not None else said
         return found
     return ctx.remember(("desk_statuses", tuple(i.ref for i in items)), read)
 
@@ -196,21 +194,22 @@ def named(ctx: Context, plan_id: int | None, words: list[str]) -> tuple[list[Pen
     """The items some references and ranges name ("u37 u38", "u37-u45"), and the references that name nothing
     waiting; None when the words are not references at all (a filter, then)."""
     tokens = [fold(word) for word in words]
-    if not tokens or not all(_REF.match(t) or _RANGE.match(t) for t in tokens):
+    if not tokens or not all(Ref.parse(t) or span(t) for t in tokens):
         return None
     items = {item.ref: item for item in queue(ctx.session, plan_id=plan_id)}
     chosen: dict[str, Pending] = {}
     unknown: list[str] = []
     for token in tokens:
-        span = _RANGE.match(token)
-        if span:
-            kind, low, high = span.group(1), int(span.group(2)), int(span.group(3))
-            inside = [ref for ref in items if ref[0] == kind and low <= int(ref[1:]) <= high]
+        ref, spanned = Ref.parse(token), span(token)
+        if spanned:
+            kind, low, high = spanned
+            inside = [key for key, item in items.items()
+                      if (r := Ref.from_key(key)) and r.kind == kind and low <= r.number <= high]
             chosen.update((ref, items[ref]) for ref in inside)
             if not inside:
                 unknown.append(token)
-        elif token in items:
-            chosen[token] = items[token]
+        elif str(ref) in items:
+            chosen[str(ref)] = items[str(ref)]
         else:
             unknown.append(token)
     return list(chosen.values()), unknown
@@ -251,7 +250,7 @@ def accept_many(ctx: Context, refs: list[str]) -> list[Reply]:
     """The confirmed acceptances, each by the rule for one (decided once); one line of result, and why each
     that was not accepted was not."""
     done, refused = 0, []
-    for ref in in_lock_order(fold(r) for r in refs if _REF.match(fold(r))):
+    for ref in in_lock_order(str(r) for r in map(Ref.parse, refs) if r):
         try:
             accept(ctx.session, ref, ctx.member, ctx.recorded_at, {**ctx.decided_through(), "bulk": "1"})
             done += 1

@@ -21,6 +21,7 @@ from handlers.machinery.forms.steps import Answers, Confirm, named_save
 from handlers.machinery.menu import offer
 from handlers.machinery.messages import Action, Reply
 from handlers.machinery.outbox import OutgoingMessage, enqueue
+from jobs.refs import Ref
 from jobs.reminders import officers
 from jobs.text import fold
 from jobs.year import AssignmentYear, local_day
@@ -99,9 +100,7 @@ def _ask(ctx: Context, answers: Answers) -> list[Reply]:
     for manager in (m for people in officers(ctx.session, role=Role.MANAGER).values() for m in people):
         speak = lang(manager.language)
         text = _request_text(speak, request, task, ctx.unit)
-        buttons = offer(ctx.session, manager.member_id, (
-            Action(speak._("Approve"), f"/giahan dongy {request.id}"),
-            Action(speak._("Refuse"), f"/giahan tuchoi {request.id}")), text)
+        buttons = offer(ctx.session, manager.member_id, _decide(speak, request), text)
         messages.append(OutgoingMessage(f"extension:{manager.member_id}:{request.id}", "extension", manager.member_id,
                                         manager.channel, manager.chat_id, text, ctx.unit.id or 0, buttons))
     enqueue(ctx.session, messages)
@@ -184,9 +183,14 @@ def waiting_list(ctx: Context) -> list[Reply]:
     replies = []
     for request in requests[:10]:
         text = _request_text(ctx.lang, request, _task(ctx.session, request.assignment_id), _unit(ctx.session, request))
-        replies.append(Reply(text, actions=(Action(ctx.lang._("Approve"), f"/giahan dongy {request.id}"),
-                                      Action(ctx.lang._("Refuse"), f"/giahan tuchoi {request.id}"))))
+        replies.append(Reply(text, actions=_decide(ctx.lang, request)))
     return replies
+
+
+def _decide(speak: Lang, request: Extension) -> tuple[Action, ...]:
+    item = str(Ref.extension(request.id or 0))
+    return (Action(speak._("Approve"), f"/giahan dongy {request.id}", item),
+            Action(speak._("Refuse"), f"/giahan tuchoi {request.id}", item))
 
 
 def _refuse(ctx: Context, answers: Answers) -> list[Reply]:

@@ -13,10 +13,10 @@ from handlers.machinery.context import Context
 from handlers.machinery.forms import FormEngine
 from handlers.machinery.messages import Action, Reply
 from handlers.progress import WORKING
-from handlers.review.decisions import files_of, load, newer_than, parse_ref, unit_of, what
-from jobs.year import returned_submissions
+from handlers.review.decisions import files_of, load, parse_ref, unit_of, what
+from jobs.refs import Ref
+from jobs.review import return_open, returned_submissions
 from models import AnnualReport, Assignment, ProgressUpdate, Task
-from models.progress import ReviewState
 
 
 def handle(ctx: Context, args: str, engine: FormEngine) -> list[Reply]:
@@ -29,16 +29,16 @@ def handle(ctx: Context, args: str, engine: FormEngine) -> list[Reply]:
         if len(waiting) > 1:
             return [Reply(ctx.lang._("Sở KH&CN returned {n} reports of {unit}. Which one do you revise?",
                                      n=len(waiting), unit=ctx.unit.name),
-                          actions=tuple(Action(_label(ctx, ref, code), f"/sualai {ref}")
+                          actions=tuple(Action(_label(ctx, ref, code), f"/sualai {ref}", ref)
                                         for _, code, ref, _ in sorted(waiting, key=lambda w: w[3])))]
         args = waiting[0][2]
-    ref = parse_ref(args.strip().removeprefix("#")) or (f"u{int(args)}" if args.strip().isdecimal()
-                                                         and len(args.strip()) < 12 else None)
+    typed = args.strip().removeprefix("#")
+    ref = parse_ref(typed) or (str(Ref.update(int(typed))) if typed.isdecimal() and len(typed) < 12 else None)
     row = load(ctx.session, ref) if ref else None
     if ref is None or row is None or unit_of(ctx.session, row).id != ctx.unit.id:
         return [Reply(ctx.lang._("There is no returned report {ref} of your unit. The message that returned it has "
                                  "the button to press.", ref=args[:20]))]
-    if row.review_state != ReviewState.RETURNED or newer_than(ctx.session, row) is not None:
+    if not return_open(ctx.session, row):
         said = what(ctx.lang, ctx.session, ref, row)
         return [Reply(ctx.lang._("{what} is no longer waiting to be revised.", what=said[:1].upper() + said[1:]))]
     note = Reply(ctx.lang._("Sở KH&CN's note: \"{note}\"\nYour answers are filled in: choose \"Change an answer\" "

@@ -26,8 +26,9 @@ from handlers.evidence import XLSX, discard
 from handlers.machinery.forms import Files, Form
 from handlers.machinery.forms.steps import Answers, Confirm, Invalid, named_save
 from handlers.machinery.messages import Attachment, Reply
-from handlers.review.decisions import (Refused, accept, give_back, in_lock_order, load, newer_than, parse_ref, queue,
-                             reviewable)
+from handlers.review.decisions import Refused, accept, give_back, load, parse_ref, queue, reviewable
+from jobs.review import newer_than
+from jobs.refs import Ref, in_lock_order
 from jobs.text import fold
 from jobs.year import local_day
 from locales import N_, Lang
@@ -47,12 +48,13 @@ def rows_for(session: Session, speak: Lang, zone: Any) -> list[ReviewRow]:
     """Every submission awaiting review, as the workbook lists it (figures by their labels): the queue, then its
     updates with their tasks and its annual reports, each read in one go, never a query per row."""
     waiting = queue(session)
-    update_ids = [int(item.ref[1:]) for item in waiting if item.ref[0] == "u"]
-    report_ids = [int(item.ref[1:]) for item in waiting if item.ref[0] == "a"]
-    updates = {f"u{row.id}": (row, task) for row, task in session.exec(
+    refs = [ref for ref in map(Ref.from_key, (item.ref for item in waiting)) if ref]
+    update_ids = [ref.number for ref in refs if ref.is_update]
+    report_ids = [ref.number for ref in refs if ref.is_annual]
+    updates = {str(Ref.of(row)): (row, task) for row, task in session.exec(
         select(ProgressUpdate, Task).join(Assignment, col(Assignment.id) == ProgressUpdate.assignment_id)
         .join(Task, col(Task.id) == Assignment.task_id).where(col(ProgressUpdate.id).in_(update_ids)))}
-    reports = {f"a{row.id}": row for row in session.exec(
+    reports = {str(Ref.of(row)): row for row in session.exec(
         select(AnnualReport).where(col(AnnualReport.id).in_(report_ids)))}
     found = []
     for item in waiting:
