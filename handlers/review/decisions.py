@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from handlers import evidence
 from handlers.machinery import audit
@@ -170,19 +171,25 @@ def give_back(session: Session, ref: str, note: str, reviewer: Member | None, at
     return row
 
 
+def decide_once(session: Session, row: SQLModel, column: str, waiting: str, **decided: Any) -> bool:
+    """The one way an item is decided (a submission reviewed, an extension answered): a conditional write that
+    changes the row only while its state `column` is still `waiting`. The row is re-read either way, so a caller that
+    lost the race can say who decided it, and when; True when this call decided it."""
+    table = type(row)
+    taken = session.execute(update(table).where(col(table.id) == row.id, col(getattr(table, column)) == waiting)
+                            .values(**decided).execution_options(synchronize_session=False)).rowcount
+    session.refresh(row)
+    return bool(taken == 1)
+
+
 def _take(session: Session, ref: str, state: ReviewState, reviewer: Member | None, note: str, at: datetime) -> Row:
     """The decision on a submission, taken by one conditional write: only a row still awaiting review changes.
     Two reviewers pressing at once (two chats of one batch, two processes) both pass `reviewable`; the
     database lets one write and the other finds the row decided (PostgreSQL re-reads it after the first
     commits; SQLite lets one writer at a time) and is told who decided what, and when."""
     row = reviewable(session, ref)
-    table = type(row)
-    taken = session.execute(
-        update(table).where(col(table.id) == row.id, col(table.review_state) == ReviewState.PENDING)
-        .values(review_state=state, review_note=note, reviewed_by_member_id=reviewer.id if reviewer else None,
-                reviewed_at=at).execution_options(synchronize_session=False)).rowcount
-    session.refresh(row)
-    if taken != 1:
+    if not decide_once(session, row, "review_state", ReviewState.PENDING, review_state=state, review_note=note,
+                       reviewed_by_member_id=reviewer.id if reviewer else None, reviewed_at=at):
         reviewable(session, ref)  # decided meanwhile: raises with who decided it
         raise Refused(N_("There is no submission {ref} to review."), ref=ref)
     return row

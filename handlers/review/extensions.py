@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from handlers.machinery import audit
@@ -21,6 +20,7 @@ from handlers.machinery.forms.steps import Answers, Confirm, named_save
 from handlers.machinery.menu import offer
 from handlers.machinery.messages import Action, Reply
 from handlers.machinery.outbox import OutgoingMessage, enqueue
+from handlers.review.decisions import decide_once
 from jobs.refs import Ref
 from jobs.reminders import officers
 from jobs.text import fold
@@ -135,12 +135,8 @@ def decide(ctx: Context, number: int, state: ExtensionState, note: str) -> str:
     request = ctx.session.get(Extension, number)
     if request is None:
         return ctx.lang._("There is no extension request no. {id}.", id=number)
-    taken = ctx.session.execute(
-        update(Extension).where(col(Extension.id) == number, col(Extension.state) == ExtensionState.ASKED)
-        .values(state=state, note=note.strip(), decided_by_member_id=ctx.member.id, decided_at=ctx.recorded_at)
-        .execution_options(synchronize_session=False)).rowcount
-    ctx.session.refresh(request)
-    if taken != 1:
+    if not decide_once(ctx.session, request, "state", ExtensionState.ASKED, state=state, note=note.strip(),
+                       decided_by_member_id=ctx.member.id, decided_at=ctx.recorded_at):
         decider = ctx.session.get(Member, request.decided_by_member_id or 0)
         msgid = (N_("Request no. {id} was already approved by {who} on {date}.")
                  if request.state == ExtensionState.APPROVED else
