@@ -58,8 +58,7 @@ def _order(year: Year, item: AssignmentYear) -> int:
 def as_it_opens(ctx: Context) -> Year:
     items = unit_tasks(ctx)
     waiting = [i for i in items if i.waits_for_event]
-    reported = [i for i in items if not i.waits_for_event and i.update is not None
-                and i.update.review_state != ReviewState.RETURNED]
+    reported = [i for i in items if not i.waits_for_event and i.reported]
     rest = [i for i in items if i not in waiting and i not in reported]
     return Year(reported, waiting, rest)
 

@@ -18,6 +18,7 @@ from handlers.machinery.context import Context
 from handlers.machinery.messages import Action, Attachment, Deferred, Reply
 from handlers.machinery.outbox import OutgoingMessage, enqueue
 from handlers import evidence, onboarding
+from handlers.evidence import DOCX, PNG, XLSX
 from handlers.review import decisions as review
 from handlers.plans import plan_named
 from jobs.reminders import officers
@@ -31,9 +32,6 @@ from models.progress import REVIEW_LABELS
 from reports.summary import Consolidation, Tally, YearOverview, YearSummary, overview_of, summarise
 from reports.xlsx import workbook
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-PNG = "image/png"
 BUTTON_TEXT = 40
 MAX_LISTED = 40
 

@@ -44,7 +44,7 @@ from locales import N_, Lang
 from models import Assignment, Extension, Member, Plan, ProgressUpdate, Task, Unit, UpdateInForce
 from models.db import upsert_insert_for
 from models.plan import AssignmentRole, ExtensionState
-from models.progress import FINISHED, ReviewState, Status
+from models.progress import FINISHED, STATUS_LABELS, ReviewState, Status
 
 
 class Standing(StrEnum):
@@ -67,6 +67,19 @@ STANDING_LABELS: dict[Standing, str] = {
     Standing.AWAITING_EVENT: N_("Waiting for an event"),
 }
 NOT_REPORTED = N_("not reported")
+
+
+def counts_as_reported(update: Submission | None) -> bool:
+    """What counts as reported, in every view (/baocao, /baocaonam, /nhiemvu, the reminders, the Word draft, the
+    workbook, the chart): an update in force that Sở KH&CN has not returned. A returned one is being revised:
+    it is shown with its note, never counted as a result (year_counts applies the same rule in SQL)."""
+    return update is not None and update.review_state != ReviewState.RETURNED
+
+
+def status_text(speak: Lang, status: str, percent: float | None) -> str:
+    """"Đang thực hiện (60%)": what the unit said, with how far along when it said so."""
+    said = speak._(STATUS_LABELS.get(status, status))
+    return f"{said} ({speak.number(percent)}%)" if percent is not None else said
 
 
 def standing_text(speak: Lang, standing: Standing, reported: bool) -> str:
@@ -165,7 +178,7 @@ class AssignmentYear(NamedTuple):
 
     @property
     def reported(self) -> bool:
-        return self.update is not None
+        return counts_as_reported(self.update)
 
     @property
     def finished(self) -> bool:
@@ -388,18 +401,20 @@ def year_counts(session: Session, year: int, today: date, zone: tzinfo = VIETNAM
                      literal(_day_after_in_utc(day, zone), DateTime()))
                     for (task_id, role, until), day in due.items() if day is not None], else_=null())
     late = func.coalesce(ProgressUpdate.created_at >= cutoff, False).label("late")
+    returned = func.coalesce(ProgressUpdate.review_state == ReviewState.RETURNED, False).label("returned")
     groups = rows_of(session, select(Assignment.task_id, Assignment.role, extension.c.until, ProgressUpdate.status,
-                                     late, func.count())
+                                     late, returned, func.count())
                      .outerjoin(UpdateInForce, and_(col(UpdateInForce.assignment_id) == Assignment.id,
                                                     UpdateInForce.period == period))
                      .outerjoin(ProgressUpdate, col(ProgressUpdate.id) == UpdateInForce.progress_update_id)
                      .outerjoin(extension, extension.c.assignment_id == Assignment.id)
                      .where(col(Assignment.task_id).in_(tasks))
-                     .group_by(Assignment.task_id, Assignment.role, extension.c.until, ProgressUpdate.status, late))
+                     .group_by(Assignment.task_id, Assignment.role, extension.c.until, ProgressUpdate.status, late,
+                               returned))
     return [StandingCount(tasks[task_id].task, standing_of(status, bool(is_late), due[(task_id, role, until)],
                                                            tasks[task_id].waits_for_event, today),
-                          status is not None, count)
-            for task_id, role, until, status, is_late, count in groups]
+                          status is not None and not is_returned, count)
+            for task_id, role, until, status, is_late, is_returned, count in groups]
 
 
 def approved_extensions(session: Session, period: str) -> dict[int, date]:

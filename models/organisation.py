@@ -21,6 +21,11 @@ class UnitKind(StrEnum):
     SPECIAL_ZONE = "special_zone"
 
 
+# The province's two levels, as the plan names them: "các sở, ban, ngành" and "UBND các xã, phường, đặc khu".
+PROVINCIAL: tuple[str, ...] = (UnitKind.DEPARTMENT, UnitKind.AGENCY)
+COMMUNE_LEVEL: tuple[str, ...] = (UnitKind.COMMUNE, UnitKind.WARD, UnitKind.SPECIAL_ZONE)
+
+
 class Role(StrEnum):
     OFFICER = "officer"
     MANAGER = "manager"

@@ -22,21 +22,12 @@ import yaml
 from plans.appendix import Appendix
 from plans.units import COMMUNE_PREFIXES, DATA_DIR, read_units
 from jobs.schedule import NotUnderstood, Rule, RuleKind, parse_schedule
-from jobs.text import fold
+from jobs.text import fold, fold_in_place
 from locales import Lang
 
 FILLER = {"", "va", "cac", "cung", "voi", "khac"}
 NARROWED = "narrowed"  # a group narrowed by "liên quan": nobody, and a note for the reviewer
 KEY = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-
-
-def fold_in_place(text: str) -> str:
-    """fold() that keeps every character where it was, so a match can be cut out of the original text."""
-    out = []
-    for char in unicodedata.normalize("NFC", text):
-        base = unicodedata.normalize("NFD", char.replace("đ", "d").replace("Đ", "D"))[0]
-        out.append(base.lower())
-    return "".join(out)
 
 
 @dataclass(frozen=True)

@@ -208,7 +208,7 @@ def _results_by_task(summary: YearSummary) -> dict[int, list[AssignmentYear]]:
     updates in force with a result, accepted ones first; a returned one is no result."""
     found: dict[int, list[AssignmentYear]] = {}
     for row in summary.rows:
-        if row.update is not None and row.update.result.strip() and row.update.review_state != ReviewState.RETURNED:
+        if row.reported and row.update is not None and row.update.result.strip():
             found.setdefault(row.task.id or 0, []).append(row)
     for rows in found.values():
         rows.sort(key=lambda row: (row.update is None or row.update.review_state != ReviewState.ACCEPTED,

@@ -19,13 +19,13 @@ from jobs.year import (SUBMISSION_FIELDS, AssignmentYear, Standing, StandingCoun
 from locales import N_
 from models import (AnnualReport, Assignment, EvidenceFile, Extension, Member, Plan, ProgressUpdate, Task, Unit,
                     UpdateInForce)
+from models.organisation import COMMUNE_LEVEL, PROVINCIAL
 from models.progress import ReviewState
 
 STREAMED_ROWS = 5_000
 # How the province's units are grouped when they are too many to list one by one (the chart, the draft).
-KIND_GROUPS = {"department": N_("Departments and agencies"), "agency": N_("Departments and agencies"),
-               "commune": N_("Communes, wards, special zone"), "ward": N_("Communes, wards, special zone"),
-               "special_zone": N_("Communes, wards, special zone")}
+KIND_GROUPS = {**{kind: N_("Departments and agencies") for kind in PROVINCIAL},
+               **{kind: N_("Communes, wards, special zone") for kind in COMMUNE_LEVEL}}
 
 
 @dataclass
@@ -150,7 +150,7 @@ class YearSummary(Consolidation):
     def figures(self) -> list[FigureTotal]:
         given: dict[tuple[int, str], tuple[float, int]] = {}
         for row in self.rows:
-            if row.update is not None and row.task.figures and row.update.review_state != ReviewState.RETURNED:
+            if row.reported and row.update is not None and row.task.figures:
                 _add_figures(given, row.task, row.update.figures)  # decoded only where the task counts something
         return figure_totals(self.tasks(), given)
 
@@ -183,7 +183,7 @@ def _unique(units: Any) -> list[UnitRef]:
     seen: dict[int, UnitRef] = {}
     for unit in units:
         seen.setdefault(unit.id or 0, unit)
-    return sorted(seen.values(), key=lambda u: (u.kind not in ("department", "agency"), u.name))
+    return sorted(seen.values(), key=lambda u: (u.kind not in PROVINCIAL, u.name))
 
 
 def summarise(session: Session, year: int, today: date, zone: tzinfo = VIETNAM,
@@ -247,7 +247,7 @@ def overview_of(session: Session, year: int, today: date, zone: tzinfo = VIETNAM
                                         .join(UpdateInForce, col(UpdateInForce.assignment_id) == Assignment.id)
                                         .join(ProgressUpdate, col(ProgressUpdate.id) == UpdateInForce.progress_update_id)
                                         .where(UpdateInForce.period == period, col(Assignment.task_id).in_(counted),
-                                               ProgressUpdate.review_state != ReviewState.RETURNED)
+                                               ProgressUpdate.review_state != ReviewState.RETURNED)  # reported
                                         .group_by(Assignment.task_id, figures)):  # the same answers, counted
         _add_figures(given, counted[task_id], decoded(text), times)
     plans = [p for p in session.exec(select(Plan).order_by(col(Plan.id))) if p.id in {t.plan_id for t in tasks}]

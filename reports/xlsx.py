@@ -17,6 +17,7 @@ from typing import Any
 
 import rustpy_xlsxwriter
 
+from jobs.figures import Labels, figure_labels, figure_lines
 from jobs.refs import Ref
 from jobs.year import NOT_REPORTED, STANDING_LABELS, Standing, decoded
 from locales import Lang
@@ -131,7 +132,7 @@ def _updates(book: Book, summary: YearSummary, speak: Lang) -> None:
     reviews = {state: speak._(label) for state, label in REVIEW_LABELS.items()}
     rows = ([update.id, update.created_at.strftime("%d/%m/%Y %H:%M"), unit.name, task.code,
              statuses.get(update.status, update.status), update.percent, update.result,
-             _figures(update.figures_json, task.id or 0, _labels(task)), update.difficulties, who, update.channel,
+             _figures(update.figures_json, task.id or 0, figure_labels(task)), update.difficulties, who, update.channel,
              reviews.get(update.review_state, update.review_state), update.reviewer,
              update.review_note, "; ".join(summary.files.get(update.id, ()))]
             for update, unit, task, who in summary.updates)
@@ -142,18 +143,11 @@ def _updates(book: Book, summary: YearSummary, speak: Lang) -> None:
             speak._("Reviewer's note"), speak._("Documents attached")], rows)
 
 
-def _labels(task: Any) -> tuple[tuple[str, str, str], ...]:
-    """(key, label, unit) of each figure the task declares."""
-    return tuple((f["key"], f["label"], f.get("unit", "")) for f in task.figures)
-
-
 @lru_cache(maxsize=4096)
-def _figures(stored: str, task_id: int, labels: tuple[tuple[str, str, str], ...]) -> str:
+def _figures(stored: str, task_id: int, labels: Labels) -> str:
     """"Tỷ lệ … : 40 %; …": an update's figures by the labels the plan gives them; the same answers recur across
     units, so each is worded once per task."""
-    named = {key: (label, unit) for key, label, unit in labels}
-    return "; ".join(f"{named.get(k, (k, ''))[0]}: {v} {named.get(k, ('', ''))[1]}".rstrip()
-                     for k, v in sorted(decoded(stored).items()))
+    return "; ".join(figure_lines(decoded(stored), labels))
 
 
 def _extensions(book: Book, summary: YearSummary, speak: Lang) -> None:

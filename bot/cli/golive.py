@@ -15,10 +15,10 @@ from handlers.onboarding import on_board
 from handlers.registration import create_invite, pretty_code
 from models import Invite, Unit
 from models.db import utcnow
-from models.organisation import Role
+from models.organisation import COMMUNE_LEVEL, PROVINCIAL, Role
 from reports.invitations import Invitation
 
-KINDS = {"departments": ("department", "agency"), "communes": ("commune", "ward", "special_zone")}
+KINDS = {"departments": PROVINCIAL, "communes": COMMUNE_LEVEL}
 
 
 @dataclass(frozen=True)

@@ -32,13 +32,14 @@ from handlers.machinery.outbox import OutgoingMessage, enqueue
 from jobs.calendar import CALENDAR
 from jobs.policy import DEFAULT_POLICY
 from jobs.reminders import officers
+from jobs.figures import figure_labels, figure_lines
 from jobs.refs import EXTENSION, Ref
 from jobs.review import Row, awaiting, awaits_review, newer_than, return_open
-from jobs.year import UnitRef, accept_update, local_day, rows_of, units_by_id
+from jobs.year import UnitRef, accept_update, local_day, rows_of, status_text, units_by_id
 from locales import N_, Lang, lang
 from models import AnnualReport, Assignment, EvidenceFile, Extension, Member, ProgressUpdate, Task, Unit
 from models.plan import ExtensionState
-from models.progress import REVIEW_LABELS, STATUS_LABELS, ReviewState
+from models.progress import REVIEW_LABELS, ReviewState
 
 NOTE_LENGTH = 1000
 
@@ -285,16 +286,11 @@ def _answer(speak: Lang, session: Session, update: Row, with_task: bool) -> str:
     assert isinstance(update, ProgressUpdate)
     assignment = session.get(Assignment, update.assignment_id)
     task = session.get(Task, assignment.task_id if assignment else 0)
-    status = speak._(STATUS_LABELS.get(update.status, update.status))
-    if update.percent is not None:
-        status += f" ({speak.number(update.percent)}%)"
+    status = status_text(speak, update.status, update.percent)
     parts = [f"{task.code}: {status}" if with_task and task else speak._("Status: {status}", status=status)]
     if update.result:
         parts.append(speak._("Result: {text}", text=update.result))
-    labels = {f["key"]: (f["label"], f.get("unit", "")) for f in (task.figures if task else [])}
-    for key, value in sorted(update.figures.items()):
-        label, unit = labels.get(key, (key, ""))
-        parts.append(f"{label}: {speak.number(value)} {unit}".rstrip())
+    parts += figure_lines(update.figures, figure_labels(task), speak.number)
     if update.difficulties:
         parts.append(speak._("Difficulties: {text}", text=update.difficulties))
     return ("• " if with_task else "") + ("; " if with_task else "\n").join(parts)

@@ -27,17 +27,16 @@ from handlers.review.decisions import (Pending, Refused, Scope, accept, act, giv
                                        show, show_next)
 from jobs.refs import Ref, in_lock_order, span
 from jobs.text import fold
-from jobs.year import local_day
+from jobs.year import local_day, status_text
 from locales import N_
 from models import ProgressUpdate, Task, Unit
-from models.progress import STATUS_LABELS
+from models.organisation import COMMUNE_LEVEL, PROVINCIAL, UnitKind
 
 PAGE = 15
 LABEL = 60
 MOST_AT_ONCE = 200  # items one confirmation may name; a larger filter is narrowed first
-KINDS = {"so": ("department", "agency"), "soban": ("department", "agency"), "sobannganh": ("department", "agency"),
-         "xa": ("commune",), "phuong": ("ward",), "dackhu": ("special_zone",),
-         "xaphuong": ("commune", "ward", "special_zone")}
+KINDS = {"so": PROVINCIAL, "soban": PROVINCIAL, "sobannganh": PROVINCIAL, "xa": (UnitKind.COMMUNE,),
+         "phuong": (UnitKind.WARD,), "dackhu": (UnitKind.SPECIAL_ZONE,), "xaphuong": COMMUNE_LEVEL}
 NEWEST = {"moinhat", "moi nhat", "newest"}
 NEW_SINCE = {"moi", "new"}
 
@@ -175,8 +174,7 @@ def statuses(ctx: Context, items: list[Pending]) -> dict[str, str]:
         found = {}
         for update_id, status, percent in ctx.session.exec(select(
                 ProgressUpdate.id, ProgressUpdate.status, ProgressUpdate.percent).where(col(ProgressUpdate.id).in_(ids))):
-            said = ctx.lang._(STATUS_LABELS.get(status, status))
-            found[str(Ref.update(update_id))] = f"{said} {ctx.lang.number(percent)}%" if percent is not None else said
+            found[str(Ref.update(update_id))] = status_text(ctx.lang, status, percent)
         return found
     return ctx.remember(("desk_statuses", tuple(i.ref for i in items)), read)
 

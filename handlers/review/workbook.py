@@ -28,15 +28,14 @@ from handlers.machinery.forms.steps import Answers, Confirm, Invalid, named_save
 from handlers.machinery.messages import Attachment, Reply
 from handlers.review.decisions import Refused, accept, give_back, load, parse_ref, queue, reviewable
 from jobs.review import newer_than
+from jobs.figures import figure_labels, figure_lines
 from jobs.refs import Ref, in_lock_order
 from jobs.text import fold
-from jobs.year import local_day
+from jobs.year import local_day, status_text
 from locales import N_, Lang
 from models import AnnualReport, Assignment, EvidenceFile, ProgressUpdate, Task
-from models.progress import STATUS_LABELS
 from reports.review_book import ACCEPT, MARK, MARK_SHEET, RETURN, ReviewRow, decisions, review_workbook
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MOST_BYTES = 5 * 1024 * 1024  # a review workbook of a national queue is far smaller
 MOST_UNPACKED = 60 * 1024 * 1024  # what its parts may unpack to: a zip bomb is refused before it is opened
 MOST_ROWS = 20_000
@@ -74,15 +73,11 @@ def rows_for(session: Session, speak: Lang, zone: Any) -> list[ReviewRow]:
 
 
 def _status(speak: Lang, update: ProgressUpdate) -> str:
-    status = speak._(STATUS_LABELS.get(update.status, update.status))
-    return status + (f" ({speak.number(update.percent)}%)" if update.percent is not None else "")
+    return status_text(speak, update.status, update.percent)
 
 
 def _figures(speak: Lang, task: Task, update: ProgressUpdate) -> str:
-    """"Số tin, bài…: 12 tin/bài": the figures by the labels the plan gives them."""
-    labels = {f["key"]: (f["label"], f.get("unit", "")) for f in task.figures}
-    return "; ".join(f"{labels.get(k, (k, ''))[0]}: {speak.number(v)} {labels.get(k, ('', ''))[1]}".strip()
-                     for k, v in sorted(update.figures.items()))
+    return "; ".join(figure_lines(update.figures, figure_labels(task), speak.number))
 
 
 def export(ctx: Context) -> list[Reply]:
@@ -93,7 +88,7 @@ def export(ctx: Context) -> list[Reply]:
     return [Reply(ctx.lang._("{n} submissions await review. Fill the \"Quyết định\" column (Tiếp nhận or Trả lại; a "
                              "return needs its \"Ghi chú\"), then send the file back after /duyet nhapfile.",
                              n=len(rows)),
-                  attachment=Attachment(name, review_workbook(rows, ctx.lang), XLSX_MIME))]
+                  attachment=Attachment(name, review_workbook(rows, ctx.lang), XLSX))]
 
 
 # -- the workbook back ---------------------------------------------------------------------------------------
