@@ -19,7 +19,7 @@ from sqlmodel import col, select
 from handlers.machinery import audit
 from handlers.assignments import describe_status, unit_tasks
 from handlers.machinery.context import Context
-from handlers.evidence import attach
+from handlers.machinery.evidence import attach
 from handlers.machinery.forms import Choice, Form, FormEngine, Option, Percent, Text
 from handlers.machinery.forms.steps import Answers, Confirm, Picks, Step, StepGroup, Together, figure_steps, named_save
 from handlers.machinery.messages import Reply

@@ -14,9 +14,9 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from handlers import help as help_
-from handlers import (absence, annual, events, evidence, groups, invites, language, my_tasks, progress, registration,
+from handlers import (absence, annual, events, groups, invites, language, my_tasks, progress, registration,
                       report, upcoming)
-from handlers.machinery import menu
+from handlers.machinery import evidence, menu
 from handlers.review import decisions as review
 from handlers.review import desk as review_desk
 from handlers.review import extensions, returned

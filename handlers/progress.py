@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from handlers.machinery import audit
 from handlers.assignments import unit_assigned, unit_plans
 from handlers.machinery.context import Context
-from handlers.evidence import attach
+from handlers.machinery.evidence import attach
 from handlers.machinery.forms import Choice, Figures, Files, Form, Option, Percent, Text
 from handlers.machinery.forms.steps import Answers, Together
 from handlers.machinery.messages import Reply

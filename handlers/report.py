@@ -17,8 +17,9 @@ from handlers.machinery.access import Permission, can, refusal
 from handlers.machinery.context import Context
 from handlers.machinery.messages import Action, Attachment, Deferred, Reply
 from handlers.machinery.outbox import OutgoingMessage, enqueue
-from handlers import evidence, onboarding
-from handlers.evidence import DOCX, PNG, XLSX
+from handlers import onboarding
+from handlers.machinery import evidence
+from handlers.machinery.evidence import DOCX, PNG, XLSX
 from handlers.review import decisions as review
 from handlers.plans import plan_named
 from jobs.reminders import officers

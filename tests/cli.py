@@ -13,7 +13,7 @@ import sys
 import threading
 from pathlib import Path
 
-from bot.cli import main
+from bot.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 _ONE_AT_A_TIME = threading.Lock()

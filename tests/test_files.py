@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.settings import Settings
-from handlers.evidence import attach, store
+from handlers.machinery.evidence import attach, store
 from models import EvidenceFile, ProgressUpdate
 from reports.evidence import archive
 from tests.conftest import invite

@@ -87,7 +87,7 @@ def test_handled_messages_keep_no_text_and_old_ones_are_pruned(officer: Chat, en
 
 def test_files_no_report_holds_are_pruned_after_a_day_but_not_those_of_an_open_form(officer: Chat,
                                                                                     engine: Engine) -> None:
-    from handlers.evidence import store
+    from handlers.machinery.evidence import store
     with Session(engine) as session:
         loose = store(session, b"%PDF-1.4 cancelled form", "a.pdf")
         held = store(session, b"%PDF-1.4 open form", "b.pdf")

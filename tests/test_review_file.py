@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.runtime.conversation import Conversation
-from handlers.evidence import store
+from handlers.machinery.evidence import store
 from handlers.machinery.messages import Incoming, InputKind
 from models import AuditLog, EvidenceFile, session_scope
 from models.organisation import Role

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.cli import main as cli
+from bot.cli.main import main as cli
 from bot.runtime.conversation import Conversation
 from bot.settings import Settings
 from handlers.events import record_event

@@ -1,4 +1,4 @@
-"""Files arriving on any channel: stored as evidence before the update is journaled (handlers/evidence.py says
+"""Files arriving on any channel: stored as evidence before the update is journaled (handlers/machinery/evidence.py says
 what is kept), so the journal and the conversation see only the file's number, or why it was refused. A file
 nobody's open form can take is not fetched at all (`wanted`)."""
 
@@ -9,7 +9,7 @@ from dataclasses import replace
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from handlers.evidence import expected, store
+from handlers.machinery.evidence import expected, store
 from handlers.machinery.messages import Incoming
 from models import session_scope
 

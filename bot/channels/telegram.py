@@ -28,7 +28,7 @@ from bot.runtime.webhooks import Hook
 from bot.channels.ratelimit import SteadyRateLimiter
 from bot.runtime.delivery import Misconfigured, PartlySent, TryLater, Undeliverable, Unreachable
 from bot.settings import Settings
-from handlers.evidence import MAX_BYTES
+from handlers.machinery.evidence import MAX_BYTES
 from handlers.machinery.messages import Incoming, InputKind, Reply
 
 CHANNEL = "telegram"

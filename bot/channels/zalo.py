@@ -41,7 +41,7 @@ from bot.runtime.conversation import Conversation
 from bot.runtime.webhooks import Hook
 from bot.channels.ratelimit import IN_FLIGHT
 from bot.runtime.delivery import Misconfigured, PartlySent, TryLater, Undeliverable
-from handlers.evidence import MAX_BYTES
+from handlers.machinery.evidence import MAX_BYTES
 from handlers.machinery.messages import Incoming, InputKind, Reply
 from locales import lang
 

@@ -1,5 +1,1 @@
-"""`python -m bot …`: the command line, one module per group of commands."""
-
-from bot.cli.main import main
-
-__all__ = ["main"]
+"""`python -m bot …`: the command line (bot/cli/main.py), one module per group of commands."""

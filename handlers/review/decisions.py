@@ -20,8 +20,7 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import Session, SQLModel, col, select
 
-from handlers import evidence
-from handlers.machinery import audit
+from handlers.machinery import audit, evidence
 from handlers.machinery.access import Permission, can, refusal
 from handlers.machinery.context import Context
 from handlers.machinery.forms import Choice, Form, Option, Text

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from handlers.machinery.access import Permission, can, refusal
 from handlers.machinery.context import Context
-from handlers.evidence import XLSX, discard
+from handlers.machinery.evidence import XLSX, discard
 from handlers.machinery.forms import Files, Form
 from handlers.machinery.forms.steps import Answers, Confirm, Invalid, named_save
 from handlers.machinery.messages import Attachment, Reply

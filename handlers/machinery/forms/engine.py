@@ -13,7 +13,7 @@ from sqlalchemy import bindparam
 from sqlmodel import select
 
 from handlers.machinery.context import Context
-from handlers.evidence import MAX_BYTES, discard
+from handlers.machinery.evidence import MAX_BYTES, discard
 from handlers.machinery.forms.steps import Answers, Choice, Confirm, Files, Form, Invalid, Step, Together
 from handlers.machinery.messages import Button, Incoming, InputKind, Reply
 from jobs.text import fold

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from babel.numbers import NumberFormatError, parse_decimal
 
-from handlers.evidence import claim, discard
+from handlers.machinery.evidence import claim, discard
 from jobs.calendar import CALENDAR
 from jobs.text import fold
 from locales import N_
