@@ -31,7 +31,7 @@ test-postgres: $(STAMP)
 	TDC_TEST_DATABASE_URL=$$url $(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
 	.ci/postgres stop $$dir; exit $$status
 
-# Re-extract user-facing strings and merge them into the catalogs (see README, "Translations").
+# Re-extract user-facing strings and merge them into the catalogs (docs/operations.md, "Translations").
 catalogs: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -o locales/messages.pot --no-location --omit-header --no-wrap .
 	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching --omit-header --no-wrap

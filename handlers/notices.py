@@ -86,7 +86,7 @@ def reminder_text(speak: Lang, due: DueReminder, unit: str) -> str:
     deadline = due.deadline
     when = speak.date(deadline.due)
     # A deadline on a day off stays as the plan wrote it; its reminders come on the working day before, and
-    # say the true number of days (README: "Deadlines on a day off").
+    # say the true number of days (docs/skhcn.md: "Deadlines on a day off").
     left = (deadline.due - due.sent_on).days if due.sent_on else int(due.stage[7:] or 0) if due.stage != "due" else 0
     if due.stage == "due" and left <= 0:
         head = speak._("Reminder: today, {date}, is the deadline.", date=when)

@@ -232,7 +232,7 @@ def test_a_submitted_annual_report_stops_its_reminders(engine: Engine) -> None:
 
 def test_a_deadline_on_a_sunday_is_said_as_it_is_with_the_true_number_of_days() -> None:
     """14/12/2025 is a Sunday: the plan's date stands; the "14 days" stage comes on Friday 28/11 and says 16,
-    the day itself on Friday 12/12 and says 2 (README: "Deadlines on a day off")."""
+    the day itself on Friday 12/12 and says 2 (docs/skhcn.md: "Deadlines on a day off")."""
     from handlers.notices import reminder_text
     from jobs.reminders import NOBODY, DueReminder, UnitDeadline
     from jobs.schedule import RuleKind

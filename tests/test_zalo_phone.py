@@ -2,7 +2,7 @@
 documented shapes (webhook bodies `{ok, result}`, 408 on empty polls, `display_name`, `photo` and `caption`,
 getUpdates refused while a webhook is set) drives registration, /nhiemvu, a whole update by numbers and by
 words, a captioned photo, /ngonngu → 2, /baocao → 1 and /duyet by number, in polling and in webhook mode. The
-messages each way are counted (README: "Zalo on a phone")."""
+messages each way are counted (docs/architecture.md: "Channels", "On a phone")."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Backups: SQLite through its online backup API (consistent while the bot keeps writing); PostgreSQL through
 pg_dump/pg_restore in their custom format, which must be installed beside the bot (Debian:
-postgresql-client). The recipe by hand is in the README.
+postgresql-client). The recipe by hand is in docs/operations.md.
 """
 
 from __future__ import annotations

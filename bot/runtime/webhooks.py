@@ -12,7 +12,7 @@ A call without the right secret gets 401 and is not processed; the secret is che
 a byte of the body is read. Any other method, or path, is refused on its headers too (405, 404), its body never
 read. A body is at most MAX_BODY (an update is a few kB); one that is not an update gets
 400. Slow or idle connections are closed after a few seconds and at most MAX_CONNECTIONS are served at once,
-so half-sent requests cannot exhaust the process. Run it behind a reverse proxy that terminates HTTPS (README:
+so half-sent requests cannot exhaust the process. Run it behind a reverse proxy that terminates HTTPS (docs/operations.md:
 "Running it"). The webhooks are registered at TDC_TELEGRAM_WEBHOOK_URL + "/telegram" and + "/zalo".
 """
 
