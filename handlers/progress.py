@@ -124,18 +124,22 @@ def save(ctx: Context, answers: Answers) -> list[Reply]:
                              time=ctx.now.strftime("%H:%M ") + ctx.lang.date(ctx.today)))]
 
 
+BARE_PERCENT = 10  # far past the status list's own numbers (four), so never a slip of the finger for one
+
+
 @dataclass(frozen=True, kw_only=True)
 class StatusStep(Choice):
-    """The status, by button, number or words; or a percentage with its sign ("60%", or a number from 5 to
-    99, past the list's own numbers), which says "in progress" and how far in one message. `percent` names the
-    step the percentage answers (the annual report has one per task)."""
+    """The status, by button, number or words; or a percentage ("60%" with its sign, or a bare number from
+    BARE_PERCENT to 99), which says "in progress" and how far in one message. A bare number below that could
+    be a slip for a choice's number ("5" beside four choices): it is told the range, never taken as 5 %.
+    `percent` names the step the percentage answers (the annual report has one per task)."""
 
     percent: str = "percent"
 
     def parse(self, ctx: Context, answers: Answers, text: str) -> Any:
         typed = text.strip()
         number = typed.rstrip("% ").replace(",", ".")
-        if number.replace(".", "", 1).isdecimal() and (typed.endswith("%") or 5 <= float(number) < 100):
+        if number.replace(".", "", 1).isdecimal() and (typed.endswith("%") or BARE_PERCENT <= float(number) < 100):
             percent = PERCENT_STEP.parse(ctx, answers, typed)
             return Together({self.name: Status.IN_PROGRESS, self.percent: percent})
         return super().parse(ctx, answers, text)

@@ -125,3 +125,51 @@ async def test_a_notice_without_buttons_delivered_after_a_menu_ends_what_a_numbe
     await deliver(engine)
     assert "Tôi chưa hiểu ý bạn" in manager.say("1")
     assert request_states(engine) == [ExtensionState.ASKED]
+
+
+def review_state(engine: Engine, update_id: int) -> str:
+    with Session(engine) as session:
+        update = session.get(ProgressUpdate, update_id)
+        assert update is not None
+        return update.review_state
+
+
+def test_a_word_that_is_only_part_of_accept_is_asked_back_and_decides_nothing(
+        conversation: Conversation, engine: Engine) -> None:
+    officer = member_of(conversation, engine, "21040", "501")
+    for answer in ("/capnhat I.2", "1", "Đã tuyên truyền", "3", "/boqua"):
+        officer.say(answer)
+    assert "Đã lưu: cập nhật u1" in officer.say("1")
+    manager = manager_of(conversation, engine)
+    assert "cập nhật u1" in manager.say("/duyet u1")  # its buttons: Tiếp nhận, Trả lại, Để sau
+    asked = manager.say("tiếp")  # as in "tiếp tục": not a decision
+    assert "chỉ là một phần của một lựa chọn" in asked
+    assert review_state(engine, 1) == ReviewState.PENDING
+    assert "Đã tiếp nhận" in manager.say("tiep nhan")  # the label's whole words, without diacritics
+    assert review_state(engine, 1) == ReviewState.ACCEPTED
+
+
+def test_a_part_of_send_at_the_annual_reports_summary_is_asked_back(conversation: Conversation,
+                                                                      engine: Engine) -> None:
+    officer = member_of(conversation, engine, "21040", "501")
+    officer.say("/baocaonam")
+    for answer in ("1", "không", "không"):
+        summary = officer.say(answer)
+    assert "Gửi báo cáo năm này cho Sở KH&CN?" in summary
+    assert "chỉ là một phần của một lựa chọn" in officer.say("sửa một")
+    assert "Đã nhận báo cáo năm" in officer.say("gửi")
+
+
+def test_a_bare_5_at_the_status_question_is_told_the_range_and_15_is_taken_as_a_percentage(
+        conversation: Conversation, engine: Engine) -> None:
+    officer = member_of(conversation, engine, "21040", "501")
+    assert "Tình hình thực hiện nhiệm vụ?" in officer.say("/capnhat I.2")
+    assert "Vui lòng chọn một số từ 1 đến 4." in officer.say("5")  # a slip beside four choices, not 5 %
+    assert "Kết quả đã thực hiện?" in officer.say("15")  # far past the list: in progress, 15 %
+    officer.say("Đã tập huấn")
+    skipped = [officer.say("/boqua") for _ in range(2)]  # the task's figure, then the difficulties
+    assert "Lưu cập nhật này?" in skipped[-1]
+    assert "Đã lưu" in officer.say("1")
+    with Session(engine) as session:
+        update = session.exec(select(ProgressUpdate)).one()
+    assert (update.status, update.percent) == ("in_progress", 15)

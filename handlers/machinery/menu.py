@@ -18,7 +18,7 @@ from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from handlers.machinery.context import Context
-from handlers.machinery.forms.steps import Invalid, Option, pick
+from handlers.machinery.forms.steps import Invalid, OnlyPart, Option, pick
 from handlers.machinery.messages import Action, Button, Reply
 from jobs.text import fold
 from models import MenuState, OfferedChoice
@@ -100,7 +100,9 @@ def typed(ctx: Context, text: str) -> Picked | Reply | None:
     options = [Option(entry[0], entry[2] if len(entry) > 2 else entry[1], (fold(entry[1].partition(" ")[2]),))
                for entry in state.offered]
     try:
-        token = pick(options, text)
+        token = pick(options, text, whole=True)  # a menu's lines decide (accept, return, approve…)
+    except OnlyPart as error:
+        return Reply(ctx.lang._(error.msgid, **error.values))
     except Invalid as error:
         if fold(text).strip(" .").isdecimal():
             return Reply(ctx.lang._(error.msgid, **error.values))

@@ -92,6 +92,7 @@ class Choice(Step):
     choices: OptionSource = ()
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # value → extra words (folded)
     only_when_several: bool = False  # one option is taken without asking, and not shown in the summary
+    whole: bool = False  # a choice that decides: taken by its number or all its words, never a part (pick)
 
     def options(self, ctx: Context, answers: Answers) -> list[Option]:
         if callable(self.choices):
@@ -99,7 +100,7 @@ class Choice(Step):
         return [Option(value, ctx.lang._(msgid), self.aliases.get(value, ())) for value, msgid in self.choices]
 
     def parse(self, ctx: Context, answers: Answers, text: str) -> str:
-        return pick(self.options(ctx, answers), text)
+        return pick(self.options(ctx, answers), text, self.whole)
 
     def show(self, ctx: Context, answers: Answers, value: Any) -> str:
         labels = {o.value: o.label for o in self.options(ctx, answers)}
@@ -133,10 +134,16 @@ class Picks(Choice):
         return ", ".join(labels.get(v, str(v)) for v in value)
 
 
-def pick(options: Sequence[Option], text: str) -> str:
+class OnlyPart(Invalid):
+    """A typed answer that is only part of a choice's words where a choice decides something: asked back."""
+
+
+def pick(options: Sequence[Option], text: str, whole: bool = False) -> str:
     """The value of the option a typed answer names: its number in the list, its words or a key (with or
     without diacritics), or a part of its words that no other option shares. Every list of choices shown as
-    numbered lines, in a form or a menu, is read here."""
+    numbered lines, in a form or a menu, is read here. `whole`: where a choice decides something (accept,
+    return, send, apply…), only its number or all its words pick it; "tiếp" (as in "tiếp tục") never accepts
+    "Tiếp nhận", it is asked back."""
     typed = fold(text).strip(" .")
     if typed.isdecimal() and len(typed) <= 4:  # not "²", which isdigit() but int() refuses
         index = int(typed)
@@ -147,6 +154,9 @@ def pick(options: Sequence[Option], text: str) -> str:
     if exact:
         return exact[0].value
     partial = [o for o in options if len(typed) >= 3 and typed in fold(o.label)]
+    if whole and partial:
+        raise OnlyPart(N_("\"{text}\" is only part of a choice here. Press a button, or type its number or all of "
+                          "its words."), text=text.strip()[:40])
     if len(partial) == 1:
         return partial[0].value
     raise Invalid(N_("I could not tell which one you mean. Press a button or type its number."))
@@ -326,6 +336,7 @@ class Confirm(Choice):
     """The last step: the summary, then save, go back or cancel."""
 
     name: str = "confirm"
+    whole: bool = True  # saving, sending, returning, applying: decided by all of a choice's words only
     prompt: str = N_("Save this update?")
     choices: OptionSource = (("save", N_("Save")), ("edit", N_("Change an answer")), ("cancel", N_("Cancel")))
     aliases: dict[str, tuple[str, ...]] = field(default_factory=lambda: {
