@@ -17,13 +17,15 @@ from typing import Any
 from sqlmodel import col, select
 
 from handlers.machinery import audit
-from handlers.assignments import describe_status, unit_tasks
+from handlers.assignments import describe_status, recorded_year, unit_tasks
 from handlers.machinery.context import Context
 from handlers.machinery.evidence import attach
 from handlers.machinery.forms import Choice, Form, FormEngine, Option, Percent, Text
 from handlers.machinery.forms.steps import Answers, Confirm, Picks, Step, StepGroup, Together, figure_steps, named_save
 from handlers.machinery.messages import Reply
-from handlers.progress import EVIDENCE_STEP, STATUS_STEP, WORKING, StatusStep
+from handlers.progress import EVIDENCE_STEP, STATUS_STEP, WORKING, YEAR_STEP, StatusStep
+from jobs.refs import Ref
+from jobs.review import open_years
 from jobs.text import fold
 from jobs.year import AssignmentYear, save_update
 from locales import N_, Lang
@@ -55,8 +57,8 @@ def _order(year: Year, item: AssignmentYear) -> int:
     return next(n for n, other in enumerate(everything) if other.assignment_id == item.assignment_id)
 
 
-def as_it_opens(ctx: Context) -> Year:
-    items = unit_tasks(ctx)
+def as_it_opens(ctx: Context, year: int) -> Year:
+    items = unit_tasks(ctx, year)
     waiting = [i for i in items if i.waits_for_event]
     reported = [i for i in items if not i.waits_for_event and i.reported]
     rest = [i for i in items if i not in waiting and i not in reported]
@@ -71,10 +73,10 @@ def _codes(items: list[AssignmentYear]) -> str:
     return ", ".join(item.task.code for item in items)
 
 
-def overview(ctx: Context, year: Year) -> str:
+def overview(ctx: Context, year: Year, recorded: int) -> str:
     """What the unit has this year, listed once."""
     speak = ctx.lang
-    lines = [speak._("Annual report {year} of {unit}: {n} tasks.", year=ctx.today.year, unit=ctx.unit.name,
+    lines = [speak._("Annual report {year} of {unit}: {n} tasks.", year=recorded, unit=ctx.unit.name,
                      n=len(year.reported) + len(year.waiting) + len(year.rest))]
     if year.reported:
         lines.append(speak._("• Reported during the year, kept as they stand: {tasks}.", tasks="; ".join(
@@ -167,10 +169,11 @@ class AnnualSteps(StepGroup):
     """The opening question, the pick of tasks with news, and the questions on each task picked."""
 
     def expand(self, ctx: Context, answers: Answers) -> list[Step]:
-        year = ctx.remember("annual_year", lambda: as_it_opens(ctx))
+        recorded = recorded_year(ctx, answers)
+        year = ctx.remember(("annual_year", recorded), lambda: as_it_opens(ctx, recorded))
         steps: list[Step] = [
             ScopeStep(name="scope", prompt=N_("Anything new?"), title=N_("The other tasks"), year=year,
-                      intro=overview(ctx, year), choices=((NOTHING_NEW, N_("Nothing new")),
+                      intro=overview(ctx, year, recorded), choices=((NOTHING_NEW, N_("Nothing new")),
                                                           (SOME_NEWS, N_("Pick the tasks with news"))),
                       aliases={NOTHING_NEW: ("khong", "khong co", "khong co gi moi", "khong phat sinh",
                                              "tat ca khong phat sinh", "nothing", "none"),
@@ -211,19 +214,21 @@ def _task_steps(ctx: Context, item: AssignmentYear, number: int, total: int) -> 
 
 
 def submit(ctx: Context, answers: Answers) -> list[Reply]:
-    period = str(ctx.today.year)
+    period = str(recorded_year(ctx, answers))
+    revised = Ref.from_key(answers.get("revises"))
     latest = ctx.session.exec(select(AnnualReport).where(AnnualReport.unit_id == ctx.unit.id,
                                                          AnnualReport.period == period)
                               .order_by(col(AnnualReport.id).desc())).first()
+    returned = latest.id if latest and latest.review_state == ReviewState.RETURNED else None
     report = AnnualReport(unit_id=ctx.unit.id or 0, period=period, member_id=ctx.member.id or 0,
                           difficulties=answers.get("difficulties") or "", proposals=answers.get("proposals") or "",
                           channel=ctx.channel, created_at=ctx.recorded_at,
-                          resubmits_id=latest.id if latest and latest.review_state == ReviewState.RETURNED else None)
+                          resubmits_id=revised.number if revised and revised.is_annual else returned)
     ctx.session.add(report)
     ctx.session.flush()
     shown_as_rest = set(answers.get("rest") or [])
     updated = kept = 0
-    for item in unit_tasks(ctx):
+    for item in unit_tasks(ctx, int(period)):
         prefix = f"t{item.assignment_id}"
         status = answers.get(f"{prefix}.status")
         if status is None and str(item.assignment_id) in shown_as_rest:
@@ -253,6 +258,7 @@ SEND = Confirm(prompt=N_("Send this annual report to Sở KH&CN?"), choices=name
                                                       "nop", "xong", "send")})
 
 ANNUAL = Form("annual", on_submit=submit, confirm=SEND, steps=[
+    YEAR_STEP,
     AnnualSteps(),
     Text(name="difficulties", prompt=N_("Difficulties and obstacles of the unit this year? (optional)"),
          title=N_("Difficulties"), max_len=2000, optional=True),
@@ -265,7 +271,7 @@ ANNUAL = Form("annual", on_submit=submit, confirm=SEND, steps=[
 def start(ctx: Context, engine: FormEngine, args: str = "") -> list[Reply]:
     """Opens the report; typed again while it is open, goes on where the member stopped (nothing is lost),
     unless asked to start again."""
-    if not unit_tasks(ctx):
+    if not any(unit_tasks(ctx, year) for year in open_years(ctx.session, ctx.unit.id or 0, ctx.today)):
         return [Reply(ctx.lang._("{unit} has no tasks in {year}.", unit=ctx.unit.name, year=ctx.today.year))]
     state = engine.state(ctx)
     if state is not None and state.form == "annual" and fold(args).strip() not in START_AGAIN:

@@ -6,8 +6,10 @@ from sqlalchemy import bindparam
 from sqlmodel import col, select
 
 from handlers.machinery.context import Context
+from handlers.machinery.forms.steps import Answers, Option
 from jobs.calendar import CALENDAR
 from jobs.policy import DEFAULT_POLICY
+from jobs.review import open_years
 from jobs.schedule import RuleKind
 from jobs.year import Assigned, AssignmentYear, Submission, local_day, unit_assignments, unit_year
 from locales import Lang
@@ -15,17 +17,18 @@ from models import Assignment, Plan, Task
 from models.progress import STATUS_LABELS, ReviewState, Status
 
 
-def unit_tasks(ctx: Context) -> list[AssignmentYear]:
-    """The member's unit's active assignments this year, read once per message whatever asks."""
-    year = ctx.today.year
+def unit_tasks(ctx: Context, year: int | None = None) -> list[AssignmentYear]:
+    """The member's unit's active assignments of the year (this one unless said), read once per message
+    whatever asks."""
+    year = year or ctx.today.year
     return ctx.remember(("unit_year", year),
                         lambda: unit_year(ctx.session, ctx.unit.id or 0, year, ctx.today, ctx.zone))
 
 
-def unit_assigned(ctx: Context) -> list[Assigned]:
-    """The unit's active assignments this year, without standings (a list to pick a task from): the year itself
-    when this message has read it already, else the lighter read."""
-    year = ctx.today.year
+def unit_assigned(ctx: Context, year: int | None = None) -> list[Assigned]:
+    """The unit's active assignments of the year (this one unless said), without standings (a list to pick a
+    task from): the year itself when this message has read it already, else the lighter read."""
+    year = year or ctx.today.year
     stood: list[AssignmentYear] | None = ctx.recall(("unit_year", year))
     if stood is not None:
         return [Assigned(item.assignment_id, item.task, item.role) for item in stood]
@@ -39,16 +42,38 @@ def know_unit_year(ctx: Context, items: list[AssignmentYear], plans: list[Plan])
     ctx.remember(("unit_plans", ctx.today.year), lambda: plans)
 
 
-def unit_plans(ctx: Context) -> list[Plan]:
-    """The plans the member's unit has tasks in this year, in the order they were loaded. A unit assigned in one
-    plan only (nearly every unit) is answered from its assignments, without standing its whole year: the
-    question "which plan?" is asked only when there are several, and every form step asks it."""
+def unit_plans(ctx: Context, year: int | None = None) -> list[Plan]:
+    """The plans the member's unit has tasks in of the year (this one unless said), in the order they were
+    loaded. A unit assigned in one plan only (nearly every unit) is answered from its assignments, without
+    standing its whole year: the question "which plan?" is asked only when there are several, and every form
+    step asks it."""
+    year = year or ctx.today.year
+
     def read() -> list[Plan]:
         with ctx.session.no_autoflush:  # the form's step, changed and unsaved, is no part of it: written once, later
             assigned = set(ctx.session.exec(_PLANS_ASSIGNED, params={"unit": ctx.unit.id}).all())
-            ids = assigned if len(assigned) <= 1 else {item.task.plan_id for item in unit_assigned(ctx)}
+            ids = assigned if len(assigned) <= 1 else {item.task.plan_id for item in unit_assigned(ctx, year)}
             return list(ctx.session.exec(_PLANS, params={"plans": list(ids)}))
-    return ctx.remember(("unit_plans", ctx.today.year), read)
+    return ctx.remember(("unit_plans", year), read)
+
+
+def recorded_year(ctx: Context, answers: Answers) -> int:
+    """The year a form records: the one its answers name (a revision: the year of what it revises; last year's
+    report while it is still open), else this year. Never the day it is sent."""
+    return int(answers.get("year") or ctx.today.year)
+
+
+def year_options(ctx: Context, answers: Answers) -> list[Option]:
+    """The years a form may record for the unit: last year while its report is still open, and this one; with
+    a task already named, only the years it is active in; a revision, only the year of what it revises. Asked
+    only when there are two."""
+    if answers.get("revises"):
+        return [Option(str(answers["year"]), str(answers["year"]))]
+    years: list[int] = ctx.remember("open_years", lambda: open_years(ctx.session, ctx.unit.id or 0, ctx.today))
+    if "task" in answers:
+        years = [y for y in years if any(str(a.assignment_id) == answers["task"] for a in unit_assigned(ctx, y))]
+    return [Option(str(y), ctx.lang._("{year} (its report is still open)", year=y) if y < ctx.today.year
+                   else str(y), (str(y),)) for y in years]
 
 
 # Asked at every /capnhat: built once (bench/inbound.py).

@@ -9,12 +9,13 @@ from sqlalchemy import bindparam
 from sqlmodel import col, select
 
 from handlers.machinery import audit
-from handlers.assignments import unit_assigned, unit_plans
+from handlers.assignments import recorded_year, unit_assigned, unit_plans, year_options
 from handlers.machinery.context import Context
 from handlers.machinery.evidence import attach
 from handlers.machinery.forms import Choice, Figures, Files, Form, Option, Percent, Text
 from handlers.machinery.forms.steps import Answers, Together
 from handlers.machinery.messages import Reply
+from jobs.refs import Ref
 from jobs.text import fold
 from jobs.year import TASK_ROW, in_force, save_update, task_from_row
 from locales import N_
@@ -32,15 +33,16 @@ STATUS_STEP: dict[str, Any] = {
 
 
 def plan_options(ctx: Context, answers: Answers) -> list[Option]:
-    """The plans the unit has tasks in this year: asked only when there are several."""
+    """The plans the unit has tasks in, in the year the form records: asked only when there are several."""
     return [Option(str(plan.id), f"{plan.number} {plan.title}"[:BUTTON_LABEL], (fold(plan.key), fold(plan.number)))
-            for plan in unit_plans(ctx)]
+            for plan in unit_plans(ctx, recorded_year(ctx, answers))]
 
 
 def task_options(ctx: Context, answers: Answers) -> list[Option]:
-    """Only this member's unit's tasks of this year, in the plan chosen: the list a press is checked against."""
+    """Only this member's unit's tasks of the year the form records, in the plan chosen: the list a press is
+    checked against."""
     options = []
-    for item in unit_assigned(ctx):
+    for item in unit_assigned(ctx, recorded_year(ctx, answers)):
         if "plan" in answers and str(item.task.plan_id) != answers["plan"]:
             continue
         label = f"{item.task.code} {item.task.content}"
@@ -57,7 +59,8 @@ class TaskStep(Choice):
 
     def ask(self, ctx: Context, answers: Answers) -> str:
         chosen = {option.value for option in self.options(ctx, answers)}
-        leads = sum(1 for item in unit_assigned(ctx) if str(item.assignment_id) in chosen and item.is_lead)
+        leads = sum(1 for item in unit_assigned(ctx, recorded_year(ctx, answers))
+                    if str(item.assignment_id) in chosen and item.is_lead)
         cooperating = len(chosen) - leads
         parts = [ctx.lang._(self.prompt)]
         if leads and cooperating:
@@ -74,13 +77,20 @@ class TaskStep(Choice):
 
 
 def preset(ctx: Context, args: str) -> Answers:
-    """`/capnhat III.1` opens the form on that task, if it is one of the unit's; a code that two of the unit's
-    plans share, or none, leaves the form to ask (the plan first, when there are several)."""
+    """`/capnhat III.1` opens the form on that task, if it is one of the unit's in a year the unit may record
+    (last year's too while its report is open: what a reminder of it names can be done); a code that two of the
+    unit's plans share, or none, leaves the form to ask (the year, then the plan, when there are several)."""
     wanted = fold(args)
-    matches = [item for item in unit_assigned(ctx) if wanted and wanted == fold(item.task.code)]
-    if len(matches) != 1:
+    if not wanted:
         return {}
-    return {"plan": str(matches[0].task.plan_id), "task": str(matches[0].assignment_id)}
+    years = [int(option.value) for option in year_options(ctx, {})]
+    found = {(item.assignment_id, item.task.plan_id): year for year in reversed(years)
+             for item in unit_assigned(ctx, year) if wanted == fold(item.task.code)}
+    if len(found) != 1:
+        return {}
+    (assignment_id, plan_id), year = next(iter(found.items()))
+    chosen = {"plan": str(plan_id), "task": str(assignment_id)}
+    return chosen if len(year_options(ctx, chosen)) > 1 else {**chosen, "year": str(year)}
 
 
 def task_of(ctx: Context, answers: Answers) -> Task:
@@ -107,13 +117,15 @@ def save(ctx: Context, answers: Answers) -> list[Reply]:
     task = task_of(ctx, answers)
     figures = {name.split(".", 1)[1]: value for name, value in answers.items()
                if name.startswith("figures.") and value is not None}
-    assignment_id, period = int(answers["task"]), str(ctx.today.year)
-    returned = in_force(ctx.session, assignment_id, period, ReviewState.RETURNED)
+    assignment_id, period = int(answers["task"]), str(recorded_year(ctx, answers))
+    revised = Ref.from_key(answers.get("revises"))
+    returned = in_force(ctx.session, assignment_id, period, ReviewState.RETURNED) if revised is None else None
     update = ProgressUpdate(
         assignment_id=assignment_id, period=period, status=answers["status"],
         percent=answers.get("percent"), result=answers.get("result") or "", figures=figures,
         difficulties=answers.get("difficulties") or "", member_id=ctx.member.id or 0, channel=ctx.channel,
-        created_at=ctx.recorded_at, resubmits_id=returned.id if returned else None)
+        created_at=ctx.recorded_at,
+        resubmits_id=revised.number if revised and revised.is_update else (returned.id if returned else None))
     save_update(ctx.session, update)
     attach(ctx.session, answers.get("files") or [], ctx.member.id or 0, progress_update_id=update.id)
     audit.record(ctx.session, audit.member(ctx.member), "update.saved", f"progress_update:{update.id}",
@@ -148,7 +160,11 @@ class StatusStep(Choice):
 PERCENT_STEP = Percent(name="percent", prompt=N_("How far along is it, in percent? For example: 60%"),
                        title=N_("Progress"), when=lambda a: a.get("status") == Status.IN_PROGRESS)
 
+YEAR_STEP = Choice(name="year", prompt=N_("Which year does this report belong to?"), title=N_("Year"),
+                   choices=year_options, only_when_several=True)
+
 PROGRESS = Form("progress", on_submit=save, steps=[
+    YEAR_STEP,
     Choice(name="plan", prompt=N_("Which plan is it in?"), title=N_("Plan"), choices=plan_options,
            only_when_several=True),
     TaskStep(name="task", prompt=N_("Which task are you reporting on?"), title=N_("Task"), choices=task_options),

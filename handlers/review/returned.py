@@ -23,7 +23,8 @@ def handle(ctx: Context, args: str, engine: FormEngine) -> list[Reply]:
     """/sualai alone opens the unit's returned submission (or lists them, when several); "/sualai 12" takes
     the number as the bot writes it ("cập nhật số 12"), "/sualai u12" and "/sualai a5" the references."""
     if not args.strip():
-        waiting = returned_submissions(ctx.session, str(ctx.today.year), {ctx.unit.id or 0})
+        waiting = [found for year in (ctx.today.year - 1, ctx.today.year)  # December's returns revised in January
+                   for found in returned_submissions(ctx.session, str(year), {ctx.unit.id or 0})]
         if not waiting:
             return [Reply(ctx.lang._("{unit} has no report returned by Sở KH&CN to revise.", unit=ctx.unit.name))]
         if len(waiting) > 1:
@@ -51,7 +52,8 @@ def handle(ctx: Context, args: str, engine: FormEngine) -> list[Reply]:
     else:
         form, answers = "annual", annual_answers(ctx, row)
     sent = [f.id for f in files_of(ctx.session, ref)]  # they come along; the officer may send more
-    return [note, *engine.start(ctx, form, {**answers, "files": sent or None})]
+    # The revision belongs to the year of what it revises, whatever the day it is sent.
+    return [note, *engine.start(ctx, form, {**answers, "files": sent or None, "year": row.period, "revises": ref})]
 
 
 def _label(ctx: Context, ref: str, code: str) -> str:
@@ -79,7 +81,7 @@ def annual_answers(ctx: Context, report: AnnualReport) -> dict[str, Any]:
     answers: dict[str, Any] = {"scope": SOME_NEWS, "rest": [], "difficulties": report.difficulties or None,
                                "proposals": report.proposals or None}
     news = []
-    for item in unit_tasks(ctx):
+    for item in unit_tasks(ctx, int(report.period)):
         update = sent.get(item.assignment_id)
         if update is None:
             continue  # kept as it stood, or added since

@@ -145,6 +145,9 @@ def pick(options: Sequence[Option], text: str, whole: bool = False) -> str:
     return, send, apply…), only its number or all its words pick it; "tiếp" (as in "tiếp tục") never accepts
     "Tiếp nhận", it is asked back."""
     typed = fold(text).strip(" .")
+    keyed = [o for o in options if typed in o.keys]
+    if typed.isdecimal() and keyed:  # a number that is an option's own key names it ("2026" among the years)
+        return keyed[0].value
     if typed.isdecimal() and len(typed) <= 4:  # not "²", which isdigit() but int() refuses
         index = int(typed)
         if 1 <= index <= len(options):
