@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from jobs.calendar import WorkingCalendar
 from jobs.policy import ReminderPolicy
 from jobs.schedule import RuleKind
-from jobs.review import returned_submissions
+from jobs.review import finished_awaiting_review, returned_submissions
 from jobs.year import local_day, year_of
 from models import Absence, AnnualReport, ChannelAccount, Member
 from models.organisation import Role
@@ -66,17 +66,20 @@ def unit_deadlines(session: Session, year: int, today: date, unit_ids: set[int] 
     says what binds whom.
 
     A unit's dated deadlines due the same day make one deadline, so a unit gets one message a day, not one
-    per task; a dated deadline is met once each of its tasks is done (or nothing arose). The annual report
+    per task; a dated deadline is met once each of its tasks is done (or nothing arose), in force or sent and
+    awaiting review. The annual report
     is met once the unit has submitted it (/baocaonam), or has reported on every task of the year.
     """
     dated: dict[tuple[int, date], list[tuple[str, bool]]] = defaultdict(list)
     annual: dict[tuple[int, date], list[tuple[str, bool]]] = defaultdict(list)
+    answered = finished_awaiting_review(session, str(year), unit_ids)
     for item in sorted(year_of(session, year, today, unit_ids, plan_ids=plan_ids), key=lambda a: a.unit.id or 0):
         for deadline in item.deadlines:
             if deadline.kind is RuleKind.ANNUAL:  # one a date: plans, or an extension, may set others
                 annual[(item.unit.id or 0, deadline.due)].append((item.task.code, item.reported))
             else:
-                dated[(item.unit.id or 0, deadline.due)].append((item.task.code, item.finished))
+                done = item.finished or item.assignment_id in answered  # what it sent awaits review: not chased
+                dated[(item.unit.id or 0, deadline.due)].append((item.task.code, done))
     found = [_deadline(unit_id, f"due:{unit_id}:{due.isoformat()}", due, RuleKind.ONCE, codes)
              for (unit_id, due), codes in dated.items()]
     submitted = set(session.exec(select(AnnualReport.unit_id).where(AnnualReport.period == str(year))).all())

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from jobs.refs import Ref
 from jobs.year import unit_assignments
 from models import AnnualReport, Assignment, ProgressUpdate, Task
-from models.progress import ReviewState
+from models.progress import FINISHED, ReviewState
 
 Row = ProgressUpdate | AnnualReport
 
@@ -116,3 +116,16 @@ def open_years(session: Session, unit_id: int, today: date) -> list[int]:
         AnnualReport.unit_id == unit_id, AnnualReport.period == str(last)).order_by(col(AnnualReport.id).desc())).first()
     still_open = newest is None or newest == ReviewState.RETURNED
     return [last, today.year] if still_open and unit_assignments(session, unit_id, last) else [today.year]
+
+
+def finished_awaiting_review(session: Session, period: str, unit_ids: set[int] | None = None) -> set[int]:
+    """The assignments whose newest update, still awaiting review, says the task is done (or nothing arose):
+    the unit has answered, so it is not reminded while Sở KH&CN reviews — even though the update in force (what
+    the standings and figures count) is still an earlier, accepted one."""
+    newest = (select(func.max(ProgressUpdate.id).label("id")).where(ProgressUpdate.period == period)
+              .group_by(ProgressUpdate.assignment_id).subquery())
+    return set(session.exec(
+        select(ProgressUpdate.assignment_id).join(newest, newest.c.id == ProgressUpdate.id)
+        .join(Assignment, col(Assignment.id) == ProgressUpdate.assignment_id)
+        .where(ProgressUpdate.review_state == ReviewState.PENDING, col(ProgressUpdate.status).in_(FINISHED),
+               True if unit_ids is None else col(Assignment.unit_id).in_(unit_ids))).all())

@@ -15,6 +15,7 @@ from handlers.notices import scan, simulate
 from jobs.calendar import CALENDAR
 from jobs.policy import DEFAULT_POLICY
 from jobs.reminders import unit_deadlines
+from jobs.schedule import RuleKind
 from jobs.year import save_update
 from models import Assignment, Outbox, ProgressUpdate, Task, Unit, make_engine, session_scope
 from models.organisation import Role
@@ -246,3 +247,31 @@ def test_a_deadline_on_a_sunday_is_said_as_it_is_with_the_true_number_of_days() 
     friday = reminder_text(lang("vi"), DueReminder(deadline, "due", NOBODY, date(2025, 12, 12)), "UBND xã A")
     assert early.startswith("Nhắc việc: còn 16 ngày đến hạn 14/12/2025.")
     assert friday.startswith("Nhắc việc: còn 2 ngày đến hạn 14/12/2025.")
+
+
+def test_a_task_reported_done_is_not_chased_while_skhcn_reviews_it_though_an_accepted_60_percent_stays_in_force(
+        engine: Engine) -> None:
+    from jobs.year import accept_update
+    from models.progress import ReviewState
+
+    member = add_member(engine, "SKHCN", 100)
+    skhcn = unit_id(engine, "SKHCN")
+    day = date(2026, 12, 10)  # every dated deadline of 2026 has passed
+
+    def open_tasks() -> set[str]:
+        with Session(engine) as session:
+            return {code for d in unit_deadlines(session, 2026, day, {skhcn}) if d.kind is not RuleKind.ANNUAL
+                    for code in d.task_codes}
+
+    with session_scope(engine) as session:
+        assignment = session.exec(select(Assignment).join(Task, col(Task.id) == Assignment.task_id).where(
+            Task.code == "V.1", Assignment.unit_id == skhcn)).one()
+        sixty = save_update(session, ProgressUpdate(assignment_id=assignment.id, period="2026", status="in_progress",
+                                                    percent=60, member_id=member, channel="telegram"))
+        sixty.review_state = ReviewState.ACCEPTED
+        accept_update(session, sixty)
+    assert "V.1" in open_tasks()  # 60 %, accepted: still owed
+    with session_scope(engine) as session:
+        save_update(session, ProgressUpdate(assignment_id=assignment.id, period="2026", status="done",
+                                            member_id=member, channel="telegram"))
+    assert "V.1" not in open_tasks()  # answered: awaiting review, not chased
