@@ -229,16 +229,19 @@ def _quoted(document: Document, speak: Lang, rows: list[AssignmentYear]) -> None
 
 def _difficulties(document: Document, summary: YearSummary, speak: Lang) -> None:
     """The annual reports' difficulties and proposals, then the tasks': at most MAX_DIFFICULTIES lines, the
-    rest counted and left to the workbook, so that a national year's draft stays a report."""
+    rest counted and left to the workbook, so that a national year's draft stays a report. As in section I, only
+    what counts is quoted: nothing Sở KH&CN returned."""
     _heading(document, speak._("II. DIFFICULTIES AND PROPOSALS OF THE UNITS"))
     lines: list[str] = []
     for report, unit in summary.annual_reports:
+        if report.review_state == ReviewState.RETURNED:
+            continue
         if report.difficulties.strip():
             lines.append(speak._("- {unit}, difficulties: {text}", unit=unit.name, text=report.difficulties))
         if report.proposals.strip():
             lines.append(speak._("- {unit}, proposals: {text}", unit=unit.name, text=report.proposals))
     lines += [f"- {row.unit.name} ({row.task.code}): {row.update.difficulties}" for row in summary.rows
-              if row.update is not None and row.update.difficulties.strip()]
+              if row.reported and row.update is not None and row.update.difficulties.strip()]
     if not lines:
         text_paragraph(document, speak._("No unit reported a difficulty."))
     for line in lines[:MAX_DIFFICULTIES]:

@@ -103,3 +103,34 @@ def test_at_a_thousand_units_the_appendix_counts_by_kind(databases: Databases, t
     assert readable("Xã, phường, đặc khu: 983 đơn vị") in text and readable("Sở, ban, ngành: 17 đơn vị") in text
     assert len(pages) - start <= 4 and readable("GIÁM ĐỐC") in readable(" ".join(pages[:start]))
     databases.drop(url)
+
+
+@CAN_RENDER
+@ONCE
+def test_the_draft_quotes_no_difficulty_or_result_skhcn_returned(conversation, engine, db_url: str,  # type: ignore[no-untyped-def]
+                                                                 tmp_path: Path) -> None:
+    from tests.conftest import Chat, invite
+    from models.organisation import Role
+
+    def officer_of(unit: str, user: str) -> Chat:
+        chat = Chat(conversation, user_id=user)
+        chat.say(f"/start {invite(engine, unit, Role.OFFICER)}")
+        return chat
+
+    def reports(chat: Chat, result: str, difficulty: str) -> None:
+        for answer in ("/capnhat I.2", "1", result, "3", difficulty):
+            chat.say(answer)
+        assert "Đã lưu" in chat.say("1")
+
+    manager = Chat(conversation, user_id="601")
+    manager.say(f"/start {invite(engine, 'SKHCN', Role.MANAGER)}")
+    reports(officer_of("21040", "501"), "Đã phát tờ rơi ở chợ", "Thiếu kinh phí in ấn tờ rơi")
+    reports(officer_of("21025", "502"), "Đã đăng tin trên đài truyền thanh", "Thiếu nhân lực biên tập tin bài")
+    assert "Đã trả lại đơn vị" in manager.say("/duyet tralai u1 Ghi rõ số tin bài")
+    assert "Đã tiếp nhận" in manager.say("/duyet nhan u2")
+    pages, _ = rendered(db_url, tmp_path)
+    text = readable(" ".join(pages))
+    for accepted in ("Thiếu nhân lực biên tập tin bài", "Đã đăng tin trên đài truyền thanh"):
+        assert readable(accepted) in text
+    for returned in ("Thiếu kinh phí", "tờ rơi"):  # neither the returned update's result nor its difficulty
+        assert readable(returned) not in text
