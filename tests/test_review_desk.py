@@ -181,3 +181,55 @@ def test_what_arrived_since_the_last_look(conversation: Conversation, engine: En
         session.commit()
     report(engine, "21040", "I.1", "done", utcnow())
     assert "UBND xã Bình Sơn — cập nhật u21 về nhiệm vụ I.1" in manager.say("/duyet moi")
+
+
+def test_a_bulk_acceptance_of_fifteen_updates_of_one_unit_tells_each_of_its_officers_once(
+        conversation: Conversation, engine: Engine) -> None:
+    from jobs.year import unit_year
+    from models import Outbox
+
+    with Session(engine) as session:
+        skhcn = session.exec(select(Unit).where(Unit.code == "SKHCN")).one()
+        codes = [item.task.code for item in unit_year(session, skhcn.id or 0, 2025, datetime(2025, 10, 15).date())]
+    for day, code in enumerate(codes[:15]):
+        report(engine, "SKHCN", code, "done", datetime(2025, 9, 1) + timedelta(days=day))
+    manager = member_of(conversation, engine, "SKHCN", "601", Role.MANAGER)
+    assert manager.say("/duyet nhan u1-u15").startswith("Tiếp nhận 15 mục này?")
+    assert manager.press("Tiếp nhận 15 mục").startswith("Đã tiếp nhận 15 mục")
+    with Session(engine) as session:
+        told = session.exec(select(Outbox.member_id, Outbox.text).where(Outbox.kind == "accepted")).all()
+        members = session.exec(select(Member.id).where(Member.unit_id == skhcn.id)).all()
+    assert sorted(member for member, _ in told) == sorted(members)  # one message each, the manager too
+    text = told[0][1]
+    assert text.startswith("Sở KH&CN đã xem xét 15 báo cáo của Sở Khoa học và Công nghệ.\nĐã tiếp nhận:")
+    assert all(f"cập nhật u{n} " in text for n in range(1, 16))
+
+
+def test_a_review_workbook_returning_two_of_a_units_updates_tells_it_once_with_each_note_and_button(
+        conversation: Conversation, engine: Engine) -> None:
+    from handlers.review.workbook import Plan, apply
+    from locales import lang
+    from models import OfferedChoice, Outbox
+
+    twenty_communes_report(engine)
+    report(engine, "21040", "I.1", "done", datetime(2025, 9, 25))  # u21: Bình Sơn's second update
+    officer = member_of(conversation, engine, "21040", "501")
+    with Session(engine) as session:
+        plan = Plan(accept=[], give_back=[("u1", "Ghi rõ số tin bài"), ("u21", "Bổ sung ảnh")])
+        apply(session, plan, None, utcnow(), lang("vi"))
+        session.commit()
+        mine = session.exec(select(Outbox).where(Outbox.member_id == officer_id(engine, "501"))).all()
+        buttons = session.exec(select(OfferedChoice.label, OfferedChoice.command).where(
+            col(OfferedChoice.item).in_(["u1", "u21"]))).all()
+    assert [row.kind for row in mine if row.kind == "returned"] == ["returned"]  # one, for both returns
+    mine = [row for row in mine if row.kind == "returned"]
+    assert "Trả lại, đề nghị sửa và gửi lại chậm nhất ngày" in mine[0].text
+    assert "Ghi rõ số tin bài" in mine[0].text and "Bổ sung ảnh" in mine[0].text
+    assert ("Sửa u1", "/sualai u1") in buttons and ("Sửa u21", "/sualai u21") in buttons
+
+
+def officer_id(engine: Engine, user: str) -> int:
+    from models import ChannelAccount
+
+    with Session(engine) as session:
+        return session.exec(select(ChannelAccount.member_id).where(ChannelAccount.external_id == user)).one()

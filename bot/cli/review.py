@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from bot.settings import Settings
 from handlers.machinery.forms.steps import Invalid
-from handlers.review.decisions import Refused, accept, describe, give_back, parse_ref, queue, what
+from handlers.review.decisions import Refused, Told, accept, describe, give_back, parse_ref, queue, what
 from handlers.review.workbook import apply, read, rows_for
 from jobs.refs import Ref, in_lock_order, span
 from jobs.year import in_force
@@ -83,10 +83,11 @@ def cmd_act(args: argparse.Namespace, settings: Settings, engine: Engine, speak:
         if refs is None:
             return 2
         done, refused = 0, []
+        told = Told(settings.now().date())  # each unit told once, however many of its submissions
         for ref in refs:
             try:
-                row = (accept(session, ref, None, utcnow(), {"via": "cli"}) if args.action == "accept" else
-                       give_back(session, ref, args.note, None, utcnow(), {"via": "cli"}))
+                row = (accept(session, ref, None, utcnow(), {"via": "cli"}, told) if args.action == "accept" else
+                       give_back(session, ref, args.note, None, utcnow(), {"via": "cli"}, told))
             except Refused as why:
                 refused.append(f"{ref}: {speak._(why.msgid, **why.values)}")
                 continue
@@ -95,6 +96,7 @@ def cmd_act(args: argparse.Namespace, settings: Settings, engine: Engine, speak:
                 said = N_("Accepted: {what}.") if args.action == "accept" else N_("Returned to the unit: {what}.")
                 print(speak._(said, what=what(speak, session, ref, row)))
                 print(describe(speak, session, ref, row))
+        told.send(session)
     if len(refs) > 1:
         print(speak._("Accepted {n}; each unit will be told.", n=done))
     for line in refused:

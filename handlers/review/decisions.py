@@ -13,7 +13,7 @@ A submission is named by a short reference, everywhere: "u12" for progress updat
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -138,9 +138,11 @@ def _parts(session: Session, row: Row) -> list[Row]:
     return [row, *session.exec(select(ProgressUpdate).where(ProgressUpdate.annual_report_id == row.id))]
 
 
-def accept(session: Session, ref: str, reviewer: Member | None, at: datetime, how: dict[str, str] | None = None) -> Row:
+def accept(session: Session, ref: str, reviewer: Member | None, at: datetime, how: dict[str, str] | None = None,
+           told: Told | None = None) -> Row:
     """`at` is the moment of the review, naive UTC like every stored time; `how` it was decided (a button on
-    which message) goes into the audit record."""
+    which message) goes into the audit record. The unit is told at once, or, given `told`, with the rest of
+    the act when it sends."""
     row = _take(session, ref, ReviewState.ACCEPTED, reviewer, "", at)
     for part in _parts(session, row)[1:]:
         _mark(part, ReviewState.ACCEPTED, reviewer, "", at)
@@ -149,13 +151,14 @@ def accept(session: Session, ref: str, reviewer: Member | None, at: datetime, ho
             accept_update(session, part)
     audit.record(session, audit.member(reviewer) if reviewer else audit.CLI, "review.accepted", Ref.of(row).subject,
                  **(how or {}))
-    _tell_accepted(session, ref, row)
+    _tell(session, told, local_day(at), ref, row, None)
     return row
 
 
 def give_back(session: Session, ref: str, note: str, reviewer: Member | None, at: datetime,
-              how: dict[str, str] | None = None) -> Row:
-    """Returns the submission with the reviewer's note and tells every member of the unit."""
+              how: dict[str, str] | None = None, told: Told | None = None) -> Row:
+    """Returns the submission with the reviewer's note and tells every member of the unit (with `told`, once
+    with the rest of the act)."""
     note = note.strip()
     if sum(ch.isalnum() for ch in note) < 3:
         raise Refused(N_("A return needs a note saying what to add or correct."))
@@ -167,8 +170,15 @@ def give_back(session: Session, ref: str, note: str, reviewer: Member | None, at
     session.flush()
     audit.record(session, audit.member(reviewer) if reviewer else audit.CLI, "review.returned", Ref.of(row).subject,
                  note_length=len(note), **(how or {}))
-    _tell_unit(session, ref, row, note, local_day(at))
+    _tell(session, told, local_day(at), ref, row, note)
     return row
+
+
+def _tell(session: Session, told: Told | None, today: date, ref: str, row: Row, note: str | None) -> None:
+    act = told if told is not None else Told(today)
+    act.add(session, ref, row, note)
+    if told is None:
+        act.send(session)
 
 
 def decide_once(session: Session, row: SQLModel, column: str, waiting: str, **decided: Any) -> bool:
@@ -219,28 +229,61 @@ def what(speak: Lang, session: Session, ref: str, row: Row) -> str:
     return speak._("update u{id} on task {code}", id=row.id, code=task.code if task else "?")
 
 
-def _tell_unit(session: Session, ref: str, row: Row, note: str, today: date) -> None:
-    unit = unit_of(session, row)
-    due = DEFAULT_POLICY.resubmit_by(today, CALENDAR)
-    messages = []
-    for member in officers(session, {unit.id or 0}, role=None).get(unit.id or 0, []):
-        speak = lang(member.language)
-        text = speak._("Sở KH&CN returned {what} of {unit}, asking: \"{note}\"\nPlease revise it and send it again by "
-                       "{date}.", what=what(speak, session, ref, row), unit=unit.name, note=note, date=speak.date(due))
-        buttons = offer(session, member.member_id, (Action(speak._("Revise and send again"), f"/sualai {ref}", ref),), text)
-        messages.append(OutgoingMessage(f"returned:{member.member_id}:{ref}", "returned", member.member_id,
-                                        member.channel, member.chat_id, text, unit.id or 0, buttons))
-    enqueue(session, messages)
+@dataclass
+class Told:
+    """What one act decided, gathered so that each unit is told once: a bulk acceptance of a department's
+    fifteen updates is one message to each of its members, not fifteen. Each decision adds to it; `send`
+    writes the messages, in the act's transaction. A single decision keeps its own words and button."""
+
+    today: date
+    decided: dict[int, list[tuple[str, Row, str | None]]] = field(default_factory=dict)  # unit: (ref, row, note)
+
+    def add(self, session: Session, ref: str, row: Row, note: str | None = None) -> None:
+        """`note` None: accepted; a note: returned with it."""
+        self.decided.setdefault(unit_of(session, row).id or 0, []).append((ref, row, note))
+
+    def send(self, session: Session) -> None:
+        due = DEFAULT_POLICY.resubmit_by(self.today, CALENDAR)
+        messages = []
+        for unit_id, items in self.decided.items():
+            unit = session.get(Unit, unit_id)
+            assert unit is not None
+            first = f"{items[0][0]}+{len(items) - 1}" if len(items) > 1 else items[0][0]
+            kind = "returned" if any(note is not None for _, _, note in items) else "accepted"
+            for member in officers(session, {unit_id}, role=None).get(unit_id, []):
+                speak = lang(member.language)
+                text, actions = _tidings(speak, session, unit, items, due)
+                buttons = offer(session, member.member_id, actions, text) if actions else ()
+                messages.append(OutgoingMessage(f"{kind}:{member.member_id}:{first}", kind, member.member_id,
+                                                member.channel, member.chat_id, text, unit_id, buttons))
+        enqueue(session, messages)
+        self.decided.clear()
 
 
-def _tell_accepted(session: Session, ref: str, row: Row) -> None:
-    """Every member of the unit learns that Sở KH&CN accepted what they sent: the loop closes on their side."""
-    unit = unit_of(session, row)
-    enqueue(session, [OutgoingMessage(
-        f"accepted:{member.member_id}:{ref}", "accepted", member.member_id, member.channel, member.chat_id,
-        lang(member.language)._("Sở KH&CN accepted {what} of {unit}.", what=what(lang(member.language), session,
-                                                                               ref, row), unit=unit.name),
-        unit.id or 0) for member in officers(session, {unit.id or 0}, role=None).get(unit.id or 0, [])])
+def _tidings(speak: Lang, session: Session, unit: Unit, items: list[tuple[str, Row, str | None]],
+             due: date) -> tuple[str, tuple[Action, ...]]:
+    """The words of one act to one member: one decision as it always read, several listed, each return with
+    its note and a button to revise it."""
+    if len(items) == 1:
+        ref, row, note = items[0]
+        if note is None:
+            return speak._("Sở KH&CN accepted {what} of {unit}.", what=what(speak, session, ref, row),
+                           unit=unit.name), ()
+        return (speak._("Sở KH&CN returned {what} of {unit}, asking: \"{note}\"\nPlease revise it and send it "
+                        "again by {date}.", what=what(speak, session, ref, row), unit=unit.name, note=note,
+                        date=speak.date(due)),
+                (Action(speak._("Revise and send again"), f"/sualai {ref}", ref),))
+    lines = [speak._("Sở KH&CN reviewed {n} reports of {unit}.", n=len(items), unit=unit.name)]
+    accepted = [what(speak, session, ref, row) for ref, row, note in items if note is None]
+    returned = [(ref, row, note) for ref, row, note in items if note is not None]
+    if accepted:
+        lines.append(speak._("Accepted:") + "".join(f"\n• {said}" for said in accepted))
+    if returned:
+        lines.append(speak._("Returned, to revise and send again by {date}:", date=speak.date(due)) + "".join(
+            "\n• " + speak._("{what}: \"{note}\"", what=what(speak, session, ref, row), note=note)
+            for ref, row, note in returned))
+    return "\n".join(lines), tuple(Action(speak._("Revise {ref}", ref=ref), f"/sualai {ref}", ref)
+                                   for ref, _, _ in returned)
 
 
 def describe(speak: Lang, session: Session, ref: str, row: Row) -> str:

@@ -23,8 +23,8 @@ from handlers.machinery.forms import FormEngine
 from handlers.machinery.messages import Action, Reply
 from handlers.review import workbook as review_file
 from handlers.plans import plan_named
-from handlers.review.decisions import (Pending, Refused, Scope, accept, act, give_back, parse_ref, queue, reviewable,
-                                       show, show_next)
+from handlers.review.decisions import (Pending, Refused, Scope, Told, accept, act, give_back, parse_ref, queue,
+                                       reviewable, show, show_next)
 from jobs.refs import Ref, in_lock_order, span
 from jobs.text import fold
 from jobs.year import local_day, status_text
@@ -246,14 +246,16 @@ def confirm_accepting(ctx: Context, prefix: str, plan_id: int | None, words: lis
 
 def accept_many(ctx: Context, refs: list[str]) -> list[Reply]:
     """The confirmed acceptances, each by the rule for one (decided once); one line of result, and why each
-    that was not accepted was not."""
+    that was not accepted was not. Each unit is told once, whatever it had among them."""
     done, refused = 0, []
+    told = Told(ctx.today)
     for ref in in_lock_order(str(r) for r in map(Ref.parse, refs) if r):
         try:
-            accept(ctx.session, ref, ctx.member, ctx.recorded_at, {**ctx.decided_through(), "bulk": "1"})
+            accept(ctx.session, ref, ctx.member, ctx.recorded_at, {**ctx.decided_through(), "bulk": "1"}, told)
             done += 1
         except Refused as why:
             refused.append(f"{ref}: {ctx.lang._(why.msgid, **why.values)}")
+    told.send(ctx.session)
     lines = [ctx.lang._("Accepted {n}; each unit will be told.", n=done)]
     if refused:
         lines.append(ctx.lang._("Not accepted {n}:", n=len(refused)))

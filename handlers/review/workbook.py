@@ -26,7 +26,7 @@ from handlers.machinery.evidence import XLSX, discard
 from handlers.machinery.forms import Files, Form
 from handlers.machinery.forms.steps import Answers, Confirm, Invalid, named_save
 from handlers.machinery.messages import Attachment, Reply
-from handlers.review.decisions import Refused, accept, give_back, load, parse_ref, queue, reviewable
+from handlers.review.decisions import Refused, Told, accept, give_back, load, parse_ref, queue, reviewable
 from jobs.review import newer_than
 from jobs.figures import figure_labels, figure_lines
 from jobs.refs import Ref, in_lock_order
@@ -190,21 +190,23 @@ def _unusable(session: Session, speak: Lang, ref: str | None, meaning: str | Non
 
 def apply(session: Session, plan: Plan, member: Any, at: datetime, speak: Lang) -> str:
     """Each decision by the rule for one, in the rows' lock order (`in_lock_order`); what could not be done,
-    said."""
+    said. Each unit is told once: what was accepted, and each return with its note and its button."""
     notes = dict(plan.give_back)
     counts = {ACCEPT: 0, RETURN: 0}
     failed = []
     how = {"via": "xlsx"}
+    told = Told(local_day(at))
     for ref in in_lock_order([*plan.accept, *notes]):
         try:
             if ref in notes:
-                give_back(session, ref, notes[ref], member, at, how)
+                give_back(session, ref, notes[ref], member, at, how, told)
                 counts[RETURN] += 1
             else:
-                accept(session, ref, member, at, how)
+                accept(session, ref, member, at, how, told)
                 counts[ACCEPT] += 1
         except Refused as refused:
             failed.append(f"{ref}: {speak._(refused.msgid, **refused.values)}")
+    told.send(session)
     lines = [speak._("Applied: {accepted} accepted, {returned} returned; each unit will be told.",
                      accepted=counts[ACCEPT], returned=counts[RETURN])]
     lines += [f"• {line}" for line in failed]
