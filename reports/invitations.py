@@ -99,7 +99,11 @@ def _letter(document: Document, item: Invitation, speak: Lang, zalo_name: str) -
     signed.bold, signed.font.name = True, FONT
 
 
+QUIET_ZONE = 4  # modules of white around the code, as the QR standard (ISO/IEC 18004) asks: 2 left some unread
+MODULE = 8  # pixels a module
+
+
 def _qr(link: str) -> bytes:
     out = BytesIO()
-    qrcode.make(link, box_size=8, border=2).save(out)
+    qrcode.make(link, box_size=MODULE, border=QUIET_ZONE).save(out)
     return out.getvalue()

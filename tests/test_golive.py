@@ -165,3 +165,16 @@ def test_an_invitation_lasts_from_one_to_ninety_days(db_url: str, engine: Engine
     refused = cli(db_url, "invite", "--all", "--days", days, "--output-dir", str(tmp_path))
     assert refused.returncode == 2 and "từ 1 đến 90" in refused.stderr, refused.stderr
     assert invites_valid(engine) == 0 and not list(tmp_path.iterdir())
+
+
+def test_the_letters_qr_code_has_the_standard_quiet_zone_of_four_modules() -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    from reports.invitations import _qr
+
+    image = Image.open(BytesIO(_qr("https://t.me/tdc_bot?start=ABCDEFGHJKMN"))).convert("L")
+    dark = [(x, y) for y in range(image.height) for x in range(image.width) if image.getpixel((x, y)) < 128]
+    assert min(x for x, _ in dark) == min(y for _, y in dark) == 4 * 8  # four modules of eight pixels, white
+    assert image.width - 1 - max(x for x, _ in dark) == 4 * 8
