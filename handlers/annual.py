@@ -37,6 +37,8 @@ LABEL = 60
 NOTHING_NEW, SOME_NEWS = "none", "pick"
 START_AGAIN = {"lamlai", "lam lai", "moi", "tu dau", "again", "restart"}  # folded: /baocaonam lamlai
 
+RESULT_SHOWN = 60  # characters of a kept answer's result shown when the report opens
+
 
 @dataclass(frozen=True)
 class Year:
@@ -65,6 +67,16 @@ def as_it_opens(ctx: Context, year: int) -> Year:
     return Year(reported, waiting, rest)
 
 
+def _kept(speak: Lang, item: AssignmentYear) -> str:
+    """A kept answer as /nhiemvu shows it — the standing, how far along, where Sở KH&CN's review stands — and
+    the start of what the unit wrote, so the officer sees what they keep."""
+    said = describe_status(speak, item)
+    result = item.update.result.strip() if item.update is not None else ""
+    if result:
+        said += f" — “{result[:RESULT_SHOWN]}{'…' if len(result) > RESULT_SHOWN else ''}”"
+    return said
+
+
 def _role(speak: Lang, item: AssignmentYear) -> str:
     return speak._("lead") if item.is_lead else speak._("cooperating")
 
@@ -79,8 +91,8 @@ def overview(ctx: Context, year: Year, recorded: int) -> str:
     lines = [speak._("Annual report {year} of {unit}: {n} tasks.", year=recorded, unit=ctx.unit.name,
                      n=len(year.reported) + len(year.waiting) + len(year.rest))]
     if year.reported:
-        lines.append(speak._("• Reported during the year, kept as they stand: {tasks}.", tasks="; ".join(
-            f"{item.task.code} ({item.text(speak)})" for item in year.reported)))
+        lines.append(speak._("• Reported during the year, kept as they stand:") + "".join(
+            f"\n  – {item.task.code}: {_kept(speak, item)}" for item in year.reported))
     if year.waiting:
         lines.append(speak._("• Waiting for an event, nothing to report: {codes}.", codes=_codes(year.waiting)))
     leads = [item for item in year.rest if item.is_lead]

@@ -87,7 +87,8 @@ async def test_three_units_report_the_year_and_a_manager_consolidates(engine: En
 
             first = await officers["21040"].say("/baocaonam")
             assert "Báo cáo năm 2025 của UBND xã Bình Sơn: 15 nhiệm vụ." in first
-            assert "Đã báo cáo trong năm, giữ nguyên: III.2 (Đã hoàn thành" in first
+            assert ("Đã báo cáo trong năm, giữ nguyên:\n  – III.2: Đã hoàn thành đúng hạn — chờ Sở KH&CN tiếp nhận"
+                    " — “Cử 4 công chức đi học”") in first  # what the unit said, and where its review stands
             await answer_until_asked_to_confirm(officers["21040"], ANSWERS["21040"])
             summary = officers["21040"].last[-1]["text"]
             assert "1 nhiệm vụ giữ nguyên như đã báo cáo" in summary and "• I.2 · Tình trạng: Đã hoàn thành" in summary

@@ -90,7 +90,8 @@ async def test_a_typical_commune_year_keeps_what_was_reported_and_asks_only_the_
             officer.sent = officer.received = 0
 
             opening = await officer.say("/baocaonam")
-            assert "Đã báo cáo trong năm, giữ nguyên: III.2 (" in opening and "V.1 (" in opening
+            assert "Đã báo cáo trong năm, giữ nguyên:\n  – III.2: " in opening
+            assert "\n  – V.1: " in opening and "Đang thực hiện (60%)" in opening and "“Đã kiểm tra 2 cơ sở”" in opening
             listed = await officer.say("2")
             assert "Nhiệm vụ nào có kết quả mới?" in listed and "(chủ trì)" in listed and "(phối hợp)" in listed
             status = await officer.say("I.2")
