@@ -233,3 +233,16 @@ def officer_id(engine: Engine, user: str) -> int:
 
     with Session(engine) as session:
         return session.exec(select(ChannelAccount.member_id).where(ChannelAccount.external_id == user)).one()
+
+
+def test_a_filter_of_one_is_headed_by_its_own_count_and_every_line_keeps_its_date(conversation: Conversation,
+                                                                                 engine: Engine) -> None:
+    import re
+
+    twenty_communes_report(engine)
+    manager = member_of(conversation, engine, "SKHCN", "601", Role.MANAGER)
+    assert manager.say("/duyet binh son").startswith("Chờ tiếp nhận: 1.\n\nUBND xã Bình Sơn — cập nhật u1")
+    manager.say("/duyet")
+    lines = [label for label in manager.buttons() if label.startswith("u")]
+    assert len(lines) == 15 and all(len(label) <= 60 for label in lines)
+    assert all(re.search(r" · \d\d/\d\d$", label) for label in lines), lines  # the date, however long the name

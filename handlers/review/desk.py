@@ -147,8 +147,8 @@ def page(ctx: Context, prefix: str, plan_id: int | None, wanted: Filter, number:
         if wanted.words.strip():
             return [Reply(ctx.lang._("Nothing awaits review for \"{words}\".", words=wanted.words.strip()[:50]))]
         return [Reply(ctx.lang._("Nothing awaits review."))]
-    if len(items) == 1:  # a list of one would only cost a message more
-        return show(ctx, items[0].ref, Scope(plan_id, prefix))
+    if len(items) == 1:  # a list of one would only cost a message more; headed by its own count, not the queue's
+        return show(ctx, items[0].ref, Scope(plan_id, prefix), waiting=1)
     pages = (len(items) + PAGE - 1) // PAGE
     number = min(max(number, 1), pages)
     shown = items[(number - 1) * PAGE:number * PAGE]
@@ -180,12 +180,26 @@ def statuses(ctx: Context, items: list[Pending]) -> dict[str, str]:
 
 
 def _line(ctx: Context, item: Pending, said: dict[str, str]) -> str:
+    """"u12 · UBND xã Bình Sơn · I.2 · Đã hoàn thành · 01/09": within LABEL characters, the unit's name and then
+    the status shortened first, so the reference, the task and the date always show."""
     what = ctx.lang._("annual report") if item.what == "annual" else item.what
-    parts = [item.ref, item.unit.name, what, said.get(item.ref, ""), local_day(item.sent_at, ctx.zone).strftime("%d/%m")]
-    if item.resubmission:
-        parts.append(ctx.lang._("revision"))
-    line = " · ".join(part for part in parts if part)
-    return line if len(line) <= LABEL else line[:LABEL - 1] + "…"
+    tail = [local_day(item.sent_at, ctx.zone).strftime("%d/%m")] + ([ctx.lang._("revision")] if item.resubmission
+                                                                     else [])
+    name, status = item.unit.name, said.get(item.ref, "")
+    for shortened in ("name", "status"):
+        line = " · ".join(part for part in (item.ref, name, what, status, *tail) if part)
+        over = len(line) - LABEL
+        if over <= 0:
+            return line
+        if shortened == "name":
+            name = _cut(name, max(len(name) - over, 8))
+        else:
+            status = _cut(status, max(len(status) - over, 4))
+    return " · ".join(part for part in (item.ref, name, what, status, *tail) if part)
+
+
+def _cut(text: str, most: int) -> str:
+    return text if len(text) <= most else text[:most - 1].rstrip() + "…"
 
 
 def named(ctx: Context, plan_id: int | None, words: list[str]) -> tuple[list[Pending], list[str]] | None:
