@@ -124,6 +124,9 @@ def _route(ctx: Context, incoming: Incoming, state: FormState | None) -> list[Re
     if state is not None:
         return ENGINE.answer(ctx, incoming, state)
     if incoming.kind is InputKind.FILE:
+        unasked = review_file.sent_unasked(ctx, incoming.file_id, ENGINE) if incoming.file_id else None
+        if unasked is not None:
+            return unasked
         evidence.discard(ctx.session, incoming.file_id)
         return [Reply(ctx.lang._("Files are taken as evidence inside a report: type /capnhat, and send them when "
                                  "asked for documents."))]

@@ -113,3 +113,26 @@ def test_the_command_line_exports_says_and_imports_on_yes(engine: Engine, db_url
     done = cli(db_url, "review", "import", str(workbook), "--yes")
     assert done.returncode == 0 and "Đã áp dụng: tiếp nhận 3, trả lại 1" in done.stdout
     assert cli(db_url, "review", "import", str(tmp_path / "missing.xlsx")).returncode == 2
+
+
+def test_the_review_workbook_sent_back_without_nhapfile_is_recognised_and_said_before_anything_is_done(
+        conversation: Conversation, engine: Engine) -> None:
+    from handlers.machinery.evidence import expected
+
+    for day, code in enumerate(COMMUNES):
+        report(engine, code, "I.2", "done", datetime(2025, 9, 1 + day))
+    manager = member_of(conversation, engine, "SKHCN", "601", Role.MANAGER)
+    member_of(conversation, engine, "21040", "501")
+    manager.say("/duyet xlsx")
+    [attachment] = [reply.attachment for reply in manager.last if reply.attachment]
+    with session_scope(engine) as session:  # a reviewer's file is fetched though no form is open; an officer's not
+        assert expected(session, "telegram", "601") and not expected(session, "telegram", "501")
+    plan = sends_file(manager, engine, filled(attachment.content), "duyet.xlsx")  # straight back, no /duyet nhapfile
+    assert plan.startswith("Đây là bảng duyệt: bot sẽ làm như sau.")
+    assert "Theo bảng: 3 báo cáo sẽ được tiếp nhận, 1 báo cáo sẽ bị trả lại" in plan and "Áp dụng" in plan
+    assert set(states(engine).values()) == {ReviewState.PENDING}
+    assert manager.press("Áp dụng").startswith("Đã áp dụng: tiếp nhận 3, trả lại 1")
+    other = Workbook()
+    out = BytesIO()
+    other.save(out)
+    assert "/capnhat" in sends_file(manager, engine, out.getvalue(), "khac.xlsx")  # any other file: as before

@@ -34,6 +34,8 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
 }
 
+REVIEWERS = frozenset(role.value for role, grants in GRANTS.items() if Permission.REVIEW in grants)
+
 REFUSALS: dict[Permission, str] = {
     Permission.OWN_UNIT: N_("This command is for registered members."),
     Permission.READ_ALL: N_("This command is for managers and viewers of Sở KH&CN."),

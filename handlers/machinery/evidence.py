@@ -16,7 +16,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from handlers.machinery.messages import clean_text
-from models import ChannelAccount, EvidenceFile, FormState
+from handlers.machinery.access import REVIEWERS
+from models import ChannelAccount, EvidenceFile, FormState, Member
 from models.db import utcnow
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -67,11 +68,14 @@ def _office_zip(content: bytes) -> str | None:
 
 
 def expected(session: Session, channel: str, user_id: str) -> bool:
-    """Whether a file from this account could be used: only a member with a form open takes files, so nothing
-    a stranger, or a member outside a report, sends is kept (nor even downloaded)."""
-    return session.exec(select(FormState.id).join(ChannelAccount, col(ChannelAccount.member_id) == FormState.member_id)
-                        .where(ChannelAccount.channel == channel, ChannelAccount.external_id == user_id)).first() \
-        is not None
+    """Whether a file from this account could be used: a member with a form open, or a reviewer (who may send
+    the review workbook back at any moment); nothing a stranger, or an officer outside a report, sends is kept
+    (nor even downloaded)."""
+    found = session.exec(select(Member.role, FormState.id)
+                         .join(ChannelAccount, col(ChannelAccount.member_id) == Member.id)
+                         .outerjoin(FormState, col(FormState.member_id) == Member.id)
+                         .where(ChannelAccount.channel == channel, ChannelAccount.external_id == user_id)).first()
+    return found is not None and (found[1] is not None or found[0] in REVIEWERS)
 
 
 def store(session: Session, content: bytes, filename: str) -> EvidenceFile | str:

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from handlers.machinery.access import Permission, can, refusal
 from handlers.machinery.context import Context
 from handlers.machinery.evidence import XLSX, discard
-from handlers.machinery.forms import Files, Form
+from handlers.machinery.forms import Files, Form, FormEngine
 from handlers.machinery.forms.steps import Answers, Confirm, Invalid, named_save
 from handlers.machinery.messages import Attachment, Reply
 from handlers.review.decisions import Refused, Told, accept, give_back, load, parse_ref, queue, reviewable
@@ -263,6 +263,20 @@ def _apply(ctx: Context, answers: Answers) -> list[Reply]:
     said = apply(ctx.session, plan, ctx.member, ctx.recorded_at, ctx.lang)
     _drop(ctx, file_id)  # read and applied: the decisions are in the audit log, the file is kept no longer
     return [Reply(said)]
+
+
+def sent_unasked(ctx: Context, file_id: int, engine: FormEngine) -> list[Reply] | None:
+    """A reviewer sent a workbook without /duyet nhapfile first: the review workbook (its hidden mark) opens the
+    form that applies it, with what it would do, nothing done before the confirmation; None for any other file."""
+    row = ctx.session.get(EvidenceFile, file_id)
+    if row is None or row.mime_type != XLSX or not can(ctx.member, Permission.REVIEW):
+        return None
+    try:
+        held = WORKBOOK_STEP.add(ctx, {}, file_id)
+    except Invalid:
+        return None
+    return [Reply(ctx.lang._("This is the review workbook: here is what it would do. Nothing is done before you "
+                             "confirm.")), *engine.start(ctx, REVIEW_FILE.name, {WORKBOOK_STEP.name: held})]
 
 
 def _drop(ctx: Context, file_id: int) -> None:
