@@ -23,6 +23,7 @@ from handlers.machinery.evidence import DOCX, PNG, XLSX
 from handlers.review import decisions as review
 from handlers.plans import plan_named
 from jobs.reminders import officers
+from jobs.refs import Ref
 from jobs.text import fold
 from locales import lang
 from models import Unit
@@ -35,6 +36,7 @@ from reports.xlsx import workbook
 
 BUTTON_TEXT = 40
 MAX_LISTED = 40
+RESULT_SHOWN = 120  # characters of a result shown in the unit view; the whole text is in /duyet and the files
 
 View = Callable[[Context, Any], list[Reply]]  # given what its entry in VIEWS says it reads
 
@@ -218,6 +220,10 @@ def by_unit(ctx: Context, summary: YearSummary, wanted: str) -> str:
         line = f"• {row.task.code}: {describe_status(ctx.lang, row)}"
         if row.update is not None and attached.get(row.update.id):
             line += " " + ctx.lang._("({n} file(s): /baocao tep u{id})", n=attached[row.update.id], id=row.update.id)
+        if row.update is not None and row.update.result.strip():  # what the unit wrote, not only how it stands
+            result = row.update.result.strip()
+            cut = result if len(result) <= RESULT_SHOWN else result[:RESULT_SHOWN - 1].rstrip() + "…"
+            line += f"\n  {Ref.update(row.update.id)}: “{cut}”"
         lines.append(line)
     return "\n".join([*lines, "", *annual_of(ctx, summary, unit)])
 

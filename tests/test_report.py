@@ -154,6 +154,7 @@ def test_drilling_down_by_unit_task_and_who_has_not_reported(conversation: Conve
     assert "Đơn vị đã báo cáo: 1/113" in overview and "• III.2 Tỷ lệ công chức" in overview
     unit = manager.say("/baocao binh son")
     assert unit.startswith("UBND xã Bình Sơn, năm 2025:") and "• III.2: Đã hoàn thành đúng hạn" in unit
+    assert "\n  u1: “kết quả”" in unit  # what the unit wrote, with the reference that opens it
     assert "Có nhiều đơn vị khớp" in manager.say("/baocao binh")
     assert "• UBND xã Bình Sơn: Đã hoàn thành đúng hạn" in manager.say("/baocao iii.2")
     missing = manager.say("/baocao chua")
