@@ -25,7 +25,7 @@ from handlers.machinery.forms.steps import Answers, Confirm, Picks, Step, StepGr
 from handlers.machinery.messages import Reply
 from handlers.progress import EVIDENCE_STEP, STATUS_STEP, WORKING, YEAR_STEP, StatusStep
 from jobs.refs import Ref
-from jobs.review import open_years
+from jobs.reminders import open_years
 from jobs.text import fold
 from jobs.year import AssignmentYear, save_update
 from locales import N_, Lang

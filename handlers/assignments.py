@@ -9,7 +9,7 @@ from handlers.machinery.context import Context
 from handlers.machinery.forms.steps import Answers, Option
 from jobs.calendar import CALENDAR
 from jobs.policy import DEFAULT_POLICY
-from jobs.review import open_years
+from jobs.reminders import open_years
 from jobs.schedule import RuleKind
 from jobs.year import Assigned, AssignmentYear, Submission, local_day, unit_assignments, unit_year
 from locales import Lang

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
-from jobs.calendar import WorkingCalendar
-from jobs.policy import ReminderPolicy
+from jobs.calendar import CALENDAR, WorkingCalendar
+from jobs.policy import DEFAULT_POLICY, ReminderPolicy
 from jobs.schedule import RuleKind
 from jobs.review import finished_awaiting_review, returned_submissions
 from jobs.year import local_day, year_of
@@ -184,6 +184,18 @@ def due_on(session: Session, day: date, policy: ReminderPolicy, calendar: Workin
             if stage is not None:
                 found.extend(DueReminder(deadline, stage, r, day) for r in recipients[deadline.unit_id])
     return found
+
+
+def open_years(session: Session, unit_id: int, today: date, policy: ReminderPolicy = DEFAULT_POLICY,
+               calendar: WorkingCalendar = CALENDAR) -> list[int]:
+    """The years a unit may still record, oldest first: this one, and last year while one of its deadlines
+    binding the unit is unmet and still reminded (an overdue deadline is reminded `overdue_for_days`; a return
+    has its own date): whatever a reminder of last year asks for — its annual report, a task, a revision — can
+    then be done, and only then is the officer asked which year."""
+    last = today.year - 1
+    chased = [deadline for deadline in deadlines_of(session, last, today, {unit_id}, policy, calendar)
+              if not deadline.met and today <= deadline.due + timedelta(days=policy.overdue_for_days)]
+    return [last, today.year] if chased else [today.year]
 
 
 def upcoming(session: Session, unit_id: int, today: date, policy: ReminderPolicy, calendar: WorkingCalendar,

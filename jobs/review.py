@@ -9,14 +9,13 @@ unit and year); only the newest can await review or stand returned.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from jobs.refs import Ref
-from jobs.year import unit_assignments
 from models import AnnualReport, Assignment, ProgressUpdate, Task
 from models.progress import FINISHED, ReviewState
 
@@ -105,17 +104,6 @@ def returned_submissions(session: Session, period: str, unit_ids: set[int] | Non
     found += [(r.unit_id, "annual", str(Ref.of(r)), r.reviewed_at) for r in newest.values()
               if r.review_state == ReviewState.RETURNED and r.reviewed_at is not None]
     return found
-
-
-def open_years(session: Session, unit_id: int, today: date) -> list[int]:
-    """The years a unit may still record, oldest first: this one, and last year while its annual report is still
-    open — none sent (it is overdue: the report is due within its year) or the newest returned — if the unit had
-    tasks in it. What a reminder of last year asks for can then be done."""
-    last = today.year - 1
-    newest = session.exec(select(AnnualReport.review_state).where(
-        AnnualReport.unit_id == unit_id, AnnualReport.period == str(last)).order_by(col(AnnualReport.id).desc())).first()
-    still_open = newest is None or newest == ReviewState.RETURNED
-    return [last, today.year] if still_open and unit_assignments(session, unit_id, last) else [today.year]
 
 
 def finished_awaiting_review(session: Session, period: str, unit_ids: set[int] | None = None) -> set[int]:

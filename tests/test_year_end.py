@@ -78,8 +78,8 @@ def test_an_update_returned_in_december_and_revised_in_january_stays_in_its_year
     conversation = Conversation(engine, settings, clock=clock)
     officer = member(conversation, engine, "21040", "501")
     manager = member(conversation, engine, "SKHCN", "601", Role.MANAGER)
-    assert "Báo cáo này thuộc năm nào?" in officer.say("/capnhat I.2")  # 2025's report was never sent
-    officer.say("2026")
+    # 2025's report was never sent, but its reminders ended in January: nothing of 2025 is asked for now
+    assert "Tình hình thực hiện nhiệm vụ?" in officer.say("/capnhat I.2")
     for answer in ("1", "Đã tuyên truyền", "3", "/boqua"):
         officer.say(answer)
     assert "Đã lưu: cập nhật u1" in officer.say("1")
@@ -95,7 +95,7 @@ def test_in_january_capnhat_and_baocaonam_offer_last_year_while_its_report_is_op
         engine: Engine, settings: Settings) -> None:
     clock = Clock(datetime(2027, 1, 6, 9, 0))
     conversation = Conversation(engine, settings, clock=clock)
-    officer = member(conversation, engine, "21040", "501")  # sent no report for 2026: it is overdue
+    officer = member(conversation, engine, "21040", "501")  # sent no report for 2026: overdue, still reminded
 
     asked = officer.say("/capnhat I.2")
     assert "Báo cáo này thuộc năm nào?" in asked and officer.buttons() == ["2026 (báo cáo năm còn mở)", "2027"]
@@ -114,3 +114,8 @@ def test_in_january_capnhat_and_baocaonam_offer_last_year_while_its_report_is_op
 
     asked = officer.say("/capnhat I.2")  # 2026 is reported now: this year only, asked no more
     assert "thuộc năm nào" not in asked and "Tình hình thực hiện nhiệm vụ?" in asked
+    officer.say("/huy")
+
+    clock.now = datetime(2027, 3, 2, 9, 0)  # another unit that never reported 2026: its reminders ended in January
+    other = member(conversation, engine, "21211", "502")
+    assert "Tình hình thực hiện nhiệm vụ?" in other.say("/capnhat I.2")
