@@ -33,6 +33,7 @@ from bot.runtime.delivery import Deliver
 from bot.runtime.leader import SchedulerLeader
 from bot.runtime.scheduler import ReminderCycle
 from bot.runtime.sender import Courier, Sender
+from bot.runtime.wakeup import listen
 from bot.runtime.webhooks import Hook, server
 from bot.settings import Settings
 
@@ -95,7 +96,11 @@ async def serve(engine: Engine, settings: Settings) -> None:
     cycle = ReminderCycle(engine, sender, settings.now, keep_days=settings.keep_days)
     leader = SchedulerLeader(engine, lambda: cycle.start(settings.timezone))
     await conversation.recover()
-    work = [leader.run(stop), conversation.keep_recovering(stop), courier.run(stop)]
+    # The courier outlives the conversation: what the updates stored before a SIGTERM queue is sent too.
+    courier_stop = asyncio.Event()
+    courier_runs = asyncio.create_task(courier.run(courier_stop))
+    hearing = asyncio.create_task(listen(settings.database_url, courier.poke, courier_stop))
+    work = [leader.run(stop), conversation.keep_recovering(stop)]
     http = None
     if settings.telegram_webhook_url:
         hooks = [channel.hook() for channel in (inbox, poller) if channel is not None]
@@ -111,6 +116,8 @@ async def serve(engine: Engine, settings: Settings) -> None:
         if http is not None:
             http.stop()
         await conversation.drain()
+        courier_stop.set()
+        await asyncio.gather(courier_runs, hearing)
         leader.release()
         await platforms.close()
 

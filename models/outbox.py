@@ -19,6 +19,12 @@ from sqlmodel import Field, SQLModel
 from models.db import utcnow
 
 
+# The kinds the reminder cycle writes and sends in office hours; every other kind is a person's act (a return,
+# an acceptance, a request, a decision, a colleague covering) and goes out within seconds, from any process.
+SCHEDULED_KINDS = ("reminder", "digest", "kickoff")
+WAKE_CHANNEL = "tdc_outbox"  # PostgreSQL: NOTIFY on commit of a person's act, every process's courier LISTENs
+
+
 class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"

@@ -243,3 +243,49 @@ async def test_a_courier_that_stops_sends_what_it_queued_before_it_exits(engine:
     stop.set()  # SIGTERM right after the act was committed
     await running
     assert delivered == ["Đã tiếp nhận"]
+
+
+async def test_a_notice_another_process_queued_and_left_unsent_is_picked_up_within_seconds(engine: Engine) -> None:
+    """Its own courier stopped before it could send it (a SIGTERM, a kill): any other process's courier looks
+    for people's acts nobody has tried to send, every few seconds — not for reminders, which keep office hours."""
+    member = add_member(engine, "21040", 62_003)
+    arrived = asyncio.Event()
+    delivered: list[str] = []
+
+    async def record(chat_id: str, reply: Reply) -> None:
+        delivered.append(reply.text)
+        arrived.set()
+
+    courier = Courier(Sender(engine, {CHANNEL: record}, per_chat_interval=0), pickup_every=0.5)
+    stop = asyncio.Event()
+    running = asyncio.create_task(courier.run(stop))
+    with session_scope(engine) as session:  # written by another process: this courier is never woken for it
+        enqueue(session, [OutgoingMessage("reminder:2:due:x:d-1", "reminder", member, CHANNEL, "62003", "Nhắc"),
+                          OutgoingMessage("extension:2:7", "extension", member, CHANNEL, "62003", "Đề nghị gia hạn")])
+    await asyncio.wait_for(arrived.wait(), 10)
+    await asyncio.sleep(1.2)  # two more looks: the reminder stays for the cycle, nothing goes twice
+    stop.set()
+    await running
+    assert delivered == ["Đề nghị gia hạn"]
+
+
+@pytest.mark.skipif(not os.environ.get("TDC_TEST_DATABASE_URL"), reason="NOTIFY is PostgreSQL's")
+async def test_on_postgresql_a_committed_act_wakes_every_courier_at_once(engine: Engine, db_url: str) -> None:
+    from bot.runtime.wakeup import listen
+
+    member = add_member(engine, "21040", 62_004)
+    arrived = asyncio.Event()
+
+    async def record(chat_id: str, reply: Reply) -> None:
+        arrived.set()
+
+    courier = Courier(Sender(engine, {CHANNEL: record}, per_chat_interval=0), pickup_every=120)  # no poll in time
+    stop = asyncio.Event()
+    running = asyncio.create_task(courier.run(stop))
+    hearing = asyncio.create_task(listen(db_url, courier.poke, stop))
+    await asyncio.sleep(1.5)  # listening
+    with session_scope(engine) as session:
+        enqueue(session, [OutgoingMessage("accepted:2:u9", "accepted", member, CHANNEL, "62004", "Đã tiếp nhận")])
+    await asyncio.wait_for(arrived.wait(), 10)  # the NOTIFY at commit, not the two-minute look
+    stop.set()
+    await asyncio.gather(running, hearing)

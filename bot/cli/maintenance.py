@@ -27,7 +27,7 @@ from bot.settings import Settings
 from handlers.machinery import audit
 from locales import Lang
 from models import AuditLog, Member
-from models.db import owner_only
+from models.db import libpq_url, owner_only
 from models.migrate import current, head, upgrade
 from models.organisation import Role
 
@@ -89,7 +89,7 @@ def cmd_backup(args: argparse.Namespace, settings: Settings, engine: Engine, spe
     if sqlite:
         with sqlite3.connect(_sqlite_path(settings)) as source, sqlite3.connect(path) as target:
             source.backup(target)
-    elif not _pg_tool(speak, "pg_dump", "--format=custom", f"--file={path}", _libpq_url(settings)):
+    elif not _pg_tool(speak, "pg_dump", "--format=custom", f"--file={path}", libpq_url(settings.database_url)):
         path.unlink(missing_ok=True)
         return 2
     print(speak._("Backup written: {path} ({size} kB).", path=path, size=path.stat().st_size // 1024))
@@ -114,7 +114,7 @@ def cmd_restore(args: argparse.Namespace, settings: Settings, engine: Engine, sp
         with sqlite3.connect(source) as backup, sqlite3.connect(_sqlite_path(settings)) as target:
             backup.backup(target)
     elif not _pg_tool(speak, "pg_restore", "--clean", "--if-exists", "--no-owner",
-                      f"--dbname={_libpq_url(settings)}", str(source)):
+                      f"--dbname={libpq_url(settings.database_url)}", str(source)):
         return 2
     print(speak._("Restored from {path}. Schema: {current}.", path=source, current=current(engine) or "-"))
     return 0
@@ -165,10 +165,6 @@ def cmd_role(args: argparse.Namespace, settings: Settings, engine: Engine, speak
 
 def _sqlite_path(settings: Settings) -> str:
     return str(make_url(settings.database_url).database)
-
-
-def _libpq_url(settings: Settings) -> str:
-    return make_url(settings.database_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def _pg_tool(speak: Lang, tool: str, *args: str) -> bool:

@@ -33,7 +33,7 @@ from handlers.machinery import menu
 from handlers.machinery.messages import Button, Reply
 from models import ChannelAccount, Outbox
 from models.db import utcnow
-from models.outbox import OutboxStatus
+from models.outbox import SCHEDULED_KINDS, OutboxStatus
 
 log = logging.getLogger("tdc.sender")
 MARKS_PER_STATEMENT = 500
@@ -61,13 +61,15 @@ class Sender:
     _pause_until: float = field(default=0.0, init=False)
     _misconfigured: bool = field(default=False, init=False)
 
-    async def drain(self, keys: set[str] | None = None, settled: timedelta | None = None) -> DrainReport:
+    async def drain(self, keys: set[str] | None = None, settled: timedelta | None = None,
+                    left: bool = False) -> DrainReport:
         """Delivers what is pending: only the rows of `keys` (the courier's), or only those older than
-        `settled` (the periodic retry, which leaves fresh ones to the courier of the process that wrote them)."""
+        `settled` (the periodic retry, which leaves fresh ones to the courier of the process that wrote them),
+        or, `left`, the people's acts that no sender has tried yet (every courier's pickup)."""
         given_up = await asyncio.to_thread(self._give_up_old)
         claim = Claim(self.engine)
-        rows = await asyncio.to_thread(claim.take, [row for row in await asyncio.to_thread(self._pending, keys, settled)
-                                                    if row.channel in self.channels])
+        pending = await asyncio.to_thread(self._pending, keys, settled, left)
+        rows = await asyncio.to_thread(claim.take, [row for row in pending if row.channel in self.channels])
         by_chat: dict[tuple[str, str], list[Outbox]] = defaultdict(list)
         for row in rows:
             by_chat[(row.channel, row.chat_id)].append(row)
@@ -146,10 +148,14 @@ class Sender:
             return OutboxStatus.SENT
         return OutboxStatus.PENDING
 
-    def _pending(self, keys: set[str] | None = None, settled: timedelta | None = None) -> list[Outbox]:
+    def _pending(self, keys: set[str] | None = None, settled: timedelta | None = None,
+                 left: bool = False) -> list[Outbox]:
         with Session(self.engine, expire_on_commit=False) as session:
             blocked = select(ChannelAccount.member_id).where(col(ChannelAccount.blocked).is_(True))
             query = select(Outbox).where(Outbox.status == OutboxStatus.PENDING, col(Outbox.member_id).not_in(blocked))
+            if left:  # a person's act nobody has tried to send yet: the one that wrote it stopped, or is busy
+                query = query.where(col(Outbox.kind).not_in(SCHEDULED_KINDS), Outbox.attempts == 0,
+                                    col(Outbox.created_at) > utcnow() - MAX_AGE)
             if settled is not None:
                 query = query.where(col(Outbox.created_at) < utcnow() - settled)
             if keys is None:
@@ -269,31 +275,48 @@ class Courier:
 
     RETRY_DELAYS = (5.0, 15.0, 60.0, 300.0)  # seconds; then every five minutes until the sender gives it up
     FINAL_SECONDS = 10.0
+    PICKUP_SECONDS = 5.0  # how often it looks for people's acts any process left unsent (NOTIFY's fallback)
 
-    def __init__(self, sender: Sender, retry_delays: tuple[float, ...] = RETRY_DELAYS) -> None:
-        self.sender, self.retry_delays = sender, retry_delays
+    def __init__(self, sender: Sender, retry_delays: tuple[float, ...] = RETRY_DELAYS,
+                 pickup_every: float = PICKUP_SECONDS) -> None:
+        self.sender, self.retry_delays, self.pickup_every = sender, retry_delays, pickup_every
         self._keys: set[str] = set()
         self._unsent: set[str] = set()
         self._failures = 0
         self._ready = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._pickup_due = 0.0  # loop time of the next look for what is left
 
     def wake(self, keys: list[str]) -> None:
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._add, keys)
 
+    def poke(self) -> None:
+        """Some process committed a person's act (a NOTIFY, bot/runtime/wakeup.py): look for what is left
+        unsent now, not at the next look."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._poked)
+
     def _add(self, keys: list[str]) -> None:
         self._keys.update(keys)
         self._ready.set()
 
+    def _poked(self) -> None:
+        self._pickup_due = 0.0
+        self._ready.set()
+
     async def run(self, stop: asyncio.Event) -> None:
         self._loop = asyncio.get_running_loop()
+        self._pickup_due = self._loop.time() + self.pickup_every
         while not stop.is_set():
             await self._next(stop)
             if stop.is_set():
                 break
             self._ready.clear()
-            await self._deliver()
+            if self._keys or self._unsent:
+                await self._deliver()
+            if self._loop.time() >= self._pickup_due:
+                await self._pick_up()
         if self._keys or self._unsent:
             try:
                 await asyncio.wait_for(self._deliver(), self.FINAL_SECONDS)
@@ -304,10 +327,23 @@ class Courier:
         """Until woken, stopped, or the time to try again what was refused."""
         waiting = asyncio.ensure_future(self._ready.wait())
         stopping = asyncio.ensure_future(stop.wait())
-        delay = self.retry_delays[min(self._failures, len(self.retry_delays)) - 1] if self._unsent else None
+        assert self._loop is not None
+        delay = max(0.0, self._pickup_due - self._loop.time())
+        if self._unsent:
+            delay = min(delay, self.retry_delays[min(self._failures, len(self.retry_delays)) - 1])
         await asyncio.wait({waiting, stopping}, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
         waiting.cancel()
         stopping.cancel()
+
+    async def _pick_up(self) -> None:
+        """What any process queued for a person's act and nobody has tried to send: its own courier stopped or
+        died before it could. Claims keep each row to one sender, whichever courier looks first."""
+        assert self._loop is not None
+        self._pickup_due = self._loop.time() + self.pickup_every
+        try:
+            await self.sender.drain(left=True)
+        except Exception as error:  # noqa: BLE001 (looked for again at the next pickup)
+            log.warning("notices left unsent not picked up now", extra={"error": type(error).__name__})
 
     async def _deliver(self) -> None:
         keys, self._keys, self._unsent = self._keys | self._unsent, set(), set()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlmodel import Session, col, select
 
 from models import Outbox
 from models.db import utcnow
-from models.outbox import OutboxStatus
+from models.outbox import SCHEDULED_KINDS, WAKE_CHANNEL, OutboxStatus
 
 CHUNK = 500
 QUEUED = "tdc.queued"  # in Session.info
@@ -45,8 +45,18 @@ def enqueue(session: Session, messages: list[OutgoingMessage], already_sent: boo
             session.execute(insert(Outbox), rows)
             if not already_sent:  # what the running bot delivers as soon as this transaction is committed
                 session.info.setdefault(QUEUED, []).extend(row["key"] for row in rows)
+                if any(row["kind"] not in SCHEDULED_KINDS for row in rows):
+                    _wake_every_process(session)
         added += len(rows)
     return added
+
+
+def _wake_every_process(session: Session) -> None:
+    """On PostgreSQL, a NOTIFY that the server delivers when this transaction commits (never if it rolls back):
+    every process's courier then looks for what is left unsent, whichever process wrote it. SQLite serves one
+    process, whose own courier is told (`queued`)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"NOTIFY {WAKE_CHANNEL}"))
 
 
 def queued(session: Session) -> list[str]:
