@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -36,86 +33,40 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from bot.cli.seed import seed  # noqa: E402
 from models import init_db, make_engine, session_scope  # noqa: E402
 from tests.conftest import invite  # noqa: E402
+from tests.bot_processes import BotProcesses  # noqa: E402
 from tests.fake_telegram import FakeTelegram  # noqa: E402
 
-SECRET = "bench-processes-secret-0123456789"
 FORM = ["/capnhat I.2", "1", "Đã tuyên truyền", "3", "/boqua", "1"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def start(fake: FakeTelegram, url: str, count: int) -> tuple[list[subprocess.Popen[bytes]], list[int]]:
-    ports = [free_port() for _ in range(count)]
-    processes = []
-    for port in ports:
-        env = {**os.environ, "TDC_DATABASE_URL": url, "TDC_TELEGRAM_TOKEN": fake.token,
-               "TDC_TELEGRAM_API_URL": fake.api_url, "TDC_TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}",
-               "TDC_WEBHOOK_SECRET": SECRET, "TDC_LISTEN": f"127.0.0.1:{port}", "TDC_RATE_LIMIT": "1000"}
-        processes.append(subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-    for port in ports:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("a bot process did not come up")
-            time.sleep(0.2)
-    return processes, ports
-
-
-def stop(processes: list[subprocess.Popen[bytes]]) -> None:
-    for process in processes:
-        process.send_signal(signal.SIGTERM)
-    for process in processes:
-        process.wait(timeout=60)
 
 
 class Load:
     """The officers and the round-robin balancer, counting replies and their latency."""
 
-    def __init__(self, fake: FakeTelegram, users: list[int]) -> None:
-        self.fake, self.users = fake, users
-        self.update_id = 1_000_000 + int(time.time())
+    def __init__(self, bots: BotProcesses, users: list[int]) -> None:
+        self.bots, self.users = bots, users
         self.lock = threading.Lock()
         self.turn = 0
 
-    def post(self, ports: list[int], client: httpx.Client, user: int, text: str) -> None:
-        with self.lock:
-            self.update_id += 1
-            update_id, port = self.update_id, ports[self.turn % len(ports)]
-            self.turn += 1
-        update = {"update_id": update_id, "message": {
-            "message_id": update_id, "date": int(time.time()), "text": text,
-            "from": {"id": user, "is_bot": False, "first_name": "An"}, "chat": {"id": user, "type": "private"}}}
-        client.post(f"http://127.0.0.1:{port}/telegram", json=update,
-                    headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}, timeout=30)
-
-    def officer(self, ports: list[int], user: int, until: float, latencies: list[float]) -> None:
+    def officer(self, user: int, until: float, latencies: list[float]) -> None:
         step = 0
         with httpx.Client() as client:
             while time.monotonic() < until:
-                before = len(self.fake.messages_to(user))
+                with self.lock:
+                    process, self.turn = self.turn % len(self.bots.ports), self.turn + 1
+                before = len(self.bots.fake.messages_to(user))
                 sent = time.monotonic()
-                self.post(ports, client, user, FORM[step % len(FORM)])
-                while len(self.fake.messages_to(user)) <= before:
+                self.bots.post(process, user, FORM[step % len(FORM)], client)
+                while len(self.bots.fake.messages_to(user)) <= before:
                     if time.monotonic() > sent + 60:
                         return
                     time.sleep(0.002)
                 latencies.append(time.monotonic() - sent)
                 step += 1
 
-    def run(self, ports: list[int], seconds: float) -> tuple[float, float]:
+    def run(self, seconds: float) -> tuple[float, float]:
         latencies: list[float] = []
         until = time.monotonic() + seconds
-        threads = [threading.Thread(target=self.officer, args=(ports, user, until, latencies)) for user in self.users]
+        threads = [threading.Thread(target=self.officer, args=(user, until, latencies)) for user in self.users]
         started = time.monotonic()
         for thread in threads:
             thread.start()
@@ -145,19 +96,18 @@ def main() -> None:
     results: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
     try:
         with FakeTelegram() as fake:
-            load = Load(fake, users)
-            processes, ports = start(fake, url, 1)
-            for user in users:
-                before = len(fake.messages_to(user))
-                load.post(ports, httpx.Client(), user, f"/start {invite(engine, '21040')}")
-                while len(fake.messages_to(user)) <= before:
-                    time.sleep(0.01)
-            stop(processes)
             for count in (1, 2, 1, 2):
-                processes, ports = start(fake, url, count)
-                load.run(ports, 3.0)  # warm: caches, connections, the interpreters' first steps
-                results[count].append(load.run(ports, args.seconds))
-                stop(processes)
+                bots = BotProcesses(fake, url, count, TDC_RATE_LIMIT="1000")
+                try:
+                    bots.healthy()
+                    if not results[1]:  # the officers register once, on the first run
+                        for user in users:
+                            bots.say(0, user, f"/start {invite(engine, '21040')}")
+                    load = Load(bots, users)
+                    load.run(3.0)  # warm: caches, connections, the interpreters' first steps
+                    results[count].append(load.run(args.seconds))
+                finally:
+                    bots.stop()
                 rate, p95 = results[count][-1]
                 print(f"{count} process(es): {rate:6.1f} updates/s, p95 {p95 * 1000:6.0f} ms", flush=True)
     finally:

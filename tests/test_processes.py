@@ -8,8 +8,6 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import pytest
 
@@ -23,10 +21,8 @@ from bot.runtime.conversation import Conversation
 from handlers.machinery.messages import Reply
 from models import InboundUpdate
 from tests.conftest import Chat
+from tests.bot_processes import BotProcesses
 from tests.databases import BACKEND
-
-if TYPE_CHECKING:
-    from tests.fake_telegram import FakeTelegram
 
 
 def stored_by(engine: Engine, conversation: Conversation, chat: str, holder: str) -> int:
@@ -58,84 +54,6 @@ def test_a_process_that_starts_takes_only_what_no_live_process_holds(conversatio
     assert answered == ["7001"]
 
 
-class ThreeProcesses:
-    """Three `python -m bot run` processes in webhook mode on one PostgreSQL database, each on a port of its own,
-    the stand-in Telegram server as their platform: updates are posted to whichever the test names."""
-
-    SECRET = "three-processes-secret-0123456789"
-
-    def __init__(self, fake: "FakeTelegram", db_url: str) -> None:
-        import socket
-
-        self.fake, self.ports, self.processes = fake, [], []
-        for _ in range(3):
-            with socket.socket() as probe:
-                probe.bind(("127.0.0.1", 0))
-                self.ports.append(probe.getsockname()[1])
-        for port in self.ports:
-            env = {**os.environ, "TDC_DATABASE_URL": db_url, "TDC_TELEGRAM_TOKEN": fake.token,
-                   "TDC_TELEGRAM_API_URL": fake.api_url, "TDC_TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}",
-                   "TDC_WEBHOOK_SECRET": self.SECRET, "TDC_LISTEN": f"127.0.0.1:{port}"}
-            self.processes.append(subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, text=True,
-                                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
-        self.update_id = 0
-
-    def healthy(self) -> None:
-        import time
-
-        import httpx
-
-        for port in self.ports:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert time.monotonic() < deadline, "a process did not come up"
-                time.sleep(0.2)
-
-    def say(self, process: int, user: int, text: str) -> str:
-        """Posts one message to a process and waits for the bot's answer to it, wherever it is sent from."""
-        before = len(self.fake.messages_to(user))
-        self.post(process, user, text)
-        return self.wait_for(user, lambda texts: len(texts) > before, 30)[-1]
-
-    def post(self, process: int, user: int, text: str) -> None:
-        """Posts one message; the process has stored it when this returns (its 200), not yet answered it."""
-        import time
-
-        import httpx
-
-        self.update_id += 1
-        update = {"update_id": self.update_id, "message": {
-            "message_id": self.update_id, "date": int(time.time()), "text": text,
-            "from": {"id": user, "is_bot": False, "first_name": "An"}, "chat": {"id": user, "type": "private"}}}
-        answer = httpx.post(f"http://127.0.0.1:{self.ports[process]}/telegram", json=update, timeout=10,
-                            headers={"X-Telegram-Bot-Api-Secret-Token": self.SECRET})
-        assert answer.status_code == 200
-
-    def wait_for(self, user: int, enough: Callable[[list[str]], bool], seconds: float) -> list[str]:
-        """The texts sent to a user once `enough` holds, waiting for it (never a fixed sleep)."""
-        import time
-
-        deadline = time.monotonic() + seconds
-        while True:
-            texts = [m.get("text", "") for m in self.fake.messages_to(user)]
-            if enough(texts):
-                return texts
-            assert time.monotonic() < deadline, f"not within {seconds} s: {texts[-3:]}"
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes:
-            process.communicate(timeout=60)
-
-
 @pytest.mark.skipif(BACKEND != "postgresql", reason="several processes share a PostgreSQL database")
 def test_the_notice_of_an_update_accepted_just_before_a_sigterm_goes_out_within_seconds(engine: Engine,
                                                                                         db_url: str) -> None:
@@ -152,7 +70,7 @@ def test_the_notice_of_an_update_accepted_just_before_a_sigterm_goes_out_within_
         seed(session)
     manager, officer = 7101, 7102
     with FakeTelegram() as fake:
-        bots = ThreeProcesses(fake, db_url)
+        bots = BotProcesses(fake, db_url, 3)
         try:
             bots.healthy()
             bots.say(0, manager, f"/start {invite(engine, 'SKHCN', Role.MANAGER)}")
