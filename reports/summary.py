@@ -92,7 +92,7 @@ class YearOverview(Consolidation):
 
     counts: list[StandingCount]
     units_expected: int
-    units_reported: int  # sent their annual report or an update on at least one task this year
+    units_reported: int  # reported (counts_as_reported) on at least one task, or sent an annual report not returned
     figures: list[FigureTotal]
     annual_received: int = 0  # units whose annual report arrived, apart from those that sent updates only
 
@@ -122,9 +122,11 @@ class YearSummary(Consolidation):
 
     @property
     def units_reported(self) -> list[UnitRef]:
-        """Units that sent their annual report or updated at least one task this year."""
-        return _unique([row.unit for row in self.rows if row.update is not None]
-                       + [unit for _, unit in self.annual_reports])
+        """Units that reported on at least one task (jobs/year.counts_as_reported), or whose annual report
+        stands (not returned)."""
+        return _unique([row.unit for row in self.rows if row.reported]
+                       + [unit for report, unit in self.annual_reports
+                          if report.review_state != ReviewState.RETURNED])
 
     @property
     def units_missing(self) -> list[UnitRef]:
@@ -235,11 +237,14 @@ def overview_of(session: Session, year: int, today: date, zone: tzinfo = VIETNAM
     tasks = sorted({c.task.id: c.task for c in counts}.values(), key=lambda t: (t.plan_id, t.position))
     period, task_ids = str(year), {task.id for task in tasks}
     expected = select(Assignment.unit_id).where(col(Assignment.task_id).in_(task_ids))
-    with_update = (select(Assignment.unit_id)
+    with_update = (select(Assignment.unit_id)  # reported: an update in force not returned (counts_as_reported)
                    .join(UpdateInForce, col(UpdateInForce.assignment_id) == Assignment.id)
-                   .where(col(Assignment.task_id).in_(task_ids), UpdateInForce.period == period))
+                   .join(ProgressUpdate, col(ProgressUpdate.id) == UpdateInForce.progress_update_id)
+                   .where(col(Assignment.task_id).in_(task_ids), UpdateInForce.period == period,
+                          ProgressUpdate.review_state != ReviewState.RETURNED))
     with_report = select(AnnualReport.unit_id).where(AnnualReport.period == period,
                                                      col(AnnualReport.unit_id).in_(expected))
+    standing_report = with_report.where(AnnualReport.review_state != ReviewState.RETURNED)
     counted = {task.id or 0: task for task in tasks if task.figures}
     given: dict[tuple[int, str], tuple[float, int]] = {}
     figures = cast(ProgressUpdate.figures, Text)
@@ -252,7 +257,7 @@ def overview_of(session: Session, year: int, today: date, zone: tzinfo = VIETNAM
         _add_figures(given, counted[task_id], decoded(text), times)
     plans = [p for p in session.exec(select(Plan).order_by(col(Plan.id))) if p.id in {t.plan_id for t in tasks}]
     return YearOverview(year, today, plans, scope, counts, _count(session, expected.distinct()),
-                        _count(session, union(with_update, with_report)), figure_totals(tasks, given),
+                        _count(session, union(with_update, standing_report)), figure_totals(tasks, given),
                         _count(session, with_report.distinct()))
 
 
