@@ -5,12 +5,14 @@ ready. Everything is derived from the stored updates."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from enum import Enum
+from datetime import date, tzinfo
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from handlers.assignments import describe_status
 from handlers.machinery.access import Permission, can, refusal
@@ -25,13 +27,16 @@ from handlers.plans import plan_named
 from jobs.reminders import officers
 from jobs.refs import Ref
 from jobs.text import fold
-from locales import lang
+from locales import Lang, lang
 from models import Unit
 from reports.chart import chart
 from reports.docx import Signer, draft
 from jobs.year import STANDING_LABELS, NOT_REPORTED, Standing, UnitRef, local_day
 from models.progress import REVIEW_LABELS
 from reports.summary import Consolidation, Tally, YearOverview, YearSummary, overview_of, summarise
+from reports.period import MOST_YEARS, summarise_period
+from reports.period_book import period_workbook
+from reports.period_docx import period_draft
 from reports.xlsx import workbook
 
 BUTTON_TEXT = 40
@@ -51,6 +56,8 @@ def handle(ctx: Context, args: str) -> list[Reply]:
     if found is not None and not can(ctx.member, found[1]):
         return refusal(ctx, found[1])
     plan_ids, scope = ({plan.id or 0}, plan.key) if plan else (None, "")
+    if (span := PERIOD.match(wanted)) is not None:
+        return _period(ctx, int(span.group(1)), int(span.group(2)), span.group(3), plan_ids, scope)
     if wanted in FILES:
         return _file(ctx, FILES[wanted], plan_ids, scope)
     if found is not None and found[2] is Reads.COUNTS:
@@ -63,6 +70,31 @@ def handle(ctx: Context, args: str) -> list[Reply]:
     if task is not None:
         return [Reply(by_task(ctx, summary, task.code))]
     return [Reply(by_unit(ctx, summary, wanted))]
+
+
+PERIOD = re.compile(r"^(\d{4}) ?[-–] ?(\d{4})(?: (xlsx|excel|docx|word))?$")  # /baocao 2025-2027 [docx]
+
+
+def _period(ctx: Context, first: int, last: int, kind: str | None, plan_ids: set[int] | None,
+            scope: str) -> list[Reply]:
+    """A sơ kết or tổng kết: each year's units reported, and its two files (made off the conversation's path).
+    A period runs from a year to this one at the latest; a file of it is made up to this year."""
+    if not first <= last or last > ctx.today.year or last - first >= MOST_YEARS:
+        return [Reply(ctx.lang._("A period is two years, the first not after the second, up to this year, at most "
+                                 "{most} years: for example /baocao {example}.", most=MOST_YEARS,
+                                 example=f"{ctx.today.year - 2}-{ctx.today.year}"))]
+    if kind is not None:
+        return _file(ctx, FILES[kind], plan_ids, scope, since=first, year=last)
+    words = f"{first}-{last}"
+    lines = [ctx.lang._("The plan's years {first}–{last}:", first=first, last=last)]
+    for year in range(first, last + 1):
+        overview = overview_of(ctx.session, year, min(ctx.today, date(year, 12, 31)), ctx.zone, plan_ids, scope)
+        lines.append(ctx.lang._("• {year}: {reported}/{expected} units reported.", year=year,
+                                reported=overview.units_reported, expected=overview.units_expected))
+    prefix = f"/baocao {scope} " if scope else "/baocao "
+    return [Reply("\n".join(lines), actions=(
+        Action(ctx.lang._("Workbook of the period (Excel)"), f"{prefix}{words} xlsx"),
+        Action(ctx.lang._("Draft of the review (Word)"), f"{prefix}{words} docx")))]
 
 
 def _command(summary: Consolidation, words: str) -> str:
@@ -98,28 +130,50 @@ FILES = {"xlsx": "xlsx", "excel": "xlsx", "docx": "docx", "word": "docx", "png":
 SECONDS_PER_UNIT = {"xlsx": 0.0015, "docx": 0.0005, "png": 0.0003}  # bench/report.py, this 2-core machine
 
 
-def _file(ctx: Context, kind: str, plan_ids: set[int] | None, scope: str) -> list[Reply]:
+def _file(ctx: Context, kind: str, plan_ids: set[int] | None, scope: str, since: int = 0,
+          year: int | None = None) -> list[Reply]:
     """Made off the conversation's path (bot/runtime/exports.py): said at once, with about how long, sent when ready."""
     units = int(ctx.session.exec(select(func.count()).select_from(Unit)).one())
-    seconds = max(5, round(units * SECONDS_PER_UNIT[kind]))
+    year = year or ctx.today.year
+    years = year - since + 1 if since else 1
+    seconds = max(5, round(units * SECONDS_PER_UNIT[kind] * years))
     wait = (ctx.lang._("about {n} seconds", n=seconds) if seconds < 90
             else ctx.lang._("about {n} minutes", n=round(seconds / 60)))
-    later = Deferred(kind, ctx.today.year, ctx.today, ctx.lang.code, tuple(sorted(plan_ids or ())), scope)
+    later = Deferred(kind, year, ctx.today, ctx.lang.code, tuple(sorted(plan_ids or ())), scope, since)
     return [Reply(ctx.lang._("Preparing the file ({wait}); it will be sent here when it is ready. You can go on "
                              "meanwhile.", wait=wait), later=later)]
 
 
-def make_file(summary: YearSummary, later: Deferred, signer: Signer = Signer()) -> Reply:
-    """The file itself, from the year's summary; what bot/runtime/exports.py runs in its own process, with the
-    signer the settings name."""
+def make_file(session: Session, later: Deferred, zone: tzinfo, signer: Signer = Signer()) -> Reply:
+    """The file itself, read from the database as it stands; what bot/runtime/exports.py runs in its own
+    process, with the signer the settings name. A period's (`later.since`): its workbook or its draft."""
     speak = lang(later.language)
-    if later.kind == "xlsx":
+    plan_ids = set(later.plan_ids) or None
+    if later.since:
+        period = summarise_period(session, later.since, later.year, later.today, zone, plan_ids, later.scope)
+        if later.kind == "xlsx":
+            return Reply(speak._("Workbook of the period {span}.", span=period.span),
+                         attachment=Attachment(f"tdc-{period.first}-{period.last}.xlsx",
+                                               period_workbook(period, speak), XLSX))
+        return Reply(speak._("Draft of the review of the period {span}.", span=period.span),
+                     attachment=Attachment(f"so-ket-tdc-{period.first}-{period.last}.docx",
+                                           period_draft(period, lang("vi"), signer), DOCX))
+    summary = summarise(session, later.year, later.today, zone, plan_ids=plan_ids, scope=later.scope,
+                        history=later.kind == "xlsx")
+    return year_file(session, summary, later.kind, speak, signer)
+
+
+def year_file(session: Session, summary: YearSummary, kind: str, speak: Lang, signer: Signer = Signer()) -> Reply:
+    """The year's workbook, Word draft (with the year before beside its figures) or chart."""
+    if kind == "xlsx":
         return Reply(speak._("Consolidated workbook, {year}.", year=summary.year),
                      attachment=Attachment(f"tdc-{summary.year}.xlsx", workbook(summary, speak), XLSX))
-    if later.kind == "docx":  # an official document to the People's Committee: Vietnamese whatever the language
+    if kind == "docx":  # an official document to the People's Committee: Vietnamese whatever the language
+        previous = summarise(session, summary.year - 1, date(summary.year - 1, 12, 31), history=False,
+                             plan_ids={plan.id or 0 for plan in summary.plans} or None)
         return Reply(speak._("Draft of the consolidated report, {year}.", year=summary.year),
                      attachment=Attachment(f"bao-cao-tdc-{summary.year}.docx",
-                                           draft(summary, lang("vi"), signer), DOCX))
+                                           draft(summary, lang("vi"), signer, previous), DOCX))
     return Reply(speak._("Chart of the year {year}.", year=summary.year),
                  attachment=Attachment(f"tdc-{summary.year}.png", chart(summary, speak), PNG))
 

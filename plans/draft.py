@@ -252,4 +252,7 @@ def _figure_problems(figures: list[dict[str, Any]], speak: Lang) -> list[str]:
             problems.append(speak._("figure {key}: kind must be count, percent or money", key=key))
         if figure.get("target") is not None and not isinstance(figure["target"], (int, float)):
             problems.append(speak._("figure {key}: the target must be a number", key=key))
+        if figure.get("target_by") is not None and not (isinstance(figure["target_by"], int)
+                                                        and 2000 <= figure["target_by"] <= 2100):
+            problems.append(speak._("figure {key}: target_by must be a year", key=key))
     return problems

@@ -50,15 +50,16 @@ class Signer:
     name: str = ""
 
 
-def draft(summary: YearSummary, speak: Lang, signer: Signer = Signer()) -> bytes:
+def draft(summary: YearSummary, speak: Lang, signer: Signer = Signer(), previous: YearSummary | None = None) -> bytes:
+    """`previous`, the year before, lets each figure say how it compares ("so với năm 2025: …")."""
     document = Document()
     page(document)
     _header(document, summary, speak)
-    _results(document, summary, speak)
+    _results(document, summary, speak, previous)
     _difficulties(document, summary, speak)
-    _heading(document, speak._("III. PROPOSALS OF THE DEPARTMENT OF SCIENCE AND TECHNOLOGY"))
+    heading(document, speak._("III. PROPOSALS OF THE DEPARTMENT OF SCIENCE AND TECHNOLOGY"))
     text_paragraph(document, speak._("(For the drafter to complete.)"), italic=True)
-    _recipients_and_signature(document, speak, signer)
+    recipients_and_signature(document, speak, signer)
     _appendix(document, summary, speak)
     out = BytesIO()
     document.save(out)
@@ -165,12 +166,12 @@ def text_paragraph(document: Document, text: str, bold: bool = False, italic: bo
     run.bold, run.italic = bold, italic
 
 
-def _heading(document: Document, text: str) -> None:
+def heading(document: Document, text: str) -> None:
     text_paragraph(document, text, bold=True)
 
 
-def _results(document: Document, summary: YearSummary, speak: Lang) -> None:
-    _heading(document, speak._("I. RESULTS"))
+def _results(document: Document, summary: YearSummary, speak: Lang, previous: YearSummary | None) -> None:
+    heading(document, speak._("I. RESULTS"))
     text_paragraph(document, speak._("{reported} of {expected} units have reported on the year {year}.",
                                  reported=len(summary.units_reported), expected=len(summary.units_expected),
                                  year=summary.year))
@@ -179,9 +180,10 @@ def _results(document: Document, summary: YearSummary, speak: Lang) -> None:
                                      "review; {returned} were returned to their units and are not counted as "
                                      "results.", accepted=review[ReviewState.ACCEPTED],
                                      pending=review[ReviewState.PENDING], returned=review[ReviewState.RETURNED]))
-    results = _results_by_task(summary)
+    results = results_by_task(summary)
     counts = summary.by_task()
     figures = summary.figures()
+    before = {(f.task_code, f.key): f for f in previous.figures() if f.reports} if previous is not None else {}
     tasks = summary.tasks()
     numbered = [(s, [t for t in tasks if t.section == s["number"] and t.plan_id == plan.id])
                 for plan, s in summary.sections]
@@ -197,13 +199,18 @@ def _results(document: Document, summary: YearSummary, speak: Lang) -> None:
             for figure in (f for f in figures if f.task_code == task.code and f.reports):
                 target = "" if figure.target is None else speak._("; target {target}",
                                                                     target=speak.number(figure.target))
+                earlier = before.get((figure.task_code, figure.key))
+                compared = "" if earlier is None else speak._("; compared with {year}: {value} {unit}",
+                                                               year=summary.year - 1, unit=figure.unit,
+                                                               value=speak.number(round(earlier.value, 1))).rstrip()
                 text_paragraph(document, speak._("- {label}: {value} {unit} ({reports} units reporting{target}).",
                                              label=figure.label, value=speak.number(round(figure.value, 1)),
-                                             unit=figure.unit, reports=figure.reports, target=target))
+                                             unit=figure.unit, reports=figure.reports,
+                                             target=target + compared))
             _quoted(document, speak, results.get(task.id or 0, []))
 
 
-def _results_by_task(summary: YearSummary) -> dict[int, list[AssignmentYear]]:
+def results_by_task(summary: YearSummary) -> dict[int, list[AssignmentYear]]:
     """What the units reported as done under each task, for the drafter to edit rather than retype: the
     updates in force with a result, accepted ones first; a returned one is no result."""
     found: dict[int, list[AssignmentYear]] = {}
@@ -231,7 +238,7 @@ def _difficulties(document: Document, summary: YearSummary, speak: Lang) -> None
     """The annual reports' difficulties and proposals, then the tasks': at most MAX_DIFFICULTIES lines, the
     rest counted and left to the workbook, so that a national year's draft stays a report. As in section I, only
     what counts is quoted: nothing Sở KH&CN returned."""
-    _heading(document, speak._("II. DIFFICULTIES AND PROPOSALS OF THE UNITS"))
+    heading(document, speak._("II. DIFFICULTIES AND PROPOSALS OF THE UNITS"))
     lines: list[str] = []
     for report, unit in summary.annual_reports:
         if report.review_state == ReviewState.RETURNED:
@@ -251,7 +258,7 @@ def _difficulties(document: Document, summary: YearSummary, speak: Lang) -> None
                                      n=speak.number(len(lines) - MAX_DIFFICULTIES)), italic=True)
 
 
-def _recipients_and_signature(document: Document, speak: Lang, signer: Signer) -> None:
+def recipients_and_signature(document: Document, speak: Lang, signer: Signer) -> None:
     """Nghị định 30/2020, Phụ lục I: "Nơi nhận:" on the left (12 pt bold italic, the list 11 pt), the signer's
     title on the right (13-14 pt bold), room for the signature and seal, then the name (bold)."""
     document.add_paragraph()

@@ -46,6 +46,10 @@ class Tally:
     def __getitem__(self, standing: Standing) -> int:
         return self.standings[standing]
 
+    @property
+    def total(self) -> int:
+        return sum(self.standings.values())
+
 
 def tally(rows: Iterable[AssignmentYear], key: Callable[[AssignmentYear], Any]) -> dict[Any, Tally]:
     found: dict[Any, Tally] = defaultdict(Tally)
@@ -189,9 +193,11 @@ def _unique(units: Any) -> list[UnitRef]:
 
 
 def summarise(session: Session, year: int, today: date, zone: tzinfo = VIETNAM,
-              history: bool = True, plan_ids: set[int] | None = None, scope: str = "") -> YearSummary:
+              history: bool = True, plan_ids: set[int] | None = None, scope: str = "",
+              extensions: bool | None = None) -> YearSummary:
     """The year's picture: every assignment as jobs/year.py stands it, of every plan or of the given ones. With
-    `history` every update of the year is listed too, superseded ones included (the workbook's "Updates")."""
+    `history` every update of the year is listed too, superseded ones included (the workbook's "Updates"), and
+    the year's extension requests (`extensions`, by default with the history)."""
     rows = year_of(session, year, today, zone=zone, plan_ids=plan_ids)
     expected = {row.unit.id for row in rows}
     tasks = {row.task.id: row.task for row in rows}
@@ -213,7 +219,8 @@ def summarise(session: Session, year: int, today: date, zone: tzinfo = VIETNAM,
                 .where(ProgressUpdate.period == str(year)).order_by(col(EvidenceFile.id))):
             files.setdefault(update_id or 0, []).append(f"{name} (SHA-256 {digest[:12]}…)")
     return YearSummary(year, today, plans, scope, rows, updates, annual_reports=list(annual.values()), files=files,
-                       extensions=_extensions(session, str(year), expected) if history else [])
+                       extensions=_extensions(session, str(year), expected)
+                       if (history if extensions is None else extensions) else [])
 
 
 def _extensions(session: Session, period: str, units: set[int]) -> list[tuple[Extension, str, str, str, str | None]]:

@@ -59,7 +59,7 @@ def workbook(summary: YearSummary, speak: Lang) -> bytes:
     return book.close()
 
 
-def _table(book: Book, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+def table(book: Book, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """Widths are judged on the first rows; the rest stream past. A sheet with no row keeps its header over one
     empty row. Text is written as text, never turned into a link or a formula."""
     name = title[:SHEET_NAME]
@@ -94,7 +94,7 @@ def _summary_sheet(book: Book, summary: YearSummary, speak: Lang) -> None:
         shown += [f"{speak._(NOT_REPORTED)}: {counts.unreported}"] if counts.unreported else []
         name = summary.section_name(plan, section)
         rows.append([speak._("Section {number}", number=name), ", ".join(shown), "", ""])
-    _table(book, speak._("Summary {year}", year=summary.year),
+    table(book, speak._("Summary {year}", year=summary.year),
            [speak._("Item"), speak._("Value"), speak._("Unit of measure"), speak._("Target")], rows)
 
 
@@ -102,14 +102,14 @@ def _by_task(book: Book, summary: YearSummary, speak: Lang) -> None:
     counts = summary.by_task()
     rows = [[task.code, task.content, *(counts[task.code][s] for s in Standing), counts[task.code].unreported]
             for task in summary.tasks()]
-    _table(book, speak._("By task"), [speak._("Task"), speak._("Content"), *_standing_headers(speak)], rows)
+    table(book, speak._("By task"), [speak._("Task"), speak._("Content"), *_standing_headers(speak)], rows)
 
 
 def _by_unit(book: Book, summary: YearSummary, speak: Lang) -> None:
     per_unit = summary.by_unit()
     rows = [[unit.code, unit.name, *(per_unit[unit.id or 0][s] for s in Standing), per_unit[unit.id or 0].unreported]
             for unit in summary.units_expected]
-    _table(book, speak._("By unit"), [speak._("Code"), speak._("Unit"), *_standing_headers(speak)], rows)
+    table(book, speak._("By unit"), [speak._("Code"), speak._("Unit"), *_standing_headers(speak)], rows)
 
 
 def _assignments(book: Book, summary: YearSummary, speak: Lang) -> None:
@@ -121,7 +121,7 @@ def _assignments(book: Book, summary: YearSummary, speak: Lang) -> None:
              row.update.percent if row.update else None, row.update.id if row.update else None,
              speak._(REVIEW_LABELS[row.update.review_state]) if row.update else ""]
             for row in summary.rows]
-    _table(book, speak._("Assignments"),
+    table(book, speak._("Assignments"),
            [speak._("Code"), speak._("Unit"), speak._("Task"), speak._("Role"), speak._("Deadlines"),
             speak._("Standing"), speak._("Reported?"), speak._("Status reported"), speak._("Percent"),
             speak._("Update in force (no.)"), speak._("Review")], rows)
@@ -136,7 +136,7 @@ def _updates(book: Book, summary: YearSummary, speak: Lang) -> None:
              reviews.get(update.review_state, update.review_state), update.reviewer,
              update.review_note, "; ".join(summary.files.get(update.id, ()))]
             for update, unit, task, who in summary.updates)
-    _table(book, speak._("Updates"),
+    table(book, speak._("Updates"),
            [speak._("No."), speak._("Time (UTC)"), speak._("Unit"), speak._("Task"), speak._("Status"),
             speak._("Percent"), speak._("Result"), speak._("Figures"), speak._("Difficulties, proposals"),
             speak._("Reported by"), speak._("Channel"), speak._("Review"), speak._("Reviewed by"),
@@ -157,7 +157,7 @@ def _extensions(book: Book, summary: YearSummary, speak: Lang) -> None:
              e.reason, states.get(e.state, e.state), decided_by or "",
              e.decided_at.strftime("%d/%m/%Y %H:%M") if e.decided_at else "", e.note]
             for e, unit, task, asked_by, decided_by in summary.extensions]
-    _table(book, speak._("Extensions"),
+    table(book, speak._("Extensions"),
            [speak._("No."), speak._("Unit"), speak._("Task"), speak._("Asked by"), speak._("Asked (UTC)"),
             speak._("New deadline"), speak._("Reason"), speak._("Answer"), speak._("Decided by"),
             speak._("Decided (UTC)"), speak._("Note")], rows)
@@ -170,11 +170,11 @@ def _annual_reports(book: Book, summary: YearSummary, speak: Lang) -> None:
              reviews.get(report.review_state, report.review_state), report.tasks_updated, report.tasks_kept,
              report.difficulties, report.proposals]
             for report, unit in sorted(summary.annual_reports, key=lambda pair: pair[0].created_at)]
-    _table(book, speak._("Annual reports"),
+    table(book, speak._("Annual reports"),
            [speak._("Code"), speak._("Unit"), speak._("Received (UTC)"), speak._("Receipt"), speak._("Review"),
             speak._("Tasks updated"), speak._("Tasks kept"), speak._("Difficulties"), speak._("Proposals")], rows)
 
 
 def _missing(book: Book, summary: YearSummary, speak: Lang) -> None:
     rows = [[unit.code, unit.name, unit.kind] for unit in summary.units_missing]
-    _table(book, speak._("Not reported"), [speak._("Code"), speak._("Unit"), speak._("Kind")], rows)
+    table(book, speak._("Not reported"), [speak._("Code"), speak._("Unit"), speak._("Kind")], rows)

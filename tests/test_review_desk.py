@@ -213,7 +213,7 @@ def test_a_review_workbook_returning_two_of_a_units_updates_tells_it_once_with_e
 
     twenty_communes_report(engine)
     report(engine, "21040", "I.1", "done", datetime(2025, 9, 25))  # u21: Bình Sơn's second update
-    officer = member_of(conversation, engine, "21040", "501")
+    member_of(conversation, engine, "21040", "501")  # an officer of Bình Sơn, to be told
     with Session(engine) as session:
         plan = Plan(accept=[], give_back=[("u1", "Ghi rõ số tin bài"), ("u21", "Bổ sung ảnh")])
         apply(session, plan, None, utcnow(), lang("vi"))

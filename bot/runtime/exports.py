@@ -21,7 +21,6 @@ from handlers.machinery.messages import Deferred, Reply
 from handlers.report import make_file
 from models import make_engine
 from reports.docx import Signer
-from reports.summary import summarise
 
 log = logging.getLogger("tdc.exports")
 TRIES = 2
@@ -39,10 +38,7 @@ def make(database_url: str, later: Deferred, zone_name: str, signer: Signer = Si
     engine = make_engine(database_url)
     try:
         with Session(engine) as session:
-            summary = summarise(session, later.year, later.today, ZoneInfo(zone_name),
-                                plan_ids=set(later.plan_ids) or None, scope=later.scope,
-                                history=later.kind == "xlsx")
-            return make_file(summary, later, signer)
+            return make_file(session, later, ZoneInfo(zone_name), signer)
     finally:
         engine.dispose()
 

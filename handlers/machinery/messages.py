@@ -105,6 +105,7 @@ class Deferred:
     language: str
     plan_ids: tuple[int, ...] = ()  # none: every plan
     scope: str = ""  # the plan's key, when one
+    since: int = 0  # a period's first year (its last is `year`); 0: the one year
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,95 @@
+"""The plan's years side by side, for the sơ kết and tổng kết Sở KH&CN prepares (the plan, section III.1): each
+year as its own yearly consolidation stands it (reports/summary.py, the same rules, the same figures), read
+together so that a task's standings and figures can be followed from year to year.
+
+A year is shown as the plan's data and the units' reports make it, never filled with zeros: a task not active
+in a year is absent from that year (not "0 units"), a figure nobody gave is "no data", a unit that was not
+expected in a year is not "missing" in it. A yearly target (the plan's "each year", "1 a year") is met or not
+each year; a target set for a later year (`target_by`, e.g. 2030) shows the path towards it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, tzinfo
+
+from sqlmodel import Session
+
+from jobs.calendar import VIETNAM
+from jobs.year import UnitRef
+from models import Task
+from models.organisation import PROVINCIAL
+from reports.summary import FigureTotal, Tally, YearSummary, summarise
+
+MOST_YEARS = 10  # a period longer than this is refused: the plan runs to 2030, a tổng kết covers it whole
+
+
+@dataclass
+class PeriodSummary:
+    first: int
+    last: int
+    today: date
+    years: list[YearSummary]  # one per year of the period that has begun, oldest first
+
+    @property
+    def span(self) -> str:
+        return f"{self.first}–{self.last}"
+
+    def tasks(self) -> list[Task]:
+        """Every task active in at least one year of the period, in the plans' order (its latest wording)."""
+        found: dict[int, Task] = {}
+        for summary in self.years:
+            found.update({task.id or 0: task for task in summary.tasks()})
+        return sorted(found.values(), key=lambda t: (t.plan_id, t.position))
+
+    def tallies(self) -> dict[int, dict[str, Tally]]:
+        """Each year's standings by task code; a task absent from a year was not active in it."""
+        return {summary.year: summary.by_task() for summary in self.years}
+
+    def figures(self) -> dict[int, dict[tuple[str, str], FigureTotal]]:
+        """Each year's figures, as that year's consolidation gives them, by (task code, figure key)."""
+        return {summary.year: {(f.task_code, f.key): f for f in summary.figures()} for summary in self.years}
+
+    def units(self) -> list[UnitRef]:
+        """Every unit expected in at least one year, as the latest year names it."""
+        found: dict[int, UnitRef] = {}
+        for summary in self.years:
+            found.update({unit.id: unit for unit in summary.units_expected})
+        return sorted(found.values(), key=lambda u: (u.kind not in PROVINCIAL, u.name))
+
+    def missing(self) -> dict[int, set[int]]:
+        """Each year, the ids of the units expected in it that reported nothing."""
+        return {summary.year: {unit.id for unit in summary.units_missing} for summary in self.years}
+
+    def expected(self) -> dict[int, set[int]]:
+        return {summary.year: {unit.id for unit in summary.units_expected} for summary in self.years}
+
+
+def target_met(figure: FigureTotal, target_by: int | None, year: int) -> bool | None:
+    """Whether a yearly target was met that year (None: no target, no data, or a target for a later year)."""
+    if figure.target is None or not figure.reports or (target_by is not None and target_by != year):
+        return None
+    return figure.value >= figure.target
+
+
+def target_of(task: Task, key: str) -> tuple[float | None, int | None]:
+    """The figure's target and, when the plan sets it for a given year rather than each year, that year."""
+    for figure in task.figures:
+        if figure["key"] == key:
+            return figure.get("target"), figure.get("target_by")
+    return None, None
+
+
+def years_of(first: int, last: int, today: date) -> Iterator[int]:
+    """The years of the period that have begun (a sơ kết may be asked for a period still running)."""
+    return iter(range(first, min(last, today.year) + 1))
+
+
+def summarise_period(session: Session, first: int, last: int, today: date, zone: tzinfo = VIETNAM,
+                     plan_ids: set[int] | None = None, scope: str = "") -> PeriodSummary:
+    """Each year of the period stood on its last day (or today, for the year running), with its extensions."""
+    years = [summarise(session, year, min(today, date(year, 12, 31)), zone, history=False, plan_ids=plan_ids,
+                       scope=scope, extensions=True)
+             for year in years_of(first, last, today)]
+    return PeriodSummary(first, last, today, years)

@@ -1,0 +1,114 @@
+"""The period's workbook (sơ kết, tổng kết): the years side by side — each task's standings per year, each unit's
+standing on each task per year, each figure per year against its target, who never reported a given year, the
+extensions granted — written like the yearly workbook (reports/xlsx.py), rows streamed.
+
+A task not active in a year, a unit not expected in it, a figure nobody gave: "—", never a zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from jobs.year import NOT_REPORTED, STANDING_LABELS, Standing
+from locales import N_, Lang
+from models.plan import ExtensionState
+from reports.period import PeriodSummary, target_met, target_of
+from reports.xlsx import Book, table
+
+NONE = "—"
+
+
+def period_workbook(period: PeriodSummary, speak: Lang) -> bytes:
+    book = Book()
+    _tasks(book, period, speak)
+    _figures(book, period, speak)
+    _units(book, period, speak)
+    _missing(book, period, speak)
+    _extensions(book, period, speak)
+    return book.close()
+
+
+def _year_headers(period: PeriodSummary, speak: Lang, *parts: str) -> list[str]:
+    return [f"{summary.year}: {speak._(part)}" for summary in period.years for part in parts]
+
+
+def _tasks(book: Book, period: PeriodSummary, speak: Lang) -> None:
+    """A row a task: each year, how many units it bound, how many reported, done, overdue."""
+    tallies = period.tallies()
+    rows = []
+    for task in period.tasks():
+        row: list[Any] = [task.code, task.content]
+        for summary in period.years:
+            tally = tallies[summary.year].get(task.code)
+            if tally is None:  # not active that year
+                row += [NONE] * 4
+                continue
+            done = tally[Standing.DONE_ON_TIME] + tally[Standing.DONE_LATE] + tally[Standing.NOT_ARISEN]
+            row += [tally.total, tally.total - tally.unreported, done, tally[Standing.OVERDUE]]
+        rows.append(row)
+    table(book, speak._("Tasks by year"), [speak._("Code"), speak._("Task"),
+                                             *_year_headers(period, speak, N_("units"), N_("reported"),
+                                                            N_("done"), N_("overdue"))], rows)
+
+
+def _figures(book: Book, period: PeriodSummary, speak: Lang) -> None:
+    """A row a figure: its target (and the year set for it, if one), then its value each year."""
+    figures = period.figures()
+    rows = []
+    for task in period.tasks():
+        for figure in task.figures:
+            target, target_by = target_of(task, figure["key"])
+            row: list[Any] = [task.code, figure["label"], figure.get("unit", ""),
+                              NONE if target is None else target, target_by or speak._("each year")]
+            for summary in period.years:
+                total = figures[summary.year].get((task.code, figure["key"]))
+                if total is None or not total.reports:
+                    row += [NONE, NONE]
+                    continue
+                met = target_met(total, target_by, summary.year)
+                row += [round(total.value, 1), "" if met is None else (speak._("met") if met else speak._("not met"))]
+            rows.append(row)
+    table(book, speak._("Figures by year"), [speak._("Task"), speak._("Figure"), speak._("Unit of measure"),
+                                             speak._("Target"), speak._("Target for"),
+                                             *_year_headers(period, speak, N_("value"), N_("target met"))], rows)
+
+
+def _units(book: Book, period: PeriodSummary, speak: Lang) -> None:
+    """A row a unit and task: its standing at the end of each year (flagged when nothing was reported)."""
+    def rows() -> Iterator[list[Any]]:
+        by_year = {summary.year: {(row.unit.id, row.task.id): row for row in summary.rows}
+                   for summary in period.years}
+        keys = sorted({key for rows_of_year in by_year.values() for key in rows_of_year},
+                      key=lambda key: (key[0], key[1]))
+        units = {unit.id: unit for unit in period.units()}
+        tasks = {task.id: task for task in period.tasks()}
+        for unit_id, task_id in sorted(keys, key=lambda k: (units[k[0]].name, tasks[k[1]].position)):
+            row: list[Any] = [units[unit_id].code, units[unit_id].name, tasks[task_id].code]
+            for summary in period.years:
+                found = by_year[summary.year].get((unit_id, task_id))
+                row.append(NONE if found is None else speak._(STANDING_LABELS[found.standing])
+                           + ("" if found.reported else f" ({speak._(NOT_REPORTED)})"))
+            yield row
+    table(book, speak._("Units by year"), [speak._("Code"), speak._("Unit"), speak._("Task"),
+                                           *[str(summary.year) for summary in period.years]], rows())
+
+
+def _missing(book: Book, period: PeriodSummary, speak: Lang) -> None:
+    """The units that reported nothing in at least one year they were expected in, year by year."""
+    missing, expected = period.missing(), period.expected()
+    rows = [[unit.code, unit.name, *[NONE if unit.id not in expected[year] else
+                                     (speak._("not reported") if unit.id in missing[year] else speak._("reported"))
+                                     for year in missing]]
+            for unit in period.units() if any(unit.id in missing[year] for year in missing)]
+    table(book, speak._("Not reported"), [speak._("Code"), speak._("Unit"), *map(str, missing)], rows)
+
+
+def _extensions(book: Book, period: PeriodSummary, speak: Lang) -> None:
+    rows = [[summary.year, unit, code, request.until.strftime("%d/%m/%Y"), request.reason, asked_by, decided_by or ""]
+            for summary in period.years
+            for request, unit, code, asked_by, decided_by in summary.extensions
+            if request.state == ExtensionState.APPROVED]
+    table(book, speak._("Extensions granted"), [speak._("Year"), speak._("Unit"), speak._("Task"),
+                                                speak._("New deadline"), speak._("Reason"), speak._("Asked by"),
+                                                speak._("Decided by")], rows)

@@ -1,0 +1,106 @@
+"""The Word draft of a sơ kết or tổng kết (the plan, section III.1: Sở KH&CN advises the People's Committee on
+reviewing the plan mid-way and at its end), in the yearly draft's administrative format (reports/docx.py,
+Nghị định 30/2020): for each task its standing at the end of each year, what the units reported doing (accepted
+results first, returned ones never), its figures year by year against their targets; then the units that did
+not report a given year, the extensions granted, Sở KH&CN's proposals for the drafter, "Nơi nhận" and the
+signing block.
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from docx import Document
+
+from jobs.year import NOT_REPORTED, STANDING_LABELS, Standing
+from locales import Lang
+from models.plan import ExtensionState
+from reports.docx import Signer, heading, letterhead, page, recipients_and_signature, results_by_task, text_paragraph
+from reports.period import PeriodSummary, target_met, target_of
+
+QUOTED_A_YEAR = 3  # units' results quoted under a task for each year; the rest are in the yearly files
+LISTED_MISSING = 40  # units named as not having reported a year; the rest counted
+
+
+def period_draft(period: PeriodSummary, speak: Lang, signer: Signer = Signer()) -> bytes:
+    document = Document()
+    page(document)
+    letterhead(document, speak, speak._("No.:      /BC-SKHCN"),
+               speak._("Quảng Ngãi, day ... month ... year {year}", year=period.today.year))
+    text_paragraph(document, speak._("REPORT"), bold=True, center=True)
+    text_paragraph(document, speak._("Review of the implementation of the plan on standards, metrology and quality, "
+                                     "period {span}", span=period.span), bold=True, center=True)
+    text_paragraph(document, speak._("To: the People's Committee of Quảng Ngãi province"), center=True)
+    _results(document, period, speak)
+    _missing(document, period, speak)
+    _extensions(document, period, speak)
+    heading(document, speak._("IV. PROPOSALS OF THE DEPARTMENT OF SCIENCE AND TECHNOLOGY"))
+    text_paragraph(document, speak._("(For the drafter to complete.)"), italic=True)
+    recipients_and_signature(document, speak, signer)
+    out = BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _results(document: Document, period: PeriodSummary, speak: Lang) -> None:
+    heading(document, speak._("I. RESULTS, YEAR BY YEAR"))
+    for summary in period.years:
+        text_paragraph(document, speak._("{year}: {reported} of {expected} units reported.", year=summary.year,
+                                         reported=len(summary.units_reported), expected=len(summary.units_expected)))
+    tallies, figures = period.tallies(), period.figures()
+    quoted = {summary.year: results_by_task(summary) for summary in period.years}
+    for task in period.tasks():
+        text_paragraph(document, f"{task.code}. {task.content}", bold=True)
+        for summary in period.years:
+            tally = tallies[summary.year].get(task.code)
+            if tally is None:
+                text_paragraph(document, speak._("- {year}: not among the year's tasks.", year=summary.year))
+                continue
+            counts = "; ".join(f"{speak._(STANDING_LABELS[s])}: {tally[s]}" for s in Standing if tally[s])
+            if tally.unreported:
+                counts += f"; {speak._(NOT_REPORTED)}: {tally.unreported}"
+            text_paragraph(document, f"- {summary.year}: {counts}.")
+            for row in quoted[summary.year].get(task.id or 0, [])[:QUOTED_A_YEAR]:
+                assert row.update is not None
+                text_paragraph(document, speak._("+ {unit}: {result}", unit=row.unit.name,
+                                                 result=row.update.result.strip()))
+        for figure in task.figures:
+            target, target_by = target_of(task, figure["key"])
+            path = []
+            for summary in period.years:
+                total = figures[summary.year].get((task.code, figure["key"]))
+                if total is None or not total.reports:
+                    path.append(speak._("{year}: no data", year=summary.year))
+                    continue
+                met = target_met(total, target_by, summary.year)
+                said = f"{summary.year}: {speak.number(round(total.value, 1))} {figure.get('unit', '')}".rstrip()
+                path.append(said + ("" if met is None else " (" + (speak._("met") if met else speak._("not met")) + ")"))
+            aim = "" if target is None else (
+                speak._("; target {target} by {year}", target=speak.number(target), year=target_by) if target_by
+                else speak._("; target {target} each year", target=speak.number(target)))
+            text_paragraph(document, f"- {figure['label']}: " + "; ".join(path) + aim + ".")
+
+
+def _missing(document: Document, period: PeriodSummary, speak: Lang) -> None:
+    heading(document, speak._("II. UNITS THAT DID NOT REPORT"))
+    units = {unit.id: unit for unit in period.units()}
+    for year, missing in period.missing().items():
+        names = sorted(units[unit_id].name for unit_id in missing)
+        if not names:
+            text_paragraph(document, speak._("{year}: every unit reported.", year=year))
+            continue
+        listed = ", ".join(names[:LISTED_MISSING])
+        more = speak._(" and {n} more", n=len(names) - LISTED_MISSING) if len(names) > LISTED_MISSING else ""
+        text_paragraph(document, speak._("{year}: {n} units did not report: {names}{more}.", year=year,
+                                         n=len(names), names=listed, more=more))
+
+
+def _extensions(document: Document, period: PeriodSummary, speak: Lang) -> None:
+    heading(document, speak._("III. EXTENSIONS GRANTED"))
+    granted = [(summary.year, request, unit, code) for summary in period.years
+               for request, unit, code, _, _ in summary.extensions if request.state == ExtensionState.APPROVED]
+    if not granted:
+        text_paragraph(document, speak._("No extension was granted in the period."))
+    for year, request, unit, code in granted:
+        text_paragraph(document, speak._("- {year}: {unit}, task {code}, until {date}.", year=year, unit=unit,
+                                         code=code, date=speak.date(request.until)))
