@@ -36,6 +36,7 @@ from models.progress import REVIEW_LABELS
 from reports.summary import Consolidation, Tally, YearOverview, YearSummary, overview_of, summarise
 from reports.period import MOST_YEARS, summarise_period
 from reports.period_book import period_workbook
+from reports.period_chart import period_chart
 from reports.period_docx import period_draft
 from reports.xlsx import workbook
 
@@ -72,7 +73,7 @@ def handle(ctx: Context, args: str) -> list[Reply]:
     return [Reply(by_unit(ctx, summary, wanted))]
 
 
-PERIOD = re.compile(r"^(\d{4}) ?[-–] ?(\d{4})(?: (xlsx|excel|docx|word))?$")  # /baocao 2025-2027 [docx]
+PERIOD = re.compile(r"^(\d{4}) ?[-–] ?(\d{4})(?: (xlsx|excel|docx|word|png|chart|bieu do|bieudo))?$")  # 2025-2027 docx
 
 
 def _period(ctx: Context, first: int, last: int, kind: str | None, plan_ids: set[int] | None,
@@ -94,7 +95,8 @@ def _period(ctx: Context, first: int, last: int, kind: str | None, plan_ids: set
     prefix = f"/baocao {scope} " if scope else "/baocao "
     return [Reply("\n".join(lines), actions=(
         Action(ctx.lang._("Workbook of the period (Excel)"), f"{prefix}{words} xlsx"),
-        Action(ctx.lang._("Draft of the review (Word)"), f"{prefix}{words} docx")))]
+        Action(ctx.lang._("Draft of the review (Word)"), f"{prefix}{words} docx"),
+        Action(ctx.lang._("Figures against their targets (chart)"), f"{prefix}{words} png")))]
 
 
 def _command(summary: Consolidation, words: str) -> str:
@@ -155,6 +157,10 @@ def make_file(session: Session, later: Deferred, zone: tzinfo, signer: Signer = 
             return Reply(speak._("Workbook of the period {span}.", span=period.span),
                          attachment=Attachment(f"tdc-{period.first}-{period.last}.xlsx",
                                                period_workbook(period, speak), XLSX))
+        if later.kind == "png":
+            return Reply(speak._("The plan's figures {span}, against their targets.", span=period.span),
+                         attachment=Attachment(f"tdc-{period.first}-{period.last}.png",
+                                               period_chart(period, speak), PNG))
         return Reply(speak._("Draft of the review of the period {span}.", span=period.span),
                      attachment=Attachment(f"so-ket-tdc-{period.first}-{period.last}.docx",
                                            period_draft(period, lang("vi"), signer), DOCX))

@@ -33,7 +33,7 @@ def add_report(sub: Any, speak: Lang) -> None:
     report.add_argument("--output", metavar="PATH", help=speak._("where to write it (default: var/exports/)"))
     report.add_argument("--plan", metavar="KEY", help=speak._("only this plan (see: plans); default: every plan"))
     report.add_argument("--from", dest="first", type=int, metavar="YEAR", help=speak._(
-        "with --to: the plan's years side by side, for a mid-term or final review (xlsx or docx)"))
+        "with --to: the plan's years side by side, for a mid-term or final review (xlsx, docx or png)"))
     report.add_argument("--to", dest="last", type=int, metavar="YEAR", help=speak._("the period's last year"))
     report.set_defaults(func=cmd_report)
 
@@ -74,8 +74,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings, engine: Engine, spe
 def _period(args: argparse.Namespace, settings: Settings, engine: Engine, speak: Lang, today: date) -> int:
     """The period's workbook or Word draft (`--from 2025 --to 2027`)."""
     first, last = args.first or args.last, args.last or args.first
-    if args.format not in ("xlsx", "docx") or not first <= last <= today.year or last - first >= MOST_YEARS:
-        print(speak._("A period is --from YEAR --to YEAR, at most {most} years up to this one, as xlsx or docx.",
+    if args.format == "zip" or not first <= last <= today.year or last - first >= MOST_YEARS:
+        print(speak._("A period is --from YEAR --to YEAR, at most {most} years up to this one, as xlsx, docx or png.",
                       most=MOST_YEARS), file=sys.stderr)
         return 2
     path = Path(args.output or f"var/exports/tdc-{first}-{last}.{args.format}")
