@@ -28,7 +28,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def build(url: str, units: int) -> None:
+def build(url: str, units: int, years: int = 1) -> None:
+    """The seed plan on `units` synthetic communes, three updates an assignment in each of `years` years from
+    2025, the newest of each in force."""
     from sqlalchemy import func, insert, select
 
     from bot.cli.seed import seed
@@ -51,17 +53,20 @@ def build(url: str, units: int) -> None:
         session.execute(insert(Assignment), assignments)
         rows = session.execute(select(Assignment.id, Assignment.unit_id).where(Assignment.unit_id >= first)).all()
         statuses = ("in_progress", "in_progress", "done")
-        session.execute(insert(ProgressUpdate), [
-            {"assignment_id": a, "period": "2025", "status": statuses[n], "percent": 30 * (n + 1) if n < 2 else None,
-             "result": "Đã triển khai", "figures": {"staff_trained_share": 20 + n}, "difficulties": "",
-             "member_id": u, "channel": "telegram", "created_at": datetime(2025, 10, 1) + timedelta(days=n)}
-            for a, u in rows for n in range(3)])
-        # The newest of each assignment is in force, as save_update would have left it.
-        newest = session.execute(select(func.max(ProgressUpdate.id), ProgressUpdate.assignment_id)
-                                 .where(ProgressUpdate.assignment_id >= rows[0][0])
-                                 .group_by(ProgressUpdate.assignment_id)).all()
-        session.execute(insert(UpdateInForce), [{"assignment_id": a, "period": "2025", "progress_update_id": u}
-                                                for u, a in newest])
+        for year in range(2025, 2025 + years):
+            session.execute(insert(ProgressUpdate), [
+                {"assignment_id": a, "period": str(year), "status": statuses[n],
+                 "percent": 30 * (n + 1) if n < 2 else None, "result": "Đã triển khai",
+                 "figures": {"staff_trained_share": 20 + n + year - 2025}, "difficulties": "", "member_id": u,
+                 "channel": "telegram", "created_at": datetime(year, 10, 1) + timedelta(days=n)}
+                for a, u in rows for n in range(3)])
+            # The newest of each assignment is in force, as save_update would have left it.
+            newest = session.execute(select(func.max(ProgressUpdate.id), ProgressUpdate.assignment_id)
+                                     .where(ProgressUpdate.assignment_id >= rows[0][0],
+                                            ProgressUpdate.period == str(year))
+                                     .group_by(ProgressUpdate.assignment_id)).all()
+            session.execute(insert(UpdateInForce), [{"assignment_id": a, "period": str(year), "progress_update_id": u}
+                                                    for u, a in newest])
 
 
 def measure(url: str) -> dict[str, list[float]]:
