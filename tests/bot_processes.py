@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 import subprocess
@@ -21,6 +22,9 @@ class BotProcesses:
     bench/processes.py acting as the load balancer)."""
 
     SECRET = "bot-processes-secret-0123456789"
+    # Update ids across every set of processes on one database: the journal takes an id once, ever.
+    _ids = itertools.count(int(time.time() * 1000))
+    _lock = threading.Lock()
 
     def __init__(self, fake: FakeTelegram, db_url: str, count: int, **settings: str) -> None:
         self.fake, self.ports, self.processes = fake, [], []
@@ -34,8 +38,6 @@ class BotProcesses:
                    "TDC_WEBHOOK_SECRET": self.SECRET, "TDC_LISTEN": f"127.0.0.1:{port}", **settings}
             self.processes.append(subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env,
                                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        self.update_id = int(time.time())
-        self.lock = threading.Lock()
 
     def healthy(self) -> None:
         for port in self.ports:
@@ -57,9 +59,8 @@ class BotProcesses:
 
     def post(self, process: int, user: int, text: str, client: httpx.Client | None = None) -> None:
         """Posts one message; the process has stored it when this returns (its 200), not yet answered it."""
-        with self.lock:
-            self.update_id += 1
-            update_id = self.update_id
+        with self._lock:
+            update_id = next(self._ids)
         update = {"update_id": update_id, "message": {
             "message_id": update_id, "date": int(time.time()), "text": text,
             "from": {"id": user, "is_bot": False, "first_name": "An"}, "chat": {"id": user, "type": "private"}}}
