@@ -66,7 +66,7 @@ class Sender:
         """Delivers what is pending: only the rows of `keys` (the courier's), or only those older than
         `settled` (the periodic retry, which leaves fresh ones to the courier of the process that wrote them),
         or, `left`, the people's acts that no sender has tried yet (every courier's pickup)."""
-        given_up = await asyncio.to_thread(self._give_up_old)
+        given_up = 0 if left else await asyncio.to_thread(self._give_up_old)  # the pickup looks every few seconds
         claim = Claim(self.engine)
         pending = await asyncio.to_thread(self._pending, keys, settled, left)
         rows = await asyncio.to_thread(claim.take, [row for row in pending if row.channel in self.channels])
