@@ -17,12 +17,48 @@ from datetime import date, tzinfo
 from sqlmodel import Session
 
 from jobs.calendar import VIETNAM
-from jobs.year import UnitRef
-from models import Task
+from jobs.year import Standing, UnitRef
+from models import Extension, Task
 from models.organisation import PROVINCIAL
+from models.plan import ExtensionState
+from reports.docx import results_by_task
 from reports.summary import FigureTotal, Tally, YearSummary, summarise
 
 MOST_YEARS = 10  # a period longer than this is refused: the plan runs to 2030, a tổng kết covers it whole
+QUOTED_A_YEAR = 3  # units' results kept for the draft under a task for each year; the rest are in the yearly files
+
+
+@dataclass
+class YearOfPeriod:
+    """What a period keeps of one year: its counts, figures and standings, not its rows — a national year's
+    assignments are 150,000 rows, each with the update in force; five of them held at once would not fit."""
+
+    year: int
+    tasks: dict[int, Task]  # active that year
+    units: dict[int, UnitRef]  # expected that year
+    tallies: dict[str, Tally]  # by task code
+    figures: dict[tuple[str, str], FigureTotal]  # by (task code, figure key)
+    standings: dict[tuple[int, int], tuple[Standing, bool]]  # (unit id, task id) → standing, reported
+    reported: set[int]  # the units that reported (units_reported)
+    quoted: dict[int, list[tuple[str, str]]]  # task id → (unit name, result): accepted first, QUOTED_A_YEAR
+    extensions: list[tuple[Extension, str, str]]  # granted: (request, unit name, task code)
+
+    @classmethod
+    def of(cls, summary: YearSummary) -> YearOfPeriod:
+        quoted = {task_id: [(row.unit.name, row.update.result.strip()) for row in rows[:QUOTED_A_YEAR]
+                            if row.update is not None]
+                  for task_id, rows in results_by_task(summary).items()}
+        return cls(summary.year, {task.id or 0: task for task in summary.tasks()},
+                   {unit.id: unit for unit in summary.units_expected}, summary.by_task(),
+                   {(f.task_code, f.key): f for f in summary.figures()},
+                   {(row.unit.id, row.task.id or 0): (row.standing, row.reported) for row in summary.rows},
+                   {unit.id for unit in summary.units_reported}, quoted,
+                   [(request, unit, code) for request, unit, code, _, _ in summary.extensions
+                    if request.state == ExtensionState.APPROVED])
+
+    @property
+    def missing(self) -> set[int]:
+        return set(self.units) - self.reported
 
 
 @dataclass
@@ -30,7 +66,7 @@ class PeriodSummary:
     first: int
     last: int
     today: date
-    years: list[YearSummary]  # one per year of the period that has begun, oldest first
+    years: list[YearOfPeriod]  # one per year of the period that has begun, oldest first
 
     @property
     def span(self) -> str:
@@ -39,31 +75,16 @@ class PeriodSummary:
     def tasks(self) -> list[Task]:
         """Every task active in at least one year of the period, in the plans' order (its latest wording)."""
         found: dict[int, Task] = {}
-        for summary in self.years:
-            found.update({task.id or 0: task for task in summary.tasks()})
+        for year in self.years:
+            found.update(year.tasks)
         return sorted(found.values(), key=lambda t: (t.plan_id, t.position))
-
-    def tallies(self) -> dict[int, dict[str, Tally]]:
-        """Each year's standings by task code; a task absent from a year was not active in it."""
-        return {summary.year: summary.by_task() for summary in self.years}
-
-    def figures(self) -> dict[int, dict[tuple[str, str], FigureTotal]]:
-        """Each year's figures, as that year's consolidation gives them, by (task code, figure key)."""
-        return {summary.year: {(f.task_code, f.key): f for f in summary.figures()} for summary in self.years}
 
     def units(self) -> list[UnitRef]:
         """Every unit expected in at least one year, as the latest year names it."""
         found: dict[int, UnitRef] = {}
-        for summary in self.years:
-            found.update({unit.id: unit for unit in summary.units_expected})
+        for year in self.years:
+            found.update(year.units)
         return sorted(found.values(), key=lambda u: (u.kind not in PROVINCIAL, u.name))
-
-    def missing(self) -> dict[int, set[int]]:
-        """Each year, the ids of the units expected in it that reported nothing."""
-        return {summary.year: {unit.id for unit in summary.units_missing} for summary in self.years}
-
-    def expected(self) -> dict[int, set[int]]:
-        return {summary.year: {unit.id for unit in summary.units_expected} for summary in self.years}
 
 
 def target_met(figure: FigureTotal, target_by: int | None, year: int) -> bool | None:
@@ -89,7 +110,7 @@ def years_of(first: int, last: int, today: date) -> Iterator[int]:
 def summarise_period(session: Session, first: int, last: int, today: date, zone: tzinfo = VIETNAM,
                      plan_ids: set[int] | None = None, scope: str = "") -> PeriodSummary:
     """Each year of the period stood on its last day (or today, for the year running), with its extensions."""
-    years = [summarise(session, year, min(today, date(year, 12, 31)), zone, history=False, plan_ids=plan_ids,
-                       scope=scope, extensions=True)
-             for year in years_of(first, last, today)]
+    years = [YearOfPeriod.of(summarise(session, year, min(today, date(year, 12, 31)), zone, history=False,
+                                       plan_ids=plan_ids, scope=scope, extensions=True))
+             for year in years_of(first, last, today)]  # one year's rows at a time: each is kept compact
     return PeriodSummary(first, last, today, years)

@@ -12,7 +12,6 @@ from typing import Any
 
 from jobs.year import NOT_REPORTED, STANDING_LABELS, Standing
 from locales import N_, Lang
-from models.plan import ExtensionState
 from reports.period import PeriodSummary, target_met, target_of
 from reports.xlsx import Book, table
 
@@ -30,17 +29,16 @@ def period_workbook(period: PeriodSummary, speak: Lang) -> bytes:
 
 
 def _year_headers(period: PeriodSummary, speak: Lang, *parts: str) -> list[str]:
-    return [f"{summary.year}: {speak._(part)}" for summary in period.years for part in parts]
+    return [f"{year.year}: {speak._(part)}" for year in period.years for part in parts]
 
 
 def _tasks(book: Book, period: PeriodSummary, speak: Lang) -> None:
     """A row a task: each year, how many units it bound, how many reported, done, overdue."""
-    tallies = period.tallies()
     rows = []
     for task in period.tasks():
         row: list[Any] = [task.code, task.content]
-        for summary in period.years:
-            tally = tallies[summary.year].get(task.code)
+        for year in period.years:
+            tally = year.tallies.get(task.code)
             if tally is None:  # not active that year
                 row += [NONE] * 4
                 continue
@@ -54,19 +52,18 @@ def _tasks(book: Book, period: PeriodSummary, speak: Lang) -> None:
 
 def _figures(book: Book, period: PeriodSummary, speak: Lang) -> None:
     """A row a figure: its target (and the year set for it, if one), then its value each year."""
-    figures = period.figures()
     rows = []
     for task in period.tasks():
         for figure in task.figures:
             target, target_by = target_of(task, figure["key"])
             row: list[Any] = [task.code, figure["label"], figure.get("unit", ""),
                               NONE if target is None else target, target_by or speak._("each year")]
-            for summary in period.years:
-                total = figures[summary.year].get((task.code, figure["key"]))
+            for year in period.years:
+                total = year.figures.get((task.code, figure["key"]))
                 if total is None or not total.reports:
                     row += [NONE, NONE]
                     continue
-                met = target_met(total, target_by, summary.year)
+                met = target_met(total, target_by, year.year)
                 row += [round(total.value, 1), "" if met is None else (speak._("met") if met else speak._("not met"))]
             rows.append(row)
     table(book, speak._("Figures by year"), [speak._("Task"), speak._("Figure"), speak._("Unit of measure"),
@@ -77,38 +74,34 @@ def _figures(book: Book, period: PeriodSummary, speak: Lang) -> None:
 def _units(book: Book, period: PeriodSummary, speak: Lang) -> None:
     """A row a unit and task: its standing at the end of each year (flagged when nothing was reported)."""
     def rows() -> Iterator[list[Any]]:
-        by_year = {summary.year: {(row.unit.id, row.task.id): row for row in summary.rows}
-                   for summary in period.years}
-        keys = sorted({key for rows_of_year in by_year.values() for key in rows_of_year},
-                      key=lambda key: (key[0], key[1]))
+        keys = {key for year in period.years for key in year.standings}
         units = {unit.id: unit for unit in period.units()}
         tasks = {task.id: task for task in period.tasks()}
+        said = {(standing, reported): speak._(STANDING_LABELS[standing])
+                + ("" if reported else f" ({speak._(NOT_REPORTED)})") for standing in Standing
+                for reported in (True, False)}
         for unit_id, task_id in sorted(keys, key=lambda k: (units[k[0]].name, tasks[k[1]].position)):
             row: list[Any] = [units[unit_id].code, units[unit_id].name, tasks[task_id].code]
-            for summary in period.years:
-                found = by_year[summary.year].get((unit_id, task_id))
-                row.append(NONE if found is None else speak._(STANDING_LABELS[found.standing])
-                           + ("" if found.reported else f" ({speak._(NOT_REPORTED)})"))
+            for year in period.years:
+                found = year.standings.get((unit_id, task_id))
+                row.append(NONE if found is None else said[found])
             yield row
     table(book, speak._("Units by year"), [speak._("Code"), speak._("Unit"), speak._("Task"),
-                                           *[str(summary.year) for summary in period.years]], rows())
+                                           *[str(year.year) for year in period.years]], rows())
 
 
 def _missing(book: Book, period: PeriodSummary, speak: Lang) -> None:
     """The units that reported nothing in at least one year they were expected in, year by year."""
-    missing, expected = period.missing(), period.expected()
-    rows = [[unit.code, unit.name, *[NONE if unit.id not in expected[year] else
-                                     (speak._("not reported") if unit.id in missing[year] else speak._("reported"))
-                                     for year in missing]]
-            for unit in period.units() if any(unit.id in missing[year] for year in missing)]
+    missing = {year.year: year.missing for year in period.years}
+    rows = [[unit.code, unit.name, *[NONE if unit.id not in year.units else
+                                     (speak._("not reported") if unit.id in missing[year.year] else speak._("reported"))
+                                     for year in period.years]]
+            for unit in period.units() if any(unit.id in gone for gone in missing.values())]
     table(book, speak._("Not reported"), [speak._("Code"), speak._("Unit"), *map(str, missing)], rows)
 
 
 def _extensions(book: Book, period: PeriodSummary, speak: Lang) -> None:
-    rows = [[summary.year, unit, code, request.until.strftime("%d/%m/%Y"), request.reason, asked_by, decided_by or ""]
-            for summary in period.years
-            for request, unit, code, asked_by, decided_by in summary.extensions
-            if request.state == ExtensionState.APPROVED]
+    rows = [[year.year, unit, code, request.until.strftime("%d/%m/%Y"), request.reason]
+            for year in period.years for request, unit, code in year.extensions]
     table(book, speak._("Extensions granted"), [speak._("Year"), speak._("Unit"), speak._("Task"),
-                                                speak._("New deadline"), speak._("Reason"), speak._("Asked by"),
-                                                speak._("Decided by")], rows)
+                                                speak._("New deadline"), speak._("Reason")], rows)

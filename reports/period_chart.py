@@ -20,8 +20,8 @@ LABEL = 48  # characters of a figure's label in its panel's title
 
 
 def period_chart(period: PeriodSummary, speak: Lang) -> bytes:
-    figures = period.figures()
-    years = [summary.year for summary in period.years]
+    years = [year.year for year in period.years]
+    figures = {year.year: year.figures for year in period.years}
     panels = []
     for task in period.tasks():
         for figure in task.figures:

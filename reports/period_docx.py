@@ -14,11 +14,9 @@ from docx import Document
 
 from jobs.year import NOT_REPORTED, STANDING_LABELS, Standing
 from locales import Lang
-from models.plan import ExtensionState
-from reports.docx import Signer, heading, letterhead, page, recipients_and_signature, results_by_task, text_paragraph
+from reports.docx import Signer, heading, letterhead, page, recipients_and_signature, text_paragraph
 from reports.period import PeriodSummary, target_met, target_of
 
-QUOTED_A_YEAR = 3  # units' results quoted under a task for each year; the rest are in the yearly files
 LISTED_MISSING = 40  # units named as not having reported a year; the rest counted
 
 
@@ -44,36 +42,32 @@ def period_draft(period: PeriodSummary, speak: Lang, signer: Signer = Signer()) 
 
 def _results(document: Document, period: PeriodSummary, speak: Lang) -> None:
     heading(document, speak._("I. RESULTS, YEAR BY YEAR"))
-    for summary in period.years:
-        text_paragraph(document, speak._("{year}: {reported} of {expected} units reported.", year=summary.year,
-                                         reported=len(summary.units_reported), expected=len(summary.units_expected)))
-    tallies, figures = period.tallies(), period.figures()
-    quoted = {summary.year: results_by_task(summary) for summary in period.years}
+    for year in period.years:
+        text_paragraph(document, speak._("{year}: {reported} of {expected} units reported.", year=year.year,
+                                         reported=len(year.reported), expected=len(year.units)))
     for task in period.tasks():
         text_paragraph(document, f"{task.code}. {task.content}", bold=True)
-        for summary in period.years:
-            tally = tallies[summary.year].get(task.code)
+        for year in period.years:
+            tally = year.tallies.get(task.code)
             if tally is None:
-                text_paragraph(document, speak._("- {year}: not among the year's tasks.", year=summary.year))
+                text_paragraph(document, speak._("- {year}: not among the year's tasks.", year=year.year))
                 continue
             counts = "; ".join(f"{speak._(STANDING_LABELS[s])}: {tally[s]}" for s in Standing if tally[s])
             if tally.unreported:
                 counts += f"; {speak._(NOT_REPORTED)}: {tally.unreported}"
-            text_paragraph(document, f"- {summary.year}: {counts}.")
-            for row in quoted[summary.year].get(task.id or 0, [])[:QUOTED_A_YEAR]:
-                assert row.update is not None
-                text_paragraph(document, speak._("+ {unit}: {result}", unit=row.unit.name,
-                                                 result=row.update.result.strip()))
+            text_paragraph(document, f"- {year.year}: {counts}.")
+            for unit, result in year.quoted.get(task.id or 0, []):
+                text_paragraph(document, speak._("+ {unit}: {result}", unit=unit, result=result))
         for figure in task.figures:
             target, target_by = target_of(task, figure["key"])
             path = []
-            for summary in period.years:
-                total = figures[summary.year].get((task.code, figure["key"]))
+            for year in period.years:
+                total = year.figures.get((task.code, figure["key"]))
                 if total is None or not total.reports:
-                    path.append(speak._("{year}: no data", year=summary.year))
+                    path.append(speak._("{year}: no data", year=year.year))
                     continue
-                met = target_met(total, target_by, summary.year)
-                said = f"{summary.year}: {speak.number(round(total.value, 1))} {figure.get('unit', '')}".rstrip()
+                met = target_met(total, target_by, year.year)
+                said = f"{year.year}: {speak.number(round(total.value, 1))} {figure.get('unit', '')}".rstrip()
                 path.append(said + ("" if met is None else " (" + (speak._("met") if met else speak._("not met")) + ")"))
             aim = "" if target is None else (
                 speak._("; target {target} by {year}", target=speak.number(target), year=target_by) if target_by
@@ -84,21 +78,20 @@ def _results(document: Document, period: PeriodSummary, speak: Lang) -> None:
 def _missing(document: Document, period: PeriodSummary, speak: Lang) -> None:
     heading(document, speak._("II. UNITS THAT DID NOT REPORT"))
     units = {unit.id: unit for unit in period.units()}
-    for year, missing in period.missing().items():
-        names = sorted(units[unit_id].name for unit_id in missing)
+    for year in period.years:
+        names = sorted(units[unit_id].name for unit_id in year.missing)
         if not names:
-            text_paragraph(document, speak._("{year}: every unit reported.", year=year))
+            text_paragraph(document, speak._("{year}: every unit reported.", year=year.year))
             continue
         listed = ", ".join(names[:LISTED_MISSING])
         more = speak._(" and {n} more", n=len(names) - LISTED_MISSING) if len(names) > LISTED_MISSING else ""
-        text_paragraph(document, speak._("{year}: {n} units did not report: {names}{more}.", year=year,
+        text_paragraph(document, speak._("{year}: {n} units did not report: {names}{more}.", year=year.year,
                                          n=len(names), names=listed, more=more))
 
 
 def _extensions(document: Document, period: PeriodSummary, speak: Lang) -> None:
     heading(document, speak._("III. EXTENSIONS GRANTED"))
-    granted = [(summary.year, request, unit, code) for summary in period.years
-               for request, unit, code, _, _ in summary.extensions if request.state == ExtensionState.APPROVED]
+    granted = [(year.year, request, unit, code) for year in period.years for request, unit, code in year.extensions]
     if not granted:
         text_paragraph(document, speak._("No extension was granted in the period."))
     for year, request, unit, code in granted:
