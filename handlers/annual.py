@@ -26,11 +26,12 @@ from handlers.machinery.messages import Reply
 from handlers.progress import EVIDENCE_STEP, STATUS_STEP, WORKING, YEAR_STEP, StatusStep
 from jobs.refs import Ref
 from jobs.reminders import open_years
+from jobs.review import return_open
 from jobs.text import fold
 from jobs.year import AssignmentYear, save_update
 from locales import N_, Lang
 from models import AnnualReport, ProgressUpdate
-from models.progress import ReviewState, Status
+from models.progress import Status
 
 PREVIEW = 120
 LABEL = 60
@@ -231,7 +232,7 @@ def submit(ctx: Context, answers: Answers) -> list[Reply]:
     latest = ctx.session.exec(select(AnnualReport).where(AnnualReport.unit_id == ctx.unit.id,
                                                          AnnualReport.period == period)
                               .order_by(col(AnnualReport.id).desc())).first()
-    returned = latest.id if latest and latest.review_state == ReviewState.RETURNED else None
+    returned = latest.id if latest and return_open(ctx.session, latest) else None  # revised by this one
     report = AnnualReport(unit_id=ctx.unit.id or 0, period=period, member_id=ctx.member.id or 0,
                           difficulties=answers.get("difficulties") or "", proposals=answers.get("proposals") or "",
                           channel=ctx.channel, created_at=ctx.recorded_at,

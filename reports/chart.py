@@ -37,8 +37,13 @@ def chart(summary: YearSummary, speak: Lang) -> bytes:
                                     total=len(summary.rows)), ha="center", fontsize=9)
     figure.suptitle(speak._("Implementation of the plan in {year} (share of assignments)", year=summary.year))
     figure.tight_layout(rect=(0, 0.08, 1, 0.95))
+    return png(figure, dpi=110)
+
+
+def png(figure: plt.Figure, dpi: int) -> bytes:
+    """The figure as a PNG file's bytes; the figure is closed (pyplot keeps every open one)."""
     out = BytesIO()
-    figure.savefig(out, format="png", dpi=110)
+    figure.savefig(out, format="png", dpi=dpi)
     plt.close(figure)
     return out.getvalue()
 

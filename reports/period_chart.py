@@ -4,8 +4,6 @@ path leads to. Figures without any data in the period are left out."""
 
 from __future__ import annotations
 
-from io import BytesIO
-
 import matplotlib
 
 matplotlib.use("Agg")  # files only: no screen on a server
@@ -13,6 +11,7 @@ matplotlib.use("Agg")  # files only: no screen on a server
 import matplotlib.pyplot as plt  # noqa: E402
 
 from locales import Lang  # noqa: E402
+from reports.chart import png  # noqa: E402
 from reports.period import PeriodSummary, target_of  # noqa: E402
 
 COLUMNS = 3
@@ -51,7 +50,4 @@ def period_chart(period: PeriodSummary, speak: Lang) -> bytes:
         axes.flat[0].text(0.5, 0.5, speak._("No figure with a target has data in the period."), ha="center")
     canvas.suptitle(speak._("The plan's figures {span}, against their targets", span=period.span))
     canvas.tight_layout(rect=(0, 0, 1, 0.95))
-    out = BytesIO()
-    canvas.savefig(out, format="png", dpi=100)
-    plt.close(canvas)
-    return out.getvalue()
+    return png(canvas, dpi=100)

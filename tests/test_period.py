@@ -75,7 +75,6 @@ def test_three_years_side_by_side_in_the_workbook_and_the_draft(engine: Engine, 
 
     chart = _file(manager, "Biểu đồ số liệu so với chỉ tiêu")
     assert chart.startswith(b"\x89PNG")
-    (tmp_path / "bieu-do.png").write_bytes(chart)  # kept beside the test's other files, to look at
 
     path = tmp_path / "so-ket.docx"
     done = cli(db_url, "report", "--from", "2025", "--to", "2026", "--format", "docx", "--output", str(path))
