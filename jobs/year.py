@@ -33,13 +33,14 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from sqlalchemy import JSON, DateTime, Text, and_, bindparam, case, cast, func, literal, null
+from sqlalchemy import JSON, DateTime, Text, and_, bindparam, case, cast, func, literal, null, true
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from jobs.calendar import LAST_DAY, VIETNAM
 from jobs.deadlines import EventRecord, recorded_events, task_deadlines
 from jobs.schedule import Deadline, Rule, RuleKind, annual_report_due
+from jobs.units import absent_in, answers_for, name_on, year_close
 from locales import N_, Lang
 from models import Assignment, Extension, Member, Plan, ProgressUpdate, Task, Unit, UpdateInForce
 from models.db import upsert_insert_for
@@ -203,7 +204,8 @@ def event_triggered(task: Task) -> bool:
 
 # The statements every form step's reads run are built once: building one (and keying the compiled cache on
 # it) cost more than running it, and most of a step's time (bench/inbound.py).
-_UNITS = select(Unit.id, Unit.code, Unit.name, Unit.kind, cast(Unit.aliases, Text))
+_UNITS = select(Unit.id, Unit.code, Unit.name, Unit.kind, cast(Unit.aliases, Text), cast(Unit.former_names, Text),
+                Unit.began_on, Unit.ended_on)
 _UNITS_GIVEN = _UNITS.where(col(Unit.id).in_(bindparam("units", expanding=True)))
 _ASSIGNED = select(Assignment.id, Assignment.unit_id, Assignment.task_id, Assignment.role).where(
     col(Assignment.task_id).in_(bindparam("tasks", expanding=True)))
@@ -308,9 +310,9 @@ def year_of(session: Session, year: int, today: date, unit_ids: set[int] | None 
     by unit name."""
     tasks = {task_id: t for task_id, t in task_years(session, year).items()
              if t.active and (plan_ids is None or t.task.plan_id in plan_ids)}
-    units = units_by_id(session, unit_ids)
-    rows = rows_of(session, _ASSIGNED if unit_ids is None else _ASSIGNED_TO,
-                   {"tasks": list(tasks), "units": list(unit_ids or ())})
+    units = units_by_id(session, unit_ids, year)
+    rows = [row for row in rows_of(session, _ASSIGNED if unit_ids is None else _ASSIGNED_TO,
+                                   {"tasks": list(tasks), "units": list(unit_ids or ())}) if row[1] in units]
     in_force = updates_in_force(session, str(year), unit_ids)
     extensions = approved_extensions(session, str(year))
     order = {task_id: n for n, task_id in enumerate(tasks)}
@@ -346,6 +348,8 @@ class Assigned(NamedTuple):
 def unit_assignments(session: Session, unit_id: int, year: int) -> list[Assigned]:
     """The unit's active assignments in unit_year's order (lead tasks first, each group in the plans' order),
     without reading updates, extensions or standings: the progress form's task list, read at every /capnhat."""
+    if not units_by_id(session, {unit_id}, year):  # not formed yet, or merged away: it has no tasks that year
+        return []
     tasks = {task_id: t for task_id, t in task_years(session, year).items() if t.active}
     order = {task_id: n for n, task_id in enumerate(tasks)}
     rows = rows_of(session, _ASSIGNED_TO, {"tasks": list(tasks), "units": [unit_id]})
@@ -354,10 +358,19 @@ def unit_assignments(session: Session, unit_id: int, year: int) -> list[Assigned
     return sorted(found, key=lambda a: not a.is_lead)
 
 
-def units_by_id(session: Session, unit_ids: set[int] | None = None) -> dict[int, UnitRef]:
-    """The given units (every unit: None) as the year's views name them."""
-    return {row[0]: UnitRef._make(row) for row in rows_of(
-        session, _UNITS if unit_ids is None else _UNITS_GIVEN, {"units": list(unit_ids or ())})}
+def units_by_id(session: Session, unit_ids: set[int] | None = None, year: int | None = None) -> dict[int, UnitRef]:
+    """The given units (every unit: None) as the views name them: today, or, given a year, those that answer for
+    it under the name they bore then (jobs/units.py)."""
+    found = {}
+    for unit_id, code, name, kind, aliases, former, began_on, ended_on in rows_of(
+            session, _UNITS if unit_ids is None else _UNITS_GIVEN, {"units": list(unit_ids or ())}):
+        if year is not None:
+            if not answers_for(year, began_on, ended_on):
+                continue
+            if former and former != "[]":
+                name = name_on(year_close(year), name, json.loads(former))
+        found[unit_id] = UnitRef(unit_id, code, name, kind, aliases)
+    return found
 
 
 def rows_of(session: Session, query: Any, params: dict[str, Any] | None = None) -> list[Any]:
@@ -390,8 +403,9 @@ def year_counts(session: Session, year: int, today: date, zone: tzinfo = VIETNAM
     extension = (select(Extension.assignment_id, func.max(Extension.until).label("until"))
                  .where(Extension.period == period, Extension.state == ExtensionState.APPROVED)
                  .group_by(Extension.assignment_id).subquery())
+    present = present_in(session, year)
     granted = rows_of(session, select(Assignment.task_id, Assignment.role, extension.c.until).distinct()
-                      .join(extension, extension.c.assignment_id == Assignment.id))
+                      .join(extension, extension.c.assignment_id == Assignment.id).where(present))
     due: dict[tuple[int, str, date | None], date | None] = {}
     for task_id, role, until in [(t, r, None) for t in tasks for r in AssignmentRole] + list(granted):
         if task_id in tasks:
@@ -408,13 +422,20 @@ def year_counts(session: Session, year: int, today: date, zone: tzinfo = VIETNAM
                                                     UpdateInForce.period == period))
                      .outerjoin(ProgressUpdate, col(ProgressUpdate.id) == UpdateInForce.progress_update_id)
                      .outerjoin(extension, extension.c.assignment_id == Assignment.id)
-                     .where(col(Assignment.task_id).in_(tasks))
+                     .where(col(Assignment.task_id).in_(tasks), present)
                      .group_by(Assignment.task_id, Assignment.role, extension.c.until, ProgressUpdate.status, late,
                                returned))
     return [StandingCount(tasks[task_id].task, standing_of(status, bool(is_late), due[(task_id, role, until)],
                                                            tasks[task_id].waits_for_event, today),
                           status is not None and not is_returned, count)
             for task_id, role, until, status, is_late, is_returned, count in groups]
+
+
+def present_in(session: Session, year: int) -> Any:
+    """The condition on `Assignment` that keeps the units answering for the year (jobs/units.py), for the views
+    the database counts: year_of leaves the same units out as it reads them."""
+    absent = absent_in(session, year)
+    return col(Assignment.unit_id).not_in(absent) if absent else true()
 
 
 def approved_extensions(session: Session, period: str) -> dict[int, date]:

@@ -34,12 +34,20 @@ class Role(StrEnum):
 
 
 class Unit(SQLModel, table=True):
+    """A unit as it stands today, with what it was: the names it bore before (each with its last day), the day
+    it was formed when that was after the plan began, and the day it ceased by merging into a successor
+    (data/units/changes.yaml; read by jobs/units.py)."""
+
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(unique=True, index=True, max_length=32)
     name: str
     kind: str = Field(max_length=16)
     aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     groups: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    former_names: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    began_on: date | None = None
+    ended_on: date | None = None  # the first day it no longer existed
+    successor_id: int | None = Field(default=None, foreign_key="unit.id")
 
 
 class Member(SQLModel, table=True):

@@ -4,7 +4,8 @@ together so that a task's standings and figures can be followed from year to yea
 
 A year is shown as the plan's data and the units' reports make it, never filled with zeros: a task not active
 in a year is absent from that year (not "0 units"), a figure nobody gave is "no data", a unit that was not
-expected in a year is not "missing" in it. A yearly target (the plan's "each year", "1 a year") is met or not
+expected in a year is not "missing" in it, and each year names the units as they were then (jobs/units.py: a
+unit merged away is its successor's from then on, a renamed one bears its old name in the years before). A yearly target (the plan's "each year", "1 a year") is met or not
 each year; a target set for a later year (`target_by`, e.g. 2030) shows the path towards it.
 """
 
@@ -17,7 +18,9 @@ from datetime import date, tzinfo
 from sqlmodel import Session
 
 from jobs.calendar import VIETNAM
+from jobs.units import UnitChange, answers_for, changes_between
 from jobs.year import Standing, UnitRef
+from locales import Lang
 from models import Extension, Task
 from models.organisation import PROVINCIAL
 from models.plan import ExtensionState
@@ -67,6 +70,15 @@ class PeriodSummary:
     last: int
     today: date
     years: list[YearOfPeriod]  # one per year of the period that has begun, oldest first
+    changes: list[UnitChange]  # units renamed, merged or formed in the period, oldest first
+
+    def kept_out(self, code: str, year: int) -> UnitChange | None:
+        """The merger (or the forming) that keeps a unit out of a year of the period, if one does."""
+        for change in self.changes:
+            if change.code == code and (change.into and not answers_for(year, None, change.on)
+                                        or change.formed and not answers_for(year, change.on, None)):
+                return change
+        return None
 
     @property
     def span(self) -> str:
@@ -85,6 +97,16 @@ class PeriodSummary:
         for year in self.years:
             found.update(year.units)
         return sorted(found.values(), key=lambda u: (u.kind not in PROVINCIAL, u.name))
+
+
+def change_text(change: UnitChange, speak: Lang) -> str:
+    """A unit's change as the period's files tell it."""
+    when = speak.date(change.on)
+    if change.was:
+        return speak._("from {date}, {was} is named {name}", date=when, was=change.was, name=change.name)
+    if change.into:
+        return speak._("from {date}, {name} merged into {into}", date=when, name=change.name, into=change.into)
+    return speak._("from {date}, {name} was formed", date=when, name=change.name)
 
 
 def target_met(figure: FigureTotal, target_by: int | None, year: int) -> bool | None:
@@ -113,4 +135,4 @@ def summarise_period(session: Session, first: int, last: int, today: date, zone:
     years = [YearOfPeriod.of(summarise(session, year, min(today, date(year, 12, 31)), zone, history=False,
                                        plan_ids=plan_ids, scope=scope, extensions=True))
              for year in years_of(first, last, today)]  # one year's rows at a time: each is kept compact
-    return PeriodSummary(first, last, today, years)
+    return PeriodSummary(first, last, today, years, changes_between(session, first, min(last, today.year)))

@@ -2,7 +2,8 @@
 standing on each task per year, each figure per year against its target, who never reported a given year, the
 extensions granted — written like the yearly workbook (reports/xlsx.py), rows streamed.
 
-A task not active in a year, a unit not expected in it, a figure nobody gave: "—", never a zero.
+A task not active in a year, a unit not expected in it, a figure nobody gave: "—", never a zero; a unit merged
+away or not yet formed says so.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from jobs.year import NOT_REPORTED, STANDING_LABELS, Standing
 from locales import N_, Lang
-from reports.period import PeriodSummary, target_met, target_of
+from reports.period import PeriodSummary, change_text, target_met, target_of
 from reports.xlsx import Book, table
 
 NONE = "—"
@@ -24,6 +25,7 @@ def period_workbook(period: PeriodSummary, speak: Lang) -> bytes:
     _figures(book, period, speak)
     _units(book, period, speak)
     _missing(book, period, speak)
+    _changes(book, period, speak)
     _extensions(book, period, speak)
     return book.close()
 
@@ -81,10 +83,11 @@ def _units(book: Book, period: PeriodSummary, speak: Lang) -> None:
                 + ("" if reported else f" ({speak._(NOT_REPORTED)})") for standing in Standing
                 for reported in (True, False)}
         for unit_id, task_id in sorted(keys, key=lambda k: (units[k[0]].name, tasks[k[1]].position)):
-            row: list[Any] = [units[unit_id].code, units[unit_id].name, tasks[task_id].code]
+            unit = units[unit_id]
+            row: list[Any] = [unit.code, unit.name, tasks[task_id].code]
             for year in period.years:
                 found = year.standings.get((unit_id, task_id))
-                row.append(NONE if found is None else said[found])
+                row.append(absent(period, unit.code, year.year, speak) if found is None else said[found])
             yield row
     table(book, speak._("Units by year"), [speak._("Code"), speak._("Unit"), speak._("Task"),
                                            *[str(year.year) for year in period.years]], rows())
@@ -93,11 +96,26 @@ def _units(book: Book, period: PeriodSummary, speak: Lang) -> None:
 def _missing(book: Book, period: PeriodSummary, speak: Lang) -> None:
     """The units that reported nothing in at least one year they were expected in, year by year."""
     missing = {year.year: year.missing for year in period.years}
-    rows = [[unit.code, unit.name, *[NONE if unit.id not in year.units else
+    rows = [[unit.code, unit.name, *[absent(period, unit.code, year.year, speak) if unit.id not in year.units else
                                      (speak._("not reported") if unit.id in missing[year.year] else speak._("reported"))
                                      for year in period.years]]
             for unit in period.units() if any(unit.id in gone for gone in missing.values())]
     table(book, speak._("Not reported"), [speak._("Code"), speak._("Unit"), *map(str, missing)], rows)
+
+
+def absent(period: PeriodSummary, code: str, year: int, speak: Lang) -> str:
+    """What a unit's cell says in a year it has nothing in: merged away or not yet formed, else "—"."""
+    change = period.kept_out(code, year)
+    if change is None:
+        return NONE
+    return speak._("merged into {into}", into=change.into) if change.into else speak._("not yet formed")
+
+
+def _changes(book: Book, period: PeriodSummary, speak: Lang) -> None:
+    rows = [[change.on.strftime("%d/%m/%Y"), change.code, change.name, change_text(change, speak)]
+            for change in period.changes]
+    table(book, speak._("Units changed"), [speak._("From"), speak._("Code"), speak._("Unit"), speak._("Change")],
+          rows)
 
 
 def _extensions(book: Book, period: PeriodSummary, speak: Lang) -> None:

@@ -15,7 +15,7 @@ from docx import Document
 from jobs.year import NOT_REPORTED, STANDING_LABELS, Standing
 from locales import Lang
 from reports.docx import Signer, heading, letterhead, page, recipients_and_signature, text_paragraph
-from reports.period import PeriodSummary, target_met, target_of
+from reports.period import PeriodSummary, change_text, target_met, target_of
 
 LISTED_MISSING = 40  # units named as not having reported a year; the rest counted
 
@@ -31,8 +31,9 @@ def period_draft(period: PeriodSummary, speak: Lang, signer: Signer = Signer()) 
     text_paragraph(document, speak._("To: the People's Committee of Quảng Ngãi province"), center=True)
     _results(document, period, speak)
     _missing(document, period, speak)
+    _changes(document, period, speak)
     _extensions(document, period, speak)
-    heading(document, speak._("IV. PROPOSALS OF THE DEPARTMENT OF SCIENCE AND TECHNOLOGY"))
+    heading(document, speak._("V. PROPOSALS OF THE DEPARTMENT OF SCIENCE AND TECHNOLOGY"))
     text_paragraph(document, speak._("(For the drafter to complete.)"), italic=True)
     recipients_and_signature(document, speak, signer)
     out = BytesIO()
@@ -77,9 +78,8 @@ def _results(document: Document, period: PeriodSummary, speak: Lang) -> None:
 
 def _missing(document: Document, period: PeriodSummary, speak: Lang) -> None:
     heading(document, speak._("II. UNITS THAT DID NOT REPORT"))
-    units = {unit.id: unit for unit in period.units()}
     for year in period.years:
-        names = sorted(units[unit_id].name for unit_id in year.missing)
+        names = sorted(year.units[unit_id].name for unit_id in year.missing)  # as the year named them
         if not names:
             text_paragraph(document, speak._("{year}: every unit reported.", year=year.year))
             continue
@@ -89,8 +89,19 @@ def _missing(document: Document, period: PeriodSummary, speak: Lang) -> None:
                                          n=len(names), names=listed, more=more))
 
 
+def _changes(document: Document, period: PeriodSummary, speak: Lang) -> None:
+    heading(document, speak._("III. UNITS RENAMED, MERGED OR FORMED"))
+    if not period.changes:
+        text_paragraph(document, speak._("No unit was renamed, merged or formed in the period."))
+        return
+    for change in period.changes:
+        text_paragraph(document, "- " + change_text(change, speak) + ".")
+    text_paragraph(document, speak._("Each year above names the units as they were in that year; a unit merged "
+                                     "away is reported by its successor from the year of the merger."), italic=True)
+
+
 def _extensions(document: Document, period: PeriodSummary, speak: Lang) -> None:
-    heading(document, speak._("III. EXTENSIONS GRANTED"))
+    heading(document, speak._("IV. EXTENSIONS GRANTED"))
     granted = [(year.year, request, unit, code) for year in period.years for request, unit, code in year.extensions]
     if not granted:
         text_paragraph(document, speak._("No extension was granted in the period."))

@@ -15,9 +15,9 @@ from sqlmodel import Session, col, select
 
 from jobs.calendar import VIETNAM
 from jobs.year import (SUBMISSION_FIELDS, AssignmentYear, Standing, StandingCount, Submission, UnitRef, decoded,
-                       rows_of, submissions, year_counts, year_of)
+                       present_in, rows_of, submissions, year_counts, year_of)
 from locales import N_
-from models import (AnnualReport, Assignment, EvidenceFile, Extension, Member, Plan, ProgressUpdate, Task, Unit,
+from models import (AnnualReport, Assignment, EvidenceFile, Extension, Member, Plan, ProgressUpdate, Task,
                     UpdateInForce)
 from models.organisation import COMMUNE_LEVEL, PROVINCIAL
 from models.progress import ReviewState
@@ -219,21 +219,23 @@ def summarise(session: Session, year: int, today: date, zone: tzinfo = VIETNAM,
                 .where(ProgressUpdate.period == str(year)).order_by(col(EvidenceFile.id))):
             files.setdefault(update_id or 0, []).append(f"{name} (SHA-256 {digest[:12]}…)")
     return YearSummary(year, today, plans, scope, rows, updates, annual_reports=list(annual.values()), files=files,
-                       extensions=_extensions(session, str(year), expected)
+                       extensions=_extensions(session, str(year), units)
                        if (history if extensions is None else extensions) else [])
 
 
-def _extensions(session: Session, period: str, units: set[int]) -> list[tuple[Extension, str, str, str, str | None]]:
-    """The year's extension requests of the units consolidated, with who asked and who decided."""
+def _extensions(session: Session, period: str,
+                units: dict[int, UnitRef]) -> list[tuple[Extension, str, str, str, str | None]]:
+    """The year's extension requests of the units consolidated (named as the year names them), with who asked
+    and who decided."""
     asker, decider = aliased(Member), aliased(Member)
-    query = (select(Extension, Assignment.unit_id, Unit.name, Task.code, asker.display_name, decider.display_name)
+    query = (select(Extension, Assignment.unit_id, Task.code, asker.display_name, decider.display_name)
              .join(Assignment, col(Assignment.id) == Extension.assignment_id)
-             .join(Unit, col(Unit.id) == Assignment.unit_id).join(Task, col(Task.id) == Assignment.task_id)
+             .join(Task, col(Task.id) == Assignment.task_id)
              .join(asker, asker.id == Extension.asked_by_member_id)
              .outerjoin(decider, decider.id == Extension.decided_by_member_id)
              .where(Extension.period == period).order_by(col(Extension.id)))
-    return [(request, unit, task, asked, decided)
-            for request, unit_id, unit, task, asked, decided in session.exec(query) if unit_id in units]
+    return [(request, units[unit_id].name, task, asked, decided)
+            for request, unit_id, task, asked, decided in session.exec(query) if unit_id in units]
 
 
 def overview_of(session: Session, year: int, today: date, zone: tzinfo = VIETNAM,
@@ -242,12 +244,12 @@ def overview_of(session: Session, year: int, today: date, zone: tzinfo = VIETNAM
     force of the tasks that have figures. It equals summarise's (tests/test_report.py compares them)."""
     counts = year_counts(session, year, today, zone, plan_ids)
     tasks = sorted({c.task.id: c.task for c in counts}.values(), key=lambda t: (t.plan_id, t.position))
-    period, task_ids = str(year), {task.id for task in tasks}
-    expected = select(Assignment.unit_id).where(col(Assignment.task_id).in_(task_ids))
+    period, task_ids, present = str(year), {task.id for task in tasks}, present_in(session, year)
+    expected = select(Assignment.unit_id).where(col(Assignment.task_id).in_(task_ids), present)
     with_update = (select(Assignment.unit_id)  # reported: an update in force not returned (counts_as_reported)
                    .join(UpdateInForce, col(UpdateInForce.assignment_id) == Assignment.id)
                    .join(ProgressUpdate, col(ProgressUpdate.id) == UpdateInForce.progress_update_id)
-                   .where(col(Assignment.task_id).in_(task_ids), UpdateInForce.period == period,
+                   .where(col(Assignment.task_id).in_(task_ids), present, UpdateInForce.period == period,
                           ProgressUpdate.review_state != ReviewState.RETURNED))
     with_report = select(AnnualReport.unit_id).where(AnnualReport.period == period,
                                                      col(AnnualReport.unit_id).in_(expected))
@@ -259,6 +261,7 @@ def overview_of(session: Session, year: int, today: date, zone: tzinfo = VIETNAM
                                         .join(UpdateInForce, col(UpdateInForce.assignment_id) == Assignment.id)
                                         .join(ProgressUpdate, col(ProgressUpdate.id) == UpdateInForce.progress_update_id)
                                         .where(UpdateInForce.period == period, col(Assignment.task_id).in_(counted),
+                                               present,
                                                ProgressUpdate.review_state != ReviewState.RETURNED)  # reported
                                         .group_by(Assignment.task_id, figures)):  # the same answers, counted
         _add_figures(given, counted[task_id], decoded(text), times)

@@ -121,11 +121,15 @@ def test_the_overview_counted_by_the_database_matches_the_year_read_assignment_b
                                   reason="", state=ExtensionState.APPROVED, asked_by_member_id=member))
         session.add(AnnualReport(unit_id=session.exec(select(Unit.id).where(Unit.code == "21211")).one(),
                                  period="2025", member_id=member, channel="telegram"))
+        reporters = sorted({unit for _, unit, _ in assignments} - {"21211", "SKHCN"})
+        merged, formed = (session.exec(select(Unit).where(Unit.code == code)).one() for code in draw.sample(reporters, 2))
+        merged.ended_on, formed.began_on = date(2025, 12, 31), date(2026, 1, 1)  # neither answers for 2025
     with Session(engine) as session:
         counted = overview_of(session, 2025, today)
         read = summarise(session, 2025, today, history=False)
     assert counted.by_section() == read.by_section() and len(counted.by_section()) == 6
     assert (counted.units_reported, counted.units_expected) == (len(read.units_reported), len(read.units_expected))
+    assert counted.units_expected == 111 and not {merged.id, formed.id} & {u.id for u in read.units_expected}
     assert [(f.task_code, f.key, f.reports, round(f.value, 6)) for f in counted.figures] == \
         [(f.task_code, f.key, f.reports, round(f.value, 6)) for f in read.figures()]
     assert any(f.reports for f in counted.figures)

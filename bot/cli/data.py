@@ -6,24 +6,28 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.cli.arguments import unit_coded
-from bot.cli.seed import ensure_seeded, seed
+from bot.cli.seed import SeedError, ensure_seeded, seed
 from bot.settings import Settings
 from handlers.assignments import describe_deadlines, describe_status
 from handlers.events import event_tasks, record_event
 from jobs.year import task_years, unit_year
 from locales import Lang
 from models import Plan, Task, Unit, session_scope
+from plans.units import DATA_DIR
 
 
 def add_seed(sub: Any, speak: Lang) -> None:
-    sub.add_parser("seed", help=speak._("load the plan and the units from data/ (safe to repeat)")
-                   ).set_defaults(func=cmd_seed)
+    parser = sub.add_parser("seed", help=speak._("load the plan and the units from data/ (safe to repeat)"))
+    parser.add_argument("--data", type=Path, default=DATA_DIR, metavar="DIR",
+                        help=speak._("a folder laid out as data/ (units/, plans/) to load instead"))
+    parser.set_defaults(func=cmd_seed)
 
 
 def add_units(sub: Any, speak: Lang) -> None:
@@ -50,8 +54,12 @@ def add_event(sub: Any, speak: Lang) -> None:
 
 
 def cmd_seed(args: argparse.Namespace, settings: Settings, engine: Engine, speak: Lang) -> int:
-    with session_scope(engine) as session:
-        report = seed(session)
+    try:
+        with session_scope(engine) as session:
+            report = seed(session, args.data)
+    except SeedError as error:
+        print(str(error), file=sys.stderr)
+        return 2
     print("\n".join(report.lines(speak, speak._("Nothing changed: the database already matches data/."))))
     return 0
 

@@ -15,7 +15,7 @@ from jobs.schedule import NotUnderstood, Rule, parse_schedule
 from locales import Lang
 from models import Assignment, Plan, Task, Unit, session_scope
 from models.plan import AssignmentRole
-from plans.units import DATA_DIR, read_units
+from plans.units import DATA_DIR, UnitsError, read_units
 
 T = TypeVar("T", bound=SQLModel)
 
@@ -54,7 +54,19 @@ def ensure_seeded(engine: Engine) -> SeedReport | None:
 
 def seed(session: Session, data_dir: Path = DATA_DIR) -> SeedReport:
     report = SeedReport()
-    units = {u["code"]: _upsert(session, report, Unit, {"code": u["code"]}, u) for u in read_units(data_dir)}
+    try:
+        listed = read_units(data_dir)
+    except UnitsError as error:
+        raise SeedError(str(error)) from None
+    units: dict[str, Unit] = {}
+    while len(units) < len(listed):  # a successor first, so that the units merged into it can name its id
+        ready = [u for u in listed if u["code"] not in units and (not u["successor"] or u["successor"] in units)]
+        if not ready:
+            raise SeedError("units/changes.yaml: units merged into each other in a circle")
+        for unit in ready:
+            successor = units[unit["successor"]].id if unit["successor"] else None
+            units[unit["code"]] = _upsert(session, report, Unit, {"code": unit["code"]},
+                                          {**unit, "successor_id": successor})
     groups = _groups(data_dir, units)
     for path in sorted((data_dir / "plans").glob("*.yaml")):
         _seed_plan(session, report, yaml.safe_load(path.read_text(encoding="utf-8")), units, groups, path)

@@ -1,0 +1,72 @@
+"""Units change while a plan runs: Tịnh Khê renamed Mỹ Khê from 1 July 2026, Trương Quang Trọng merged into it
+from 1 January 2027. Sở KH&CN writes both into data/units and runs `seed`; each year then names and counts the
+units as they were in it, and the files that contradict themselves are refused with the entry named."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from models import Unit
+from plans.units import DATA_DIR
+from reports.summary import overview_of, summarise
+from tests.cli import cli
+
+RENAMED_AND_MERGED = """changes:
+  - from: 2027-01-01
+    act: Nghị quyết số 12/NQ-UBTVQH15
+    merged: ["21172"]
+    into: "21211"
+  - from: 2026-07-01
+    act: Nghị quyết số 40/NQ-HĐND
+    renamed: "21211"
+    was: Xã Tịnh Khê
+"""
+
+
+def data_with(changes: str, tmp_path: Path) -> Path:
+    """A copy of data/ in which Tịnh Khê is listed as Mỹ Khê, with the given changes.yaml."""
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    communes = data / "units" / "communes.csv"
+    communes.write_text(communes.read_text(encoding="utf-8").replace("21211,Xã Tịnh Khê,", "21211,Xã Mỹ Khê,"),
+                        encoding="utf-8")
+    (data / "units" / "changes.yaml").write_text(changes, encoding="utf-8")
+    return data
+
+
+def names(engine: Engine, year: int) -> dict[str, str]:
+    with Session(engine) as session:
+        return {unit.code: unit.name for unit in summarise(session, year, date(year, 12, 31)).units_expected}
+
+
+def test_each_year_names_and_counts_the_units_as_they_were(engine: Engine, db_url: str, tmp_path: Path) -> None:
+    done = cli(db_url, "seed", "--data", str(data_with(RENAMED_AND_MERGED, tmp_path)))
+    assert done.returncode == 0, done.stderr
+    assert "unit: cập nhật 2" in done.stdout
+    again = cli(db_url, "seed", "--data", str(data_with(RENAMED_AND_MERGED, tmp_path / "again")))
+    assert "Không có gì thay đổi" in again.stdout
+    with Session(engine) as session:
+        mi_khe, merged = (session.exec(select(Unit).where(Unit.code == code)).one() for code in ("21211", "21172"))
+    assert (mi_khe.name, mi_khe.former_names) == ("UBND xã Mỹ Khê", [{"name": "UBND xã Tịnh Khê",
+                                                                     "until": "2026-06-30"}])
+    assert (merged.ended_on, merged.successor_id) == (date(2027, 1, 1), mi_khe.id)
+
+    assert names(engine, 2025)["21211"] == "UBND xã Tịnh Khê" and names(engine, 2026)["21211"] == "UBND xã Mỹ Khê"
+    assert "21172" in names(engine, 2026) and "21172" not in names(engine, 2027)
+    with Session(engine) as session:
+        assert overview_of(session, 2027, date(2027, 12, 31)).units_expected == 112
+        assert overview_of(session, 2026, date(2026, 12, 31)).units_expected == 113
+
+
+def test_a_change_naming_an_unknown_unit_or_no_day_is_refused_with_its_entry(db_url: str, tmp_path: Path) -> None:
+    unknown = cli(db_url, "seed", "--data", str(data_with(RENAMED_AND_MERGED.replace('["21172"]', '["99999"]'),
+                                                          tmp_path)))
+    assert unknown.returncode == 2 and "changes.yaml, change 1: unknown unit code '99999'" in unknown.stderr
+    undated = cli(db_url, "seed", "--data", str(data_with(RENAMED_AND_MERGED.replace("from: 2026-07-01", "from: mai"),
+                                                          tmp_path / "undated")))
+    assert undated.returncode == 2 and "change 2: 'from' must be a day" in undated.stderr
