@@ -17,7 +17,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from handlers.machinery import audit
-from handlers.assignments import describe_status, recorded_year, unit_tasks
+from handlers.assignments import describe_status, no_tasks, recorded_year, unit_tasks
 from handlers.machinery.context import Context
 from handlers.machinery.evidence import attach
 from handlers.machinery.forms import Choice, Form, FormEngine, Option, Percent, Text
@@ -285,7 +285,7 @@ def start(ctx: Context, engine: FormEngine, args: str = "") -> list[Reply]:
     """Opens the report; typed again while it is open, goes on where the member stopped (nothing is lost),
     unless asked to start again."""
     if not any(unit_tasks(ctx, year) for year in open_years(ctx.session, ctx.unit.id or 0, ctx.today)):
-        return [Reply(ctx.lang._("{unit} has no tasks in {year}.", unit=ctx.unit.name, year=ctx.today.year))]
+        return [no_tasks(ctx)]
     state = engine.state(ctx)
     if state is not None and state.form == "annual" and fold(args).strip() not in START_AGAIN:
         return [Reply(ctx.lang._("Your annual report is half done: it goes on where you stopped. (To start it again "

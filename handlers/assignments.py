@@ -7,13 +7,15 @@ from sqlmodel import col, select
 
 from handlers.machinery.context import Context
 from handlers.machinery.forms.steps import Answers, Option
+from handlers.machinery.messages import Reply
 from jobs.calendar import CALENDAR
 from jobs.policy import DEFAULT_POLICY
 from jobs.reminders import open_years
 from jobs.schedule import RuleKind
+from jobs.units import answers_for
 from jobs.year import Assigned, AssignmentYear, Submission, local_day, unit_assignments, unit_year
 from locales import Lang
-from models import Assignment, Plan, Task
+from models import Assignment, Plan, Task, Unit
 from models.progress import STATUS_LABELS, ReviewState, Status
 
 
@@ -55,6 +57,25 @@ def unit_plans(ctx: Context, year: int | None = None) -> list[Plan]:
             ids = assigned if len(assigned) <= 1 else {item.task.plan_id for item in unit_assigned(ctx, year)}
             return list(ctx.session.exec(_PLANS, params={"plans": list(ids)}))
     return ctx.remember(("unit_plans", year), read)
+
+
+def no_tasks(ctx: Context) -> Reply:
+    """Why the unit has nothing to report this year: merged into another unit (whose tasks they now are), or no
+    task of any plan is the unit's this year."""
+    unit, year = ctx.unit, ctx.today.year
+    if unit.ended_on is not None and not answers_for(year, None, unit.ended_on):
+        successor = ctx.session.get(Unit, unit.successor_id) if unit.successor_id else None
+        into = successor.name if successor is not None else ctx.lang._("another unit")
+        return Reply(ctx.lang._("From {date}, {unit} is part of {successor}: its tasks of {year} are reported by "
+                                "{successor}. The reports of earlier years are kept. To report for {successor}, ask "
+                                "Sở KH&CN for its invitation code.", date=ctx.lang.date(unit.ended_on), unit=unit.name,
+                                successor=into, year=year))
+    return Reply(ctx.lang._("{unit} has no tasks in {year}.", unit=unit.name, year=year))
+
+
+def has_tasks_to_record(ctx: Context) -> bool:
+    """Whether a year the unit may record holds any task of it (/capnhat asks for one)."""
+    return any(unit_assigned(ctx, int(option.value)) for option in year_options(ctx, {}))
 
 
 def recorded_year(ctx: Context, answers: Answers) -> int:

@@ -55,7 +55,7 @@ OWN, ALL = Permission.OWN_UNIT, Permission.READ_ALL
 # (names, permission needed, handler, belongs to the form flow). Vietnamese names first; English aliases after.
 _TABLE: list[tuple[tuple[str, ...], Permission, Command, bool]] = [
     (("nhiemvu", "tasks"), OWN, my_tasks.show, False),
-    (("capnhat", "update"), OWN, lambda ctx, args: ENGINE.start(ctx, "progress", progress.preset(ctx, args)), True),
+    (("capnhat", "update"), OWN, lambda ctx, args: progress.start(ctx, ENGINE, args), True),
     (("baocaonam", "annual"), OWN, lambda ctx, args: annual.start(ctx, ENGINE, args), True),
     (("tiep", "continue"), OWN, _form(ENGINE.resume), True),
     (("quaylai", "back"), OWN, _form(ENGINE.back), True),

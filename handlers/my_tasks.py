@@ -3,7 +3,7 @@ by plan when the unit has tasks in several."""
 
 from __future__ import annotations
 
-from handlers.assignments import describe_deadlines, describe_status, unit_plans, unit_tasks
+from handlers.assignments import describe_deadlines, describe_status, no_tasks, unit_plans, unit_tasks
 from handlers.machinery.context import Context
 from handlers.machinery.messages import Reply
 from jobs.year import AssignmentYear
@@ -16,7 +16,7 @@ def show(ctx: Context, args: str = "") -> list[Reply]:
     year = ctx.today.year
     items = unit_tasks(ctx)
     if not items:
-        return [Reply(ctx.lang._("{unit} has no tasks in {year}.", unit=ctx.unit.name, year=year))]
+        return [no_tasks(ctx)]
     lead = [i for i in items if i.is_lead]
     replies = [Reply(ctx.lang._("Tasks of {unit} in {year}: leading {lead}, cooperating on {cooperating}.",
                                 unit=ctx.unit.name, year=year, lead=len(lead), cooperating=len(items) - len(lead)))]

@@ -9,10 +9,10 @@ from sqlalchemy import bindparam
 from sqlmodel import col, select
 
 from handlers.machinery import audit
-from handlers.assignments import recorded_year, unit_assigned, unit_plans, year_options
+from handlers.assignments import has_tasks_to_record, no_tasks, recorded_year, unit_assigned, unit_plans, year_options
 from handlers.machinery.context import Context
 from handlers.machinery.evidence import attach
-from handlers.machinery.forms import Choice, Figures, Files, Form, Option, Percent, Text
+from handlers.machinery.forms import Choice, Figures, Files, Form, FormEngine, Option, Percent, Text
 from handlers.machinery.forms.steps import Answers, Together
 from handlers.machinery.messages import Reply
 from jobs.refs import Ref
@@ -74,6 +74,13 @@ class TaskStep(Choice):
         task = task_of(ctx, {**answers, "task": value})
         label = f"{task.code} {task.content}"
         return label if len(label) <= BUTTON_LABEL else label[:BUTTON_LABEL - 1].rstrip() + "…"
+
+
+def start(ctx: Context, engine: FormEngine, args: str) -> list[Reply]:
+    """/capnhat: the progress form, opened on the task named if one is; a unit with nothing to record is told why."""
+    if not has_tasks_to_record(ctx):
+        return [no_tasks(ctx)]
+    return engine.start(ctx, "progress", preset(ctx, args))
 
 
 def preset(ctx: Context, args: str) -> Answers:

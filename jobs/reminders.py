@@ -18,7 +18,7 @@ from jobs.calendar import CALENDAR, WorkingCalendar
 from jobs.policy import DEFAULT_POLICY, ReminderPolicy
 from jobs.schedule import RuleKind
 from jobs.review import finished_awaiting_review, returned_submissions
-from jobs.year import local_day, year_of
+from jobs.year import local_day, units_by_id, year_of
 from models import Absence, AnnualReport, ChannelAccount, Member
 from models.organisation import Role
 PUSH_CHANNELS = ("telegram", "zalo")  # the console cannot be reached when nobody sits at it
@@ -188,14 +188,16 @@ def due_on(session: Session, day: date, policy: ReminderPolicy, calendar: Workin
 
 def open_years(session: Session, unit_id: int, today: date, policy: ReminderPolicy = DEFAULT_POLICY,
                calendar: WorkingCalendar = CALENDAR) -> list[int]:
-    """The years a unit may still record, oldest first: this one, and last year while one of its deadlines
+    """The years a unit may still record, oldest first: this one (unless the unit no longer answers for it,
+    jobs/units.py), and last year while one of its deadlines
     binding the unit is unmet and still reminded (an overdue deadline is reminded `overdue_for_days`; a return
     has its own date): whatever a reminder of last year asks for — its annual report, a task, a revision — can
     then be done, and only then is the officer asked which year."""
     last = today.year - 1
     chased = [deadline for deadline in deadlines_of(session, last, today, {unit_id}, policy, calendar)
               if not deadline.met and today <= deadline.due + timedelta(days=policy.overdue_for_days)]
-    return [last, today.year] if chased else [today.year]
+    this = [today.year] if units_by_id(session, {unit_id}, today.year) else []  # none once merged away
+    return [last, *this] if chased else this
 
 
 def upcoming(session: Session, unit_id: int, today: date, policy: ReminderPolicy, calendar: WorkingCalendar,

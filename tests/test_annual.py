@@ -102,7 +102,7 @@ async def test_three_units_report_the_year_and_a_manager_consolidates(engine: En
             await officers["21211"].say("/baocaonam")
             answered = await answer_until_asked_to_confirm(officers["21211"], ANSWERS["21211"], stop_after=1)
             assert answered == 1
-        async with running_bot(fake, engine, settings, now=NOW + timedelta(days=1)):
+        async with running_bot(fake, engine, settings, lambda: NOW + timedelta(days=1)):
             resumed = await officers["21211"].say("/tiep")
             assert "Nhiệm vụ V.3 (phối hợp), 2/2" in resumed
             await answer_until_asked_to_confirm(officers["21211"], ANSWERS["21211"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 
@@ -33,13 +33,14 @@ def telegram() -> FakeTelegram:
 
 @asynccontextmanager
 async def running_bot(fake: FakeTelegram, engine: Engine, settings: Settings,
-                      now: datetime = NOW) -> AsyncIterator[Application]:
-    """The bot's Telegram side as `python -m bot run` wires it: the journal-first long-polling inbox."""
+                      clock: Callable[[], datetime] = lambda: NOW) -> AsyncIterator[Application]:
+    """The bot's Telegram side as `python -m bot run` wires it: the journal-first long-polling inbox, on the
+    province's local time `clock` tells."""
     settings = Settings(database_url=settings.database_url, telegram_token=fake.token, telegram_api_url=fake.api_url,
                         _env_file=None)
     application = build_application(settings)
     async with application:
-        inbox = wire_telegram(application.bot, Conversation(engine, settings, clock=lambda: now))
+        inbox = wire_telegram(application.bot, Conversation(engine, settings, clock=clock))
         stop = asyncio.Event()
         polling = asyncio.create_task(inbox.poll(stop))
         try:

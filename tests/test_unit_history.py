@@ -5,16 +5,19 @@ units as they were in it, and the files that contradict themselves are refused w
 from __future__ import annotations
 
 import shutil
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot.runtime.conversation import Conversation
+from bot.settings import Settings
 from models import Unit
 from plans.units import DATA_DIR
 from reports.summary import overview_of, summarise
 from tests.cli import cli
+from tests.test_year_end import Clock, member
 
 RENAMED_AND_MERGED = """changes:
   - from: 2027-01-01
@@ -70,3 +73,23 @@ def test_a_change_naming_an_unknown_unit_or_no_day_is_refused_with_its_entry(db_
     undated = cli(db_url, "seed", "--data", str(data_with(RENAMED_AND_MERGED.replace("from: 2026-07-01", "from: mai"),
                                                           tmp_path / "undated")))
     assert undated.returncode == 2 and "change 2: 'from' must be a day" in undated.stderr
+
+
+def test_an_officer_of_a_merged_ward_finishes_last_year_then_is_told_whose_tasks_they_are(
+        engine: Engine, settings: Settings, db_url: str, tmp_path: Path) -> None:
+    clock = Clock(datetime(2026, 10, 1, 9))
+    officer = member(Conversation(engine, settings, clock=clock), engine, "21172", "701")
+    assert cli(db_url, "seed", "--data", str(data_with(RENAMED_AND_MERGED, tmp_path))).returncode == 0
+
+    clock.now = datetime(2027, 1, 10, 9)  # merged since 1 January; its 2026 report is still open
+    assert officer.say("/capnhat").startswith("Bạn cập nhật nhiệm vụ nào?")  # 2026's tasks: no year to choose
+    officer.say("/huy")
+    assert officer.say("/baocaonam").startswith("Báo cáo năm 2026 của UBND phường Trương Quang Trọng")
+    officer.say("/huy")
+
+    clock.now = datetime(2027, 6, 10, 9)  # 2026 closed: nothing of the ward's is left to report
+    for command in ("/nhiemvu", "/capnhat", "/baocaonam"):
+        assert officer.say(command) == (
+            "Từ ngày 01/01/2027, UBND phường Trương Quang Trọng đã sáp nhập vào UBND xã Mỹ Khê: nhiệm vụ năm 2027 do "
+            "UBND xã Mỹ Khê báo cáo. Các báo cáo của những năm trước vẫn được lưu giữ. Để báo cáo cho UBND xã Mỹ Khê, "
+            "xin đề nghị Sở KH&CN cấp mã mời của đơn vị này.")
