@@ -7,7 +7,8 @@ assignment stands the same everywhere.
 The rules, as the plan and the province's task-tracking practice apply them:
 
 - A task is *active* in a year when one of its deadlines falls in that year (none before the plan was
-  issued), or when it waits for an event no manager has recorded yet.
+  issued), or when it waits for an event no manager has recorded yet — within the plan's years for the task
+  when the plan gives them (a task an amendment adds from 2026 is nobody's in 2025).
 - What binds whom: a lead unit is held to every dated deadline of its task (once, yearly, event) and to the
   annual report; a cooperating unit to the annual report only. Every active assignment is part of the
   annual report.
@@ -246,6 +247,8 @@ def _stood(row: tuple[Any, ...], event: EventRecord | None, year: int) -> TaskYe
     deadlines = task_deadlines(task, plan, year, event)
     annual_due = annual_report_due(year, plan.annual_report_month, plan.annual_report_day)
     waiting = event is None and event_triggered(task) and annual_due >= (plan.issued_on or date.min)
+    if not (task.first_year or year) <= year <= (task.last_year or year):  # not among this year's tasks
+        deadlines, waiting = [], False
     dated = tuple(d for d in deadlines if d.kind is not RuleKind.ANNUAL)
     active = bool(deadlines) or waiting
     return TaskYear(task, dated, Deadline(annual_due, RuleKind.ANNUAL) if active else None, waiting)

@@ -44,6 +44,10 @@ class Task(SQLModel, table=True):
     schedule_text: str = ""
     schedule_rules: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     figures: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The plan's years the task belongs to, when not all of them: a task an amendment adds from 2026, or one
+    # that ends in 2027 (the plan's `years: {from, until}`); outside them it is not among the year's tasks.
+    first_year: int | None = None
+    last_year: int | None = None
 
 
 class Assignment(SQLModel, table=True):

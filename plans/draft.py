@@ -179,6 +179,7 @@ def check(plan: dict[str, Any], resolver: Resolver, speak: Lang) -> list[str]:
                                                   "gives none"))
         problems += [f"{code}: {p}" for p in _schedule_problems(task, speak)]
         problems += [f"{code}: {p}" for p in _figure_problems(task.get("figures") or [], speak)]
+        problems += [f"{code}: {p}" for p in _years_problems(task.get("years"), speak)]
     if not plan.get("tasks"):
         problems.append(f"{whole}: " + speak._("no task"))
     return list(dict.fromkeys(problems))  # each once: a review note and a check may say the same
@@ -237,6 +238,19 @@ def _valid_rule(rule: dict[str, Any]) -> bool:
 def _rule_dict(rule: dict[str, Any]) -> dict[str, Any]:
     due = rule.get("due")
     return {**rule, "due": due.isoformat()} if isinstance(due, date) else rule
+
+
+def _years_problems(years: Any, speak: Lang) -> list[str]:
+    """`years: {from: 2026, until: 2028}`: either or both, each a year, in order."""
+    if years is None:
+        return []
+    bounds = [years.get(key) for key in ("from", "until")] if isinstance(years, dict) else [None, None, None]
+    if (not isinstance(years, dict) or set(years) - {"from", "until"} or not any(b is not None for b in bounds)
+            or not all(b is None or isinstance(b, int) and 2000 <= b <= 2100 for b in bounds)
+            or None not in bounds and bounds[0] > bounds[1]):
+        return [speak._("years: write from and until as years, the first not after the second, for example "
+                        "years: {from: 2026}")]
+    return []
 
 
 def _figure_problems(figures: list[dict[str, Any]], speak: Lang) -> list[str]:

@@ -158,3 +158,42 @@ def test_a_period_backwards_or_too_long_is_answered_with_the_rule(asked: str, en
     manager = member(Conversation(engine, settings, clock=Clock(datetime(2026, 3, 2, 9))), engine, "SKHCN", "601",
                      Role.MANAGER)
     assert "Giai đoạn ghi bằng hai năm: năm đầu không sau năm cuối" in manager.say(asked)
+
+
+AMENDED = """  - section: VI
+    number: 3
+    content: Xây dựng cơ sở dữ liệu đo lường của tỉnh (bổ sung năm 2026).
+    lead: Sở Khoa học và Công nghệ
+    lead_units: [SKHCN]
+    cooperating: ""
+    cooperating_units: []
+    schedule: Hàng năm
+    schedule_rules: [{kind: annual}]
+    years: {from: 2026}
+    figures:
+      - {key: records_built, label: "Số bản ghi đã xây dựng", kind: count, unit: bản ghi, target: 100}
+"""
+
+
+def test_a_task_added_from_2026_is_nobodys_in_2025_and_shown_so(db_url: str, tmp_path: Path) -> None:
+    plan = (Path(__file__).resolve().parents[1] / "data" / "plans" / "ke-hoach-1703-quang-ngai.yaml").read_text(
+        encoding="utf-8")
+    backwards = tmp_path / "backwards.yaml"
+    backwards.write_text(plan + AMENDED.replace("{from: 2026}", "{from: 2027, until: 2026}"), encoding="utf-8")
+    refused = cli(db_url, "plan", "check", str(backwards))
+    assert refused.returncode != 0 and "VI.3: years: ghi from (từ năm) và until (đến năm)" in refused.stdout
+    amended = tmp_path / "amended.yaml"
+    amended.write_text(plan + AMENDED, encoding="utf-8")
+    loaded = cli(db_url, "plan", "load", str(amended))
+    assert loaded.returncode == 0, loaded.stderr
+
+    path = tmp_path / "giai-doan.xlsx"
+    done = cli(db_url, "report", "--from", "2025", "--to", "2026", "--format", "xlsx", "--output", str(path))
+    assert done.returncode == 0, done.stderr
+    tasks = {row[0]: row[2:] for row in load_workbook(path, read_only=True)["Nhiệm vụ theo năm"].iter_rows(
+        values_only=True)}
+    assert tasks["VI.3"][:6] == ("—", "—", "—", "—", 1, 0)  # 2025: not among the year's tasks, not "0 units"
+    assert tasks["VI.2"][0] == 110
+    figures = {row[0]: row for row in load_workbook(path, read_only=True)["Số liệu theo năm"].iter_rows(
+        values_only=True)}
+    assert figures["VI.3"][5:] == ("—", "—", "—", "—")  # no data either year: said so, never a zero

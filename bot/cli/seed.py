@@ -115,7 +115,8 @@ def _seed_plan(session: Session, report: SeedReport, data: dict[str, Any], units
             "plan_id": plan.id, "code": code, "section": str(item["section"]), "number": int(item["number"]),
             "position": position, "content": item["content"], "lead_text": item.get("lead", ""),
             "cooperating_text": item.get("cooperating", ""), "schedule_text": item["schedule"],
-            "schedule_rules": [r.as_dict() for r in rules], "figures": item.get("figures", [])})
+            "schedule_rules": [r.as_dict() for r in rules], "figures": item.get("figures", []),
+            "first_year": (item.get("years") or {}).get("from"), "last_year": (item.get("years") or {}).get("until")})
         lead = _resolve(item.get("lead_units", []), units, groups, f"{path.name}, task {code}")
         cooperating = _resolve(item.get("cooperating_units", []), units, groups, f"{path.name}, task {code}")
         roles = {u.id: AssignmentRole.COOPERATING.value for u in cooperating}
