@@ -44,7 +44,8 @@ class Unit(SQLModel, table=True):
     kind: str = Field(max_length=16)
     aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     groups: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    former_names: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    former_names: list[dict[str, str]] = Field(default_factory=list,
+                                               sa_column=Column(JSON, nullable=False, server_default="[]"))
     began_on: date | None = None
     ended_on: date | None = None  # the first day it no longer existed
     successor_id: int | None = Field(default=None, foreign_key="unit.id")
