@@ -68,8 +68,8 @@ def no_tasks(ctx: Context) -> Reply:
         into = successor.name if successor is not None else ctx.lang._("another unit")
         return Reply(ctx.lang._("From {date}, {unit} is part of {successor}: its tasks of {year} are reported by "
                                 "{successor}. The reports of earlier years are kept. To report for {successor}, ask "
-                                "Sở KH&CN for its invitation code.", date=ctx.lang.date(unit.ended_on), unit=unit.name,
-                                successor=into, year=year))
+                                "Sở KH&CN for its invitation code.", date=ctx.lang.date(unit.ended_on),
+                                unit=unit.name, successor=into, year=year))
     return Reply(ctx.lang._("{unit} has no tasks in {year}.", unit=unit.name, year=year))
 
 

@@ -82,8 +82,8 @@ def _period(ctx: Context, first: int, last: int, kind: str | None, plan_ids: set
     A period runs from a year to this one at the latest; a file of it is made up to this year."""
     if not first <= last or last > ctx.today.year or last - first >= MOST_YEARS:
         return [Reply(ctx.lang._("A period is written as two years: the first not after the last, the last not after "
-                                 "this year, at most {most} years in all; for example /baocao {example}.", most=MOST_YEARS,
-                                 example=f"{ctx.today.year - 2}-{ctx.today.year}"))]
+                                 "this year, at most {most} years in all; for example /baocao {example}.",
+                                 most=MOST_YEARS, example=f"{ctx.today.year - 2}-{ctx.today.year}"))]
     if kind is not None:
         return _file(ctx, FILES[kind], plan_ids, scope, since=first, year=last)
     words = f"{first}-{last}"

@@ -189,10 +189,10 @@ def due_on(session: Session, day: date, policy: ReminderPolicy, calendar: Workin
 def open_years(session: Session, unit_id: int, today: date, policy: ReminderPolicy = DEFAULT_POLICY,
                calendar: WorkingCalendar = CALENDAR) -> list[int]:
     """The years a unit may still record, oldest first: this one (unless the unit no longer answers for it,
-    jobs/units.py), and last year while one of its deadlines
-    binding the unit is unmet and still reminded (an overdue deadline is reminded `overdue_for_days`; a return
-    has its own date): whatever a reminder of last year asks for — its annual report, a task, a revision — can
-    then be done, and only then is the officer asked which year."""
+    jobs/units.py), and last year while one of its deadlines binding the unit is unmet and still reminded (an
+    overdue deadline is reminded `overdue_for_days`; a return has its own date): whatever a reminder of last year
+    asks for — its annual report, a task, a revision — can then be done, and only then is the officer asked which
+    year."""
     last = today.year - 1
     chased = [deadline for deadline in deadlines_of(session, last, today, {unit_id}, policy, calendar)
               if not deadline.met and today <= deadline.due + timedelta(days=policy.overdue_for_days)]

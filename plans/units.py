@@ -44,7 +44,14 @@ class UnitsError(ValueError):
 def with_changes(units: list[dict[str, Any]], path: Path) -> list[dict[str, Any]]:
     """The units with their history from changes.yaml: `former_names` (each with its last day), `began_on`,
     `ended_on` and `successor` (a code). Changes are applied oldest first; a code nobody lists is refused."""
-    changes = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("changes") or [] if path.exists() else []
+    try:
+        written = (yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None) or {}
+    except yaml.YAMLError as error:
+        raise UnitsError(f"{path.name}: not readable as YAML ({error})") from None
+    changes = (written.get("changes") or []) if isinstance(written, dict) else None
+    if not isinstance(changes, list) or not all(isinstance(change, dict) for change in changes):
+        raise UnitsError(f"{path.name}: 'changes' must be a list of entries, each with 'from' and 'renamed' or "
+                         "'merged'")
     by_code = {unit["code"]: {**unit, "former_names": [], "began_on": None, "ended_on": None, "successor": None}
                for unit in units}
     for n, change in sorted(enumerate(changes, start=1), key=lambda c: str(c[1].get("from"))):
@@ -58,7 +65,10 @@ def with_changes(units: list[dict[str, Any]], path: Path) -> list[dict[str, Any]
             unit["former_names"].append({"name": was, "until": (on - timedelta(days=1)).isoformat()})
         elif "merged" in change:
             successor = _unit(by_code, change.get("into"), where)
-            for code in change["merged"]:
+            merged_codes = change["merged"] if isinstance(change["merged"], list) else [change["merged"]]
+            if successor["code"] in map(str, merged_codes):
+                raise UnitsError(f"{where}: a unit cannot merge into itself")
+            for code in merged_codes:
                 merged = _unit(by_code, code, where)
                 merged["ended_on"], merged["successor"] = on, successor["code"]
             if change.get("formed"):

@@ -5,8 +5,9 @@ together so that a task's standings and figures can be followed from year to yea
 A year is shown as the plan's data and the units' reports make it, never filled with zeros: a task not active
 in a year is absent from that year (not "0 units"), a figure nobody gave is "no data", a unit that was not
 expected in a year is not "missing" in it, and each year names the units as they were then (jobs/units.py: a
-unit merged away is its successor's from then on, a renamed one bears its old name in the years before). A yearly target (the plan's "each year", "1 a year") is met or not
-each year; a target set for a later year (`target_by`, e.g. 2030) shows the path towards it.
+unit merged away is its successor's from then on, a renamed one bears its old name in the years before). A
+yearly target (the plan's "each year", "1 a year") is met or not each year; a target set for a later year
+(`target_by`, e.g. 2030) shows the path towards it.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ import shutil
 from datetime import date, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -93,3 +94,15 @@ def test_an_officer_of_a_merged_ward_finishes_last_year_then_is_told_whose_tasks
             "Từ ngày 01/01/2027, UBND phường Trương Quang Trọng đã sáp nhập vào UBND xã Mỹ Khê: nhiệm vụ năm 2027 do "
             "UBND xã Mỹ Khê báo cáo. Các báo cáo của những năm trước vẫn được lưu giữ. Để báo cáo cho UBND xã Mỹ Khê, "
             "xin đề nghị Sở KH&CN cấp mã mời của đơn vị này.")
+
+
+@pytest.mark.parametrize("written, said", [
+    ("changes: [renamed]", "'changes' must be a list of entries"),
+    ("changes:\n  - from: 2027-01-01\n    merged: '21211'\n    into: '21211'\n", "change 1: a unit cannot merge into itself"),
+    ("changes: [{from: 2027-01-01, moved: '21211'}]", "change 1: say 'renamed' or 'merged'"),
+    ("changes: [{from: 2027-01-01, renamed: '21211'", "not readable as YAML"),
+])
+def test_a_changes_file_written_wrong_is_refused_in_words(written: str, said: str, db_url: str,
+                                                          tmp_path: Path) -> None:
+    done = cli(db_url, "seed", "--data", str(data_with(written, tmp_path)))
+    assert done.returncode == 2 and said in done.stderr and "Traceback" not in done.stderr
