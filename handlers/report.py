@@ -91,7 +91,8 @@ def _period(ctx: Context, first: int, last: int, kind: str | None, plan_ids: set
     for year in range(first, last + 1):
         overview = overview_of(ctx.session, year, min(ctx.today, date(year, 12, 31)), ctx.zone, plan_ids, scope)
         lines.append(ctx.lang._("• {year}: {reported}/{expected} units reported.", year=year,
-                                reported=overview.units_reported, expected=overview.units_expected))
+                                reported=overview.units_reported, expected=overview.units_expected)
+                     if overview.units_expected else ctx.lang._("• {year}: no task of the plan that year.", year=year))
     prefix = f"/baocao {scope} " if scope else "/baocao "
     return [Reply("\n".join(lines), actions=(
         Action(ctx.lang._("Workbook of the period (Excel)"), f"{prefix}{words} xlsx"),

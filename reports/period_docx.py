@@ -45,7 +45,8 @@ def _results(document: Document, period: PeriodSummary, speak: Lang) -> None:
     heading(document, speak._("I. RESULTS, YEAR BY YEAR"))
     for year in period.years:
         text_paragraph(document, speak._("{year}: {reported} of {expected} units reported.", year=year.year,
-                                         reported=len(year.reported), expected=len(year.units)))
+                                         reported=len(year.reported), expected=len(year.units))
+                       if year.units else speak._("{year}: no task of the plan that year.", year=year.year))
     for task in period.tasks():
         text_paragraph(document, f"{task.code}. {task.content}", bold=True)
         for year in period.years:
@@ -78,7 +79,7 @@ def _results(document: Document, period: PeriodSummary, speak: Lang) -> None:
 
 def _missing(document: Document, period: PeriodSummary, speak: Lang) -> None:
     heading(document, speak._("II. UNITS THAT DID NOT REPORT"))
-    for year in period.years:
+    for year in (year for year in period.years if year.units):  # a year without tasks expects nobody
         names = sorted(year.units[unit_id].name for unit_id in year.missing)  # as the year named them
         if not names:
             text_paragraph(document, speak._("{year}: every unit reported.", year=year.year))

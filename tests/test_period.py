@@ -197,3 +197,19 @@ def test_a_task_added_from_2026_is_nobodys_in_2025_and_shown_so(db_url: str, tmp
     figures = {row[0]: row for row in load_workbook(path, read_only=True)["Số liệu theo năm"].iter_rows(
         values_only=True)}
     assert figures["VI.3"][5:] == ("—", "—", "—", "—")  # no data either year: said so, never a zero
+
+
+def test_a_year_before_the_plan_is_said_to_have_no_task_not_counted_as_nobody_reporting(
+        engine: Engine, settings: Settings, db_url: str, tmp_path: Path) -> None:
+    from bot.runtime.conversation import Conversation
+    from tests.test_year_end import member
+    manager = member(Conversation(engine, settings, clock=Clock(datetime(2026, 3, 2, 9))), engine, "SKHCN", "601",
+                     Role.MANAGER)
+    listed = manager.say("/baocao 2024-2026")
+    assert "• 2024: kế hoạch chưa có nhiệm vụ nào trong năm." in listed and "• 2025: 0/113 đơn vị" in listed
+    path = tmp_path / "so-ket.docx"
+    done = cli(db_url, "report", "--from", "2024", "--to", "2025", "--format", "docx", "--output", str(path))
+    assert done.returncode == 0, done.stderr
+    text = "\n".join(p.text for p in Document(str(path)).paragraphs)
+    assert "Năm 2024: kế hoạch chưa có nhiệm vụ nào trong năm." in text and "Năm 2024: 0/0" not in text
+    assert "2024: tất cả các đơn vị đã báo cáo" not in text.lower()
