@@ -59,6 +59,9 @@ def test_each_year_names_and_counts_the_units_as_they_were(engine: Engine, db_ur
     assert (mi_khe.name, mi_khe.former_names) == ("UBND xã Mỹ Khê", [{"name": "UBND xã Tịnh Khê",
                                                                      "until": "2026-06-30"}])
     assert (merged.ended_on, merged.successor_id) == (date(2027, 1, 1), mi_khe.id)
+    listed = cli(db_url, "units").stdout
+    assert "UBND xã Mỹ Khê (trước đây là UBND xã Tịnh Khê, đến 30/06/2026)" in listed
+    assert "UBND phường Trương Quang Trọng (sáp nhập vào 21211 từ 01/01/2027)" in listed
 
     assert names(engine, 2025)["21211"] == "UBND xã Tịnh Khê" and names(engine, 2026)["21211"] == "UBND xã Mỹ Khê"
     assert "21172" in names(engine, 2026) and "21172" not in names(engine, 2027)

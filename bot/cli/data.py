@@ -69,8 +69,15 @@ def cmd_units(args: argparse.Namespace, settings: Settings, engine: Engine, spea
     with Session(engine) as session:
         units = session.exec(select(Unit).order_by(col(Unit.kind), col(Unit.code))).all()
     width = max(len(u.code) for u in units)
+    codes = {unit.id: unit.code for unit in units}
     for unit in units:
-        print(f"{unit.code:<{width}}  {unit.kind:<12}  {unit.name}")
+        history = [speak._("earlier {name}, until {date}", name=entry["name"],
+                           date=speak.date(date.fromisoformat(entry["until"]))) for entry in unit.former_names]
+        if unit.ended_on is not None:
+            history.append(speak._("merged into {code} from {date}", code=codes.get(unit.successor_id, "?"),
+                                   date=speak.date(unit.ended_on)))
+        said = f" ({'; '.join(history)})" if history else ""
+        print(f"{unit.code:<{width}}  {unit.kind:<12}  {unit.name}{said}")
     print(speak._("{n} units", n=len(units)))
     return 0
 
