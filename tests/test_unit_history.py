@@ -92,7 +92,7 @@ def test_an_officer_of_a_merged_ward_finishes_last_year_then_is_told_whose_tasks
     officer.say("/huy")
 
     clock.now = datetime(2027, 6, 10, 9)  # 2026 closed: nothing of the ward's is left to report
-    for command in ("/nhiemvu", "/capnhat", "/baocaonam"):
+    for command in ("/nhiemvu", "/capnhat", "/baocaonam", "/giahan"):
         assert officer.say(command) == (
             "Từ ngày 01/01/2027, UBND phường Trương Quang Trọng đã sáp nhập vào UBND xã Mỹ Khê: nhiệm vụ năm 2027 do "
             "UBND xã Mỹ Khê báo cáo. Các báo cáo của những năm trước vẫn được lưu giữ. Để báo cáo cho UBND xã Mỹ Khê, "

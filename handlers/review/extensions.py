@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from handlers.machinery import audit
 from handlers.machinery.access import Permission, can, refusal
-from handlers.assignments import unit_tasks
+from handlers.assignments import no_tasks, unit_tasks
 from handlers.machinery.context import Context
 from handlers.machinery.forms import Choice, Date, Form, FormEngine, Option, Text
 from handlers.machinery.forms.steps import Answers, Confirm, named_save
@@ -39,7 +39,8 @@ def handle(ctx: Context, args: str, engine: FormEngine) -> list[Reply]:
     verb = fold(words[0]) if words else ""
     if not can(ctx.member, Permission.REVIEW) or verb in ("xin", "ask"):
         if not _extendable(ctx):
-            return [Reply(ctx.lang._("{unit} has no deadline this year to extend.", unit=ctx.unit.name))]
+            return [Reply(ctx.lang._("{unit} has no deadline this year to extend.", unit=ctx.unit.name))
+                    if unit_tasks(ctx) else no_tasks(ctx)]
         return engine.start(ctx, "extension", _preset(ctx, words[1:] if verb in ("xin", "ask") else words))
     number = int(words[1]) if len(words) > 1 and words[1].isdecimal() and len(words[1]) < 12 else None
     if verb in ("dongy", "dong y", "approve") and number is not None:
